@@ -1,0 +1,1 @@
+"""Manager pages: dashboard, reports, configuration (issue 8)."""

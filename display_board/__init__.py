@@ -1,0 +1,1 @@
+"""Display boards: board page assets, announcer, LED window displays (issue 4)."""

@@ -1,0 +1,1 @@
+"""Printer layer: ESC/POS layouts, transports and status (issue 3)."""

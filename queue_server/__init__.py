@@ -1,0 +1,1 @@
+"""Queue server: domain, REST API, WebSocket hub, scheduler and CLI."""
