@@ -1,0 +1,115 @@
+"""The application factory: routers, error mapping and the lifespan that owns resources."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+
+from queue_server.auth.views import router as auth_router
+from queue_server.bookings.views import router as bookings_router
+from queue_server.catalogue.views import router as catalogue_router
+from queue_server.clock import Clock, SystemClock
+from queue_server.db import Database
+from queue_server.deps import ClockDep, SessionDep
+from queue_server.errors import install_error_handlers
+from queue_server.events.models import Event
+from queue_server.events.views import router as events_router
+from queue_server.offices.views import router as offices_router
+from queue_server.runtime import Runtime
+from queue_server.scheduler import Scheduler
+from queue_server.settings import Settings, get_settings
+from queue_server.tickets.models import Ticket
+from queue_server.tickets.views import router as tickets_router
+from queue_server.windows.views import router as windows_router
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def _bench_router() -> APIRouter:
+    router = APIRouter(tags=["benchmark"])
+
+    @router.post("/_bench/baseline", status_code=201)
+    def baseline(session: SessionDep, clock: ClockDep) -> dict[str, int]:
+        """One bare insert through the same stack: the benchmark's baseline."""
+        event = Event(office_id=None, type="bench.baseline", payload={}, created_at=clock.now())
+        session.add(event)
+        session.flush()
+        return {"id": event.id}
+
+    return router
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, database: Database | None = None
+) -> FastAPI:
+    """Build the server app; tests pass a fake clock and their own settings."""
+    settings = settings or get_settings()
+    clock = clock or SystemClock()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        db = database or Database.from_url(
+            settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
+        )
+        scheduler = Scheduler(db, clock)
+        runtime = Runtime(settings=settings, db=db, clock=clock, extras={"scheduler": scheduler})
+        task = None
+        if settings.scheduler_interval > 0:
+            task = asyncio.create_task(scheduler.run_forever(settings.scheduler_interval))
+        try:
+            yield {"runtime": runtime}
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if database is None:
+                db.dispose()
+
+    app = FastAPI(
+        title="mfc-queue",
+        version="0.1.0",
+        description="Queue server of a public-services centre (МФЦ).",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    api = APIRouter(prefix="/api/v1")
+    for router in (
+        auth_router,
+        offices_router,
+        catalogue_router,
+        windows_router,
+        tickets_router,
+        bookings_router,
+        events_router,
+    ):
+        api.include_router(router)
+    if settings.benchmark_endpoints:
+        api.include_router(_bench_router())
+    app.include_router(api)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        """Liveness probe."""
+        return {"status": "ok"}
+
+    @app.get("/t/{status_code}", response_class=HTMLResponse, include_in_schema=False)
+    def ticket_page(request: Request, status_code: str, session: SessionDep) -> HTMLResponse:
+        """The page the ticket's QR code opens; it polls the public status API."""
+        exists = session.scalar(select(Ticket.id).where(Ticket.status_code == status_code))
+        return TEMPLATES.TemplateResponse(
+            request,
+            "ticket_status.html",
+            {"status_code": status_code, "known": exists is not None},
+            status_code=200 if exists is not None else 404,
+        )
+
+    return app

@@ -1,0 +1,177 @@
+"""Staff accounts, password hashing (Argon2id), bearer and device tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from queue_server.auth.models import DEVICE_KINDS, ROLES, ApiToken, Device, User
+from queue_server.clock import Clock
+from queue_server.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated
+from queue_server.offices.models import Office
+
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of "no such user" equal to "wrong password".
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    """An Argon2id hash of the password."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether the password matches the stored hash."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a staff member or a device, and the office they belong to."""
+
+    kind: str  # "user" or "device"
+    id: int
+    role: str  # admin / manager / clerk, or the device kind
+    office_id: int | None
+    name: str
+
+    @property
+    def is_staff(self) -> bool:
+        """A person rather than a device."""
+        return self.kind == "user"
+
+    def may_act_in(self, office_id: int) -> bool:
+        """Whether the principal belongs to the office (office None: every office)."""
+        return self.office_id is None or self.office_id == office_id
+
+    def require_office(self, office_id: int) -> None:
+        """Refuse a principal of another office."""
+        if not self.may_act_in(office_id):
+            raise Forbidden("You belong to another office.", code="wrong_office")
+
+    def require_role(self, *roles: str) -> None:
+        """Refuse a principal whose role is not among `roles`."""
+        if self.role not in roles:
+            raise Forbidden(
+                f"This needs one of the roles {', '.join(roles)}; you are {self.role}.",
+                code="wrong_role",
+            )
+
+
+def create_user(
+    *,
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    full_name: str = "",
+    office_id: int | None = None,
+) -> User:
+    """A new staff account; clerks must belong to an office."""
+    if role not in ROLES:
+        raise InvalidInput(f"Unknown role {role!r}; use one of {', '.join(ROLES)}.")
+    if role == "clerk" and office_id is None:
+        raise InvalidInput("A clerk must belong to an office.")
+    if len(password) < 8:
+        raise InvalidInput("The password must have at least 8 characters.")
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        full_name=full_name,
+        office_id=office_id,
+    )
+    session.add(user)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"The username {username!r} is taken.", code="username_taken") from exc
+    return user
+
+
+def set_password(*, session: Session, user: User, password: str) -> None:
+    """Replace a user's password and revoke their tokens."""
+    if len(password) < 8:
+        raise InvalidInput("The password must have at least 8 characters.")
+    user.password_hash = hash_password(password)
+    for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
+        session.delete(token)
+
+
+def login(
+    *, session: Session, clock: Clock, username: str, password: str, ttl: timedelta
+) -> tuple[str, User]:
+    """Check a username and password and issue a bearer token."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        verify_password(_DUMMY_HASH, password)
+        raise NotAuthenticated("Wrong username or password.", code="bad_credentials")
+    if not verify_password(user.password_hash, password) or not user.active:
+        raise NotAuthenticated("Wrong username or password.", code="bad_credentials")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return create_token(session=session, clock=clock, user=user, ttl=ttl), user
+
+
+def create_token(*, session: Session, clock: Clock, user: User, ttl: timedelta) -> str:
+    """A new bearer token for an authenticated user; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    session.add(
+        ApiToken(token_hash=_digest(token), user_id=user.id, created_at=now, expires_at=now + ttl)
+    )
+    return token
+
+
+def add_device(*, session: Session, clock: Clock, office: Office, kind: str, name: str) -> tuple[
+    Device, str
+]:
+    """Register a kiosk, board or LED driver; the token is shown once and stored hashed."""
+    if kind not in DEVICE_KINDS:
+        raise InvalidInput(f"Unknown device kind {kind!r}; use one of {', '.join(DEVICE_KINDS)}.")
+    token = "dev_" + secrets.token_urlsafe(32)
+    device = Device(
+        office_id=office.id, kind=kind, name=name, token_hash=_digest(token), created_at=clock.now()
+    )
+    session.add(device)
+    session.flush()
+    return device, token
+
+
+def resolve_token(*, session: Session, clock: Clock, token: str) -> Principal:
+    """The principal behind a bearer token, or NotAuthenticated."""
+    digest = _digest(token)
+    if token.startswith("dev_"):
+        device = session.scalar(select(Device).where(Device.token_hash == digest))
+        if device is None or device.revoked:
+            raise NotAuthenticated("Unknown or revoked device token.", code="bad_token")
+        return Principal("device", device.id, device.kind, device.office_id, device.name)
+    row = session.execute(
+        select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(
+            ApiToken.token_hash == digest
+        )
+    ).first()
+    if row is None:
+        raise NotAuthenticated("Unknown token; log in again.", code="bad_token")
+    api_token, user = row
+    if api_token.expires_at <= clock.now():
+        raise NotAuthenticated("The token has expired; log in again.", code="token_expired")
+    if not user.active:
+        raise NotAuthenticated("The account is disabled.", code="account_disabled")
+    return Principal("user", user.id, user.role, user.office_id, user.full_name or user.username)

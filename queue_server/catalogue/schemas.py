@@ -1,0 +1,193 @@
+"""Catalogue payloads: a service is written whole, with documents, variants and questions."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Code = Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$")
+
+
+class AgencyIn(BaseModel):
+    """An agency to create or replace."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=300)
+
+
+class AgencyOut(AgencyIn):
+    """An agency."""
+
+    code: str
+
+
+class ServiceGroupIn(BaseModel):
+    """A kiosk menu group to create or replace."""
+
+    model_config = ConfigDict(extra="forbid")
+    name_ru: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(default="", max_length=200)
+    position: int = 0
+
+
+class ServiceGroupOut(ServiceGroupIn):
+    """A kiosk menu group."""
+
+    code: str
+
+
+class DocumentIn(BaseModel):
+    """One document of the checklist; `variant` limits it to one variant."""
+
+    model_config = ConfigDict(extra="forbid")
+    name_ru: str = Field(min_length=1, max_length=300)
+    name_en: str = Field(default="", max_length=300)
+    needs_original: bool = True
+    needs_copy: bool = False
+    required: bool = True
+    note_ru: str = ""
+    variant: str | None = None
+
+
+class VariantIn(BaseModel):
+    """A service variant chosen by the profiling questions."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: str = Code
+    name_ru: str = Field(min_length=1, max_length=300)
+    name_en: str = Field(default="", max_length=300)
+    term_working_days: int | None = Field(default=None, ge=0, le=365)
+
+
+class OptionIn(BaseModel):
+    """An answer leading to exactly one of: the next question, a variant."""
+
+    model_config = ConfigDict(extra="forbid")
+    text_ru: str = Field(min_length=1, max_length=300)
+    text_en: str = Field(default="", max_length=300)
+    next_question: str | None = None
+    variant: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> OptionIn:
+        if (self.next_question is None) == (self.variant is None):
+            raise ValueError(
+                f"answer {self.text_ru!r} must lead to exactly one of next_question or variant"
+            )
+        return self
+
+
+class QuestionIn(BaseModel):
+    """A profiling question with its answers."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: str = Code
+    text_ru: str = Field(min_length=1, max_length=500)
+    text_en: str = Field(default="", max_length=500)
+    options: list[OptionIn] = Field(min_length=2)
+
+
+class ServiceIn(BaseModel):
+    """A whole service definition; limits and norm default by kind (R1–R3)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name_ru: str = Field(min_length=1, max_length=300)
+    name_en: str = Field(default="", max_length=300)
+    group: str | None = None
+    prefix: str = Field(min_length=1, max_length=1)
+    kind: Literal["intake", "issuance", "consultation"]
+    wait_limit_minutes: int | None = Field(default=None, ge=1, le=480)
+    service_norm_minutes: int | None = Field(default=None, ge=1, le=480)
+    term_working_days: int | None = Field(default=None, ge=0, le=365)
+    agency: str | None = None
+    position: int = 0
+    active: bool = True
+    documents: list[DocumentIn] = []
+    variants: list[VariantIn] = []
+    questions: list[QuestionIn] = []
+
+    @field_validator("prefix")
+    @classmethod
+    def _letter(cls, value: str) -> str:
+        if not value.isalpha():
+            raise ValueError("the ticket prefix must be one letter (Cyrillic by default, e.g. А)")
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _profiling_is_consistent(self) -> ServiceIn:
+        variant_codes = [v.code for v in self.variants]
+        if len(set(variant_codes)) != len(variant_codes):
+            raise ValueError("variant codes must be unique within the service")
+        question_codes = [q.code for q in self.questions]
+        if len(set(question_codes)) != len(question_codes):
+            raise ValueError("question codes must be unique within the service")
+        for doc in self.documents:
+            if doc.variant is not None and doc.variant not in variant_codes:
+                raise ValueError(f"document {doc.name_ru!r} names unknown variant {doc.variant!r}")
+        if self.questions and len(self.variants) < 2:
+            raise ValueError("profiling questions need at least two variants to choose between")
+        if len(self.variants) > 1 and not self.questions:
+            raise ValueError("a service with several variants needs questions to choose one")
+        by_code = {q.code: q for q in self.questions}
+        for question in self.questions:
+            for option in question.options:
+                if option.next_question is not None and option.next_question not in by_code:
+                    raise ValueError(
+                        f"question {question.code!r} leads to unknown question "
+                        f"{option.next_question!r}"
+                    )
+                if option.variant is not None and option.variant not in variant_codes:
+                    raise ValueError(
+                        f"question {question.code!r} leads to unknown variant {option.variant!r}"
+                    )
+        if self.questions:
+            reached = _walk(self.questions[0].code, by_code, ())
+            unreachable_q = set(question_codes) - reached["questions"]
+            if unreachable_q:
+                raise ValueError(
+                    f"questions not reachable from the first one: {sorted(unreachable_q)}"
+                )
+            unreachable_v = set(variant_codes) - reached["variants"]
+            if unreachable_v:
+                raise ValueError(f"variants no answer leads to: {sorted(unreachable_v)}")
+        return self
+
+
+def _walk(code: str, by_code: dict[str, QuestionIn], path: tuple[str, ...]) -> dict[str, set[str]]:
+    if code in path:
+        raise ValueError(f"the questions loop: {' → '.join((*path, code))}")
+    seen: dict[str, set[str]] = {"questions": {code}, "variants": set()}
+    for option in by_code[code].options:
+        if option.variant is not None:
+            seen["variants"].add(option.variant)
+        elif option.next_question is not None:
+            below = _walk(option.next_question, by_code, (*path, code))
+            seen["questions"] |= below["questions"]
+            seen["variants"] |= below["variants"]
+    return seen
+
+
+class ServiceOut(ServiceIn):
+    """A service as stored, limits and norm resolved."""
+
+    code: str
+    wait_limit_minutes: int
+    service_norm_minutes: int
+
+
+class PriorityCategoryIn(BaseModel):
+    """A priority category to create or replace."""
+
+    model_config = ConfigDict(extra="forbid")
+    name_ru: str = Field(min_length=1, max_length=300)
+    name_en: str = Field(default="", max_length=300)
+    rank: int = Field(default=1, ge=0, le=100)
+    proof_ru: str = Field(default="", max_length=300)
+    active: bool = True
+
+
+class PriorityCategoryOut(PriorityCategoryIn):
+    """A priority category."""
+
+    code: str

@@ -1,0 +1,108 @@
+"""Routes: the service catalogue, menu groups, agencies, priority categories."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from queue_server.catalogue import service as catalogue
+from queue_server.catalogue.schemas import (
+    AgencyIn,
+    AgencyOut,
+    PriorityCategoryIn,
+    PriorityCategoryOut,
+    ServiceGroupIn,
+    ServiceGroupOut,
+    ServiceIn,
+    ServiceOut,
+)
+from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, SessionDep
+from queue_server.events.service import emit
+
+router = APIRouter(tags=["catalogue"])
+
+
+@router.get("/services", response_model=list[ServiceOut])
+def list_services(session: SessionDep, principal: PrincipalDep) -> list[ServiceOut]:
+    """The whole catalogue."""
+    return [catalogue.service_out(s) for s in catalogue.list_services(session=session)]
+
+
+@router.get("/services/{service_code}", response_model=ServiceOut)
+def get_service(service_code: str, session: SessionDep, principal: PrincipalDep) -> ServiceOut:
+    """One service with its documents, variants and questions."""
+    return catalogue.service_out(catalogue.get_service(session=session, code=service_code))
+
+
+@router.put("/services/{service_code}", response_model=ServiceOut)
+def save_service(
+    service_code: str, data: ServiceIn, session: SessionDep, principal: PrincipalDep, clock: ClockDep
+) -> ServiceOut:
+    """Create or replace a service definition (admin, manager)."""
+    principal.require_role("admin", "manager")
+    service = catalogue.put_service(session=session, code=service_code, data=data)
+    emit(
+        session=session,
+        clock=clock,
+        type="catalogue.changed",
+        office_id=None,
+        payload={"service": service_code},
+    )
+    return catalogue.service_out(service)
+
+
+@router.get("/offices/{code}/services", response_model=list[ServiceOut])
+def office_menu(office: CurrentOffice, session: SessionDep, principal: PrincipalDep) -> list[ServiceOut]:
+    """The services offered at an office (what its kiosks show)."""
+    principal.require_office(office.id)
+    return [
+        catalogue.service_out(s)
+        for s in catalogue.services_of_office(session=session, office_id=office.id)
+    ]
+
+
+@router.get("/service-groups", response_model=list[ServiceGroupOut])
+def list_groups(session: SessionDep, principal: PrincipalDep) -> list[ServiceGroupOut]:
+    """Kiosk menu groups."""
+    return catalogue.list_groups(session=session)
+
+
+@router.put("/service-groups/{group_code}", response_model=ServiceGroupOut)
+def save_group(
+    group_code: str, data: ServiceGroupIn, session: SessionDep, principal: PrincipalDep
+) -> ServiceGroupOut:
+    """Create or replace a kiosk menu group."""
+    principal.require_role("admin", "manager")
+    catalogue.put_group(session=session, code=group_code, data=data)
+    return ServiceGroupOut(code=group_code, **data.model_dump())
+
+
+@router.get("/agencies", response_model=list[AgencyOut])
+def list_agencies(session: SessionDep, principal: PrincipalDep) -> list[AgencyOut]:
+    """Agencies."""
+    return catalogue.list_agencies(session=session)
+
+
+@router.put("/agencies/{agency_code}", response_model=AgencyOut)
+def save_agency(
+    agency_code: str, data: AgencyIn, session: SessionDep, principal: PrincipalDep
+) -> AgencyOut:
+    """Create or replace an agency."""
+    principal.require_role("admin", "manager")
+    catalogue.put_agency(session=session, code=agency_code, data=data)
+    return AgencyOut(code=agency_code, **data.model_dump())
+
+
+@router.get("/priority-categories", response_model=list[PriorityCategoryOut])
+def list_priority_categories(session: SessionDep, principal: PrincipalDep) -> list[PriorityCategoryOut]:
+    """Priority categories by rank."""
+    return catalogue.list_priority_categories(session=session)
+
+
+@router.put("/priority-categories/{category_code}", response_model=PriorityCategoryOut)
+def save_priority_category(
+    category_code: str, data: PriorityCategoryIn, session: SessionDep, principal: PrincipalDep
+) -> PriorityCategoryOut:
+    """Create or replace a priority category."""
+    principal.require_role("admin", "manager")
+    catalogue.put_priority_category(session=session, code=category_code, data=data)
+    return PriorityCategoryOut(code=category_code, **data.model_dump())

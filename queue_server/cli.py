@@ -1,0 +1,247 @@
+"""The `mfc-queue` command line: database, server, demo, accounts, devices, configuration."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import select
+
+from queue_server.auth.service import add_device, create_user
+from queue_server.clock import SystemClock
+from queue_server.config_io import ConfigFile, export_config, import_config
+from queue_server.db import Database
+from queue_server.errors import DomainError
+from queue_server.migrate import upgrade
+from queue_server.offices.models import Office
+from queue_server.settings import Settings, get_settings
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings: Settings = ctx.obj["settings"]
+    return settings
+
+
+def _db(settings: Settings) -> Database:
+    return Database.from_url(settings.database_url)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group()
+@click.option("--database-url", envvar="MFCQ_DATABASE_URL", default=None, help="Overrides MFCQ_DATABASE_URL.")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None) -> None:
+    """mfc-queue: queue management and kiosks for a public-services centre."""
+    settings = get_settings()
+    if database_url:
+        settings = settings.model_copy(update={"database_url": database_url})
+    ctx.obj = {"settings": settings}
+
+
+@main.command("init-db")
+@click.pass_context
+def init_db(ctx: click.Context) -> None:
+    """Create or migrate the database schema to the latest revision."""
+    settings = _settings(ctx)
+    upgrade(settings.database_url)
+    click.echo(f"database ready: {_safe_url(settings.database_url)}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int, help="Server processes (PostgreSQL only).")
+@click.option("--migrate/--no-migrate", default=True, show_default=True, help="Run migrations first.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int, migrate: bool) -> None:
+    """Run the queue server."""
+    import uvicorn
+
+    settings = _settings(ctx)
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        _fail("several workers need PostgreSQL; SQLite serves one process")
+    if migrate:
+        upgrade(settings.database_url)
+    if workers > 1:
+        uvicorn.run("queue_server.app:create_app", factory=True, host=host, port=port, workers=workers)
+    else:
+        from queue_server.app import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-browser", is_flag=True, help="Do not open a browser.")
+@click.option("--seed-only", is_flag=True, help="Seed the demo office and exit without serving.")
+@click.pass_context
+def demo(ctx: click.Context, host: str, port: int, no_browser: bool, seed_only: bool) -> None:
+    """Seed a demo office with a realistic catalogue and serve it."""
+    from queue_server.demo import DEMO_OFFICE, seed_demo
+
+    settings = _settings(ctx)
+    base = f"http://{host}:{port}"
+    settings = settings.model_copy(update={"public_url": base})
+    upgrade(settings.database_url)
+    db = _db(settings)
+    with db.transaction() as session:
+        seed = seed_demo(session=session, clock=SystemClock())
+    db.dispose()
+    lines = [
+        "",
+        "mfc-queue demo",
+        f"  database:        {_safe_url(settings.database_url)}",
+        f"  API docs:        {base}/docs",
+        f"  queue (JSON):    {base}/api/v1/offices/{DEMO_OFFICE}/queue",
+        "",
+        "  staff accounts (username / password, role):",
+        *[f"    {u} / {p}  ({r})" for u, r, p in seed.users],
+        "  device tokens:",
+        *[f"    {name}: {token}" for name, token in seed.devices.items()],
+        "",
+        "  try it:",
+        f"    curl -s -X POST {base}/api/v1/offices/{DEMO_OFFICE}/tickets \\",
+        f"      -H 'Authorization: Bearer {seed.devices['kiosk-1']}' \\",
+        "      -H 'Content-Type: application/json' -d '{\"service\": \"passport\"}'",
+        "",
+    ]
+    click.echo("\n".join(lines))
+    if seed_only:
+        return
+    if not no_browser:
+        import webbrowser
+
+        webbrowser.open(f"{base}/docs")
+    import uvicorn
+
+    from queue_server.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port)
+
+
+@main.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "manager", "clerk"]), required=True)
+@click.option("--office", "office_code", default=None, help="Office code (required for clerks).")
+@click.option("--full-name", default="")
+@click.password_option(envvar="MFCQ_NEW_PASSWORD")
+@click.pass_context
+def create_user_cmd(
+    ctx: click.Context, username: str, role: str, office_code: str | None, full_name: str, password: str
+) -> None:
+    """Create a staff account."""
+    db = _db(_settings(ctx))
+    try:
+        with db.transaction() as session:
+            office_id = None
+            if office_code:
+                office = session.scalar(select(Office).where(Office.code == office_code))
+                if office is None:
+                    _fail(f"no office with code {office_code!r}")
+                    return
+                office_id = office.id
+            user = create_user(
+                session=session,
+                username=username,
+                password=password,
+                role=role,
+                full_name=full_name,
+                office_id=office_id,
+            )
+            click.echo(f"created {user.role} {user.username}")
+    except DomainError as exc:
+        _fail(exc.message)
+
+
+@main.group()
+def device() -> None:
+    """Kiosks, boards and LED drivers."""
+
+
+@device.command("add")
+@click.option("--office", "office_code", required=True)
+@click.option("--kind", type=click.Choice(["kiosk", "board", "led"]), required=True)
+@click.option("--name", required=True)
+@click.pass_context
+def device_add(ctx: click.Context, office_code: str, kind: str, name: str) -> None:
+    """Register a device and print its token (shown only once)."""
+    db = _db(_settings(ctx))
+    try:
+        with db.transaction() as session:
+            office = session.scalar(select(Office).where(Office.code == office_code))
+            if office is None:
+                _fail(f"no office with code {office_code!r}")
+                return
+            _device, token = add_device(
+                session=session, clock=SystemClock(), office=office, kind=kind, name=name
+            )
+        click.echo(token)
+    except DomainError as exc:
+        _fail(exc.message)
+
+
+@main.group()
+def config() -> None:
+    """Import and export the configuration (catalogue, offices, windows) as JSON."""
+
+
+@config.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def config_import(ctx: click.Context, path: Path) -> None:
+    """Create or replace everything the JSON file describes."""
+    from pydantic import ValidationError
+
+    try:
+        data = ConfigFile.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except (json.JSONDecodeError, ValidationError) as exc:
+        _fail(f"{path}: {exc}")
+        return
+    db = _db(_settings(ctx))
+    try:
+        with db.transaction() as session:
+            counts = import_config(session=session, data=data)
+    except DomainError as exc:
+        _fail(exc.message)
+        return
+    click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+@config.command("export")
+@click.pass_context
+def config_export(ctx: click.Context) -> None:
+    """Print the configuration as JSON."""
+    db = _db(_settings(ctx))
+    with db.transaction(read_only=True) as session:
+        data: dict[str, Any] = export_config(session=session)
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _register_optional_commands() -> None:
+    # Commands of the device packages are loaded lazily so the server itself
+    # never imports hardware code it does not use.
+    try:
+        from hardware_sim.cli import sim_printer
+    except ImportError:
+        return
+    main.add_command(sim_printer, "sim-printer")
+
+
+_register_optional_commands()
+
+if __name__ == "__main__":
+    main()

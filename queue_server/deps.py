@@ -1,0 +1,85 @@
+"""FastAPI dependencies: runtime, sessions (one commit point), principal, loaders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from queue_server.auth.service import Principal, resolve_token
+from queue_server.clock import Clock
+from queue_server.errors import NotAuthenticated, NotFound
+from queue_server.offices.models import Office
+from queue_server.runtime import Runtime
+from queue_server.tickets.models import Ticket
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The runtime the lifespan put into the request state."""
+    runtime: Runtime = request.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_clock(runtime: RuntimeDep) -> Clock:
+    """The injected clock."""
+    return runtime.clock
+
+
+ClockDep = Annotated[Clock, Depends(get_clock)]
+
+
+def get_session(request: Request, runtime: RuntimeDep) -> Iterator[Session]:
+    """One transaction per request: read-only for GET, else committed before the response."""
+    read_only = request.method in ("GET", "HEAD")
+    with runtime.db.transaction(read_only=read_only) as session:
+        yield session
+
+
+# scope="function": the commit happens before the response goes out, so a client never
+# sees success for a change that then fails to commit.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_principal(
+    session: SessionDep,
+    clock: ClockDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The authenticated staff member or device; 401 without a valid bearer token."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise NotAuthenticated("This needs a bearer token (Authorization: Bearer …).")
+    return resolve_token(session=session, clock=clock, token=credentials.credentials)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def get_office(code: str, session: SessionDep) -> Office:
+    """The office named in the path, or 404."""
+    office = session.scalar(select(Office).where(Office.code == code))
+    if office is None:
+        raise NotFound(f"No office with code {code!r}.", code="office_not_found")
+    return office
+
+
+CurrentOffice = Annotated[Office, Depends(get_office)]
+
+
+def get_ticket(ticket_id: int, session: SessionDep) -> Ticket:
+    """The ticket named in the path, or 404."""
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound(f"No ticket with id {ticket_id}.", code="ticket_not_found")
+    return ticket
+
+
+CurrentTicket = Annotated[Ticket, Depends(get_ticket)]

@@ -1,0 +1,62 @@
+"""Offices, their opening hours and per-date overrides of the production calendar."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from queue_server.db import Base
+
+# R6 example (004 §2.13.2): Mon–Fri 08:00–19:00, Sat 10:00–14:00, Sun closed.
+DEFAULT_OPENING_HOURS: dict[str, list[str] | None] = {
+    "mon": ["08:00", "19:00"],
+    "tue": ["08:00", "19:00"],
+    "wed": ["08:00", "19:00"],
+    "thu": ["08:00", "19:00"],
+    "fri": ["08:00", "19:00"],
+    "sat": ["10:00", "14:00"],
+    "sun": None,
+}
+
+
+class Office(Base):
+    """One MFC office with its own queue, schedule and dispatch settings."""
+
+    __tablename__ = "offices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
+    opening_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # ISO 3166 code of the production calendar (holidays library) used for closures.
+    calendar_country: Mapped[str] = mapped_column(String(8), default="RU")
+    dispatch_policy: Mapped[str] = mapped_column(String(16), default="deadline")
+    warning_ratio: Mapped[float] = mapped_column(Float, default=0.8)
+    recall_after_seconds: Mapped[int] = mapped_column(Integer, default=60)
+    no_show_after_seconds: Mapped[int] = mapped_column(Integer, default=60)
+    booking_checkin_before_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    booking_checkin_after_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    booked_wait_limit_minutes: Mapped[int] = mapped_column(Integer, default=5)
+    ticket_footer: Mapped[str] = mapped_column(
+        String(300), default="Ожидание в очереди — не более 15 минут"
+    )
+
+
+class OfficeDay(Base):
+    """A per-office exception to the calendar: closed on a working day, open on a holiday."""
+
+    __tablename__ = "office_days"
+    __table_args__ = (UniqueConstraint("office_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    is_open: Mapped[bool] = mapped_column(Boolean)
+    opens: Mapped[time | None] = mapped_column(Time, nullable=True)
+    closes: Mapped[time | None] = mapped_column(Time, nullable=True)
+    note: Mapped[str] = mapped_column(String(200), default="")

@@ -1,0 +1,103 @@
+"""Office payloads."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from queue_server.offices.calendar import WEEKDAYS
+from queue_server.offices.models import DEFAULT_OPENING_HOURS
+
+
+class OfficeIn(BaseModel):
+    """An office to create or replace."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    address: str = Field(default="", max_length=300)
+    timezone: str = "Europe/Moscow"
+    opening_hours: dict[str, tuple[str, str] | None] = Field(
+        default_factory=lambda: {k: tuple(v) if v else None for k, v in DEFAULT_OPENING_HOURS.items()}  # type: ignore[misc]
+    )
+    calendar_country: str = "RU"
+    dispatch_policy: Literal["deadline", "fifo"] = "deadline"
+    warning_ratio: float = Field(default=0.8, gt=0, lt=1)
+    recall_after_seconds: int = Field(default=60, ge=5, le=3600)
+    no_show_after_seconds: int = Field(default=60, ge=5, le=3600)
+    booking_checkin_before_minutes: int = Field(default=30, ge=0, le=240)
+    booking_checkin_after_minutes: int = Field(default=15, ge=0, le=240)
+    booked_wait_limit_minutes: int = Field(default=5, ge=1, le=120)
+    ticket_footer: str = Field(default="Ожидание в очереди — не более 15 минут", max_length=300)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("calendar_country")
+    @classmethod
+    def _known_country(cls, value: str) -> str:
+        if value.upper() not in holidays.list_supported_countries():
+            raise ValueError(f"no production calendar for country {value!r}")
+        return value.upper()
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _valid_hours(
+        cls, value: dict[str, tuple[str, str] | None]
+    ) -> dict[str, tuple[str, str] | None]:
+        unknown = set(value) - set(WEEKDAYS)
+        if unknown:
+            raise ValueError(f"unknown weekdays {sorted(unknown)}; use {', '.join(WEEKDAYS)}")
+        for day, span in value.items():
+            if span is None:
+                continue
+            try:
+                opens, closes = (time.fromisoformat(part) for part in span)
+            except ValueError as exc:
+                raise ValueError(f"{day}: times must be HH:MM") from exc
+            if opens >= closes:
+                raise ValueError(f"{day}: opens at {span[0]} but closes at {span[1]}")
+        return {day: value.get(day) for day in WEEKDAYS}
+
+
+class OfficeOut(OfficeIn):
+    """An office as stored."""
+
+    code: str
+
+
+class OfficeDayIn(BaseModel):
+    """An exception for one date: closed, or open (with hours, default the weekday's)."""
+
+    model_config = ConfigDict(extra="forbid")
+    is_open: bool
+    opens: time | None = None
+    closes: time | None = None
+    note: str = Field(default="", max_length=200)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OfficeDayIn:
+        if not self.is_open and (self.opens or self.closes):
+            raise ValueError("a closed day has no hours")
+        if self.opens and self.closes and self.opens >= self.closes:
+            raise ValueError("opens must be before closes")
+        return self
+
+
+class DayHoursOut(BaseModel):
+    """The office's hours on one date."""
+
+    day: date
+    is_open: bool
+    opens: time | None
+    closes: time | None
+    reason: str

@@ -1,0 +1,92 @@
+"""Routes: offices, their hours and per-date exceptions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import select
+
+from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, SessionDep
+from queue_server.events.service import emit
+from queue_server.offices.calendar import local_now
+from queue_server.offices.models import Office
+from queue_server.offices.schemas import DayHoursOut, OfficeDayIn, OfficeIn, OfficeOut
+from queue_server.offices.service import (
+    calendar,
+    delete_office_day,
+    office_out,
+    put_office,
+    put_office_day,
+)
+
+router = APIRouter(tags=["offices"])
+
+
+@router.get("/offices", response_model=list[OfficeOut])
+def list_offices(session: SessionDep, principal: PrincipalDep) -> list[OfficeOut]:
+    """Offices visible to the caller."""
+    stmt = select(Office).order_by(Office.code)
+    if principal.office_id is not None:
+        stmt = stmt.where(Office.id == principal.office_id)
+    return [office_out(o) for o in session.scalars(stmt)]
+
+
+@router.put("/offices/{code}", response_model=OfficeOut)
+def save_office(
+    code: str, data: OfficeIn, session: SessionDep, principal: PrincipalDep, clock: ClockDep
+) -> OfficeOut:
+    """Create an office (admin) or replace its configuration (admin, its manager)."""
+    existing = session.scalar(select(Office).where(Office.code == code))
+    if existing is None:
+        principal.require_role("admin")
+    else:
+        principal.require_role("admin", "manager")
+        principal.require_office(existing.id)
+    office = put_office(session=session, code=code, data=data)
+    emit(session=session, clock=clock, type="office.changed", office_id=office.id, payload={})
+    return office_out(office)
+
+
+@router.get("/offices/{code}", response_model=OfficeOut)
+def get_office(office: CurrentOffice, principal: PrincipalDep) -> OfficeOut:
+    """One office's configuration."""
+    principal.require_office(office.id)
+    return office_out(office)
+
+
+@router.get("/offices/{code}/calendar", response_model=list[DayHoursOut])
+def office_calendar(
+    office: CurrentOffice,
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    start: date | None = None,
+    days: int = Query(default=14, ge=1, le=366),
+) -> list[DayHoursOut]:
+    """Opening hours per date, with holidays and the office's exceptions applied."""
+    principal.require_office(office.id)
+    first = start or local_now(office, clock.now()).date()
+    return calendar(session=session, office=office, start=first, days=days)
+
+
+@router.put("/offices/{code}/days/{day}", response_model=DayHoursOut)
+def set_office_day(
+    day: date, data: OfficeDayIn, office: CurrentOffice, session: SessionDep, principal: PrincipalDep
+) -> DayHoursOut:
+    """Set an exception for a date (closed on a working day, open on a holiday…)."""
+    principal.require_role("admin", "manager")
+    principal.require_office(office.id)
+    put_office_day(session=session, office=office, day=day, data=data)
+    return calendar(session=session, office=office, start=day, days=1)[0]
+
+
+@router.delete("/offices/{code}/days/{day}", status_code=204)
+def remove_office_day(
+    day: date, office: CurrentOffice, session: SessionDep, principal: PrincipalDep
+) -> Response:
+    """Remove the exception for a date."""
+    principal.require_role("admin", "manager")
+    principal.require_office(office.id)
+    delete_office_day(session=session, office=office, day=day)
+    return Response(status_code=204)

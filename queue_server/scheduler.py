@@ -1,0 +1,46 @@
+"""Runs the timed jobs (R5 recalls and no-shows, wait-limit events) on the injected clock."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from queue_server.clock import Clock
+from queue_server.db import Database
+from queue_server.tickets.service import process_call_timeouts, process_wait_limits
+
+log = logging.getLogger(__name__)
+
+Job = Callable[..., int]
+
+
+class Scheduler:
+    """Runs each job in its own transaction; all state lives in the database."""
+
+    def __init__(self, db: Database, clock: Clock, jobs: list[Job] | None = None) -> None:
+        self.db = db
+        self.clock = clock
+        self.jobs: list[Job] = jobs or [process_call_timeouts, process_wait_limits]
+
+    def run_pending(self) -> int:
+        """Run every job once; the number of tickets they changed."""
+        changed = 0
+        for job in self.jobs:
+            session: Session
+            with self.db.transaction() as session:
+                changed += job(session=session, clock=self.clock)
+        return changed
+
+    async def run_forever(self, interval: float) -> None:
+        """Run the jobs every `interval` seconds until cancelled, off the event loop."""
+        while True:
+            try:
+                await asyncio.to_thread(self.run_pending)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a failed pass must not stop the next one
+                log.exception("scheduler pass failed")
+            await asyncio.sleep(interval)

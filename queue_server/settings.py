@@ -1,0 +1,56 @@
+"""Settings of the queue server, read once at start-up from MFCQ_ variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me"
+
+
+class Settings(BaseSettings):
+    """Every tunable of the server; validated when the app starts."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MFCQ_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    environment: str = Field(
+        default="development", pattern="^(development|test|production)$"
+    )
+    database_url: str = "sqlite:///var/mfc-queue.sqlite3"
+    # Used to build the QR/status links printed on tickets.
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: str = DEFAULT_SECRET
+    token_ttl_minutes: int = Field(default=12 * 60, ge=1)
+    # Seconds between scheduler passes (recalls, no-shows, wait limits); 0 disables
+    # the background loop, which tests do and then drive the scheduler themselves.
+    scheduler_interval: float = Field(default=1.0, ge=0)
+    # Exposes /api/v1/_bench/baseline for benchmarks/issue_and_call.py.
+    benchmark_endpoints: bool = False
+    sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
+            raise ValueError("MFCQ_SECRET_KEY must be set to a non-default value in production")
+        return self
+
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file path when the database is an SQLite file, else None."""
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
+            return Path(self.database_url[len(prefix) :])
+        return None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (the CLI's default)."""
+    return Settings()

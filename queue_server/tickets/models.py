@@ -1,0 +1,128 @@
+"""Tickets, their stored transitions, daily number counters and wait-limit breaches."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from queue_server.catalogue.models import Service
+from queue_server.db import Base, BigIntPK, UTCDateTime
+
+WAITING = "waiting"
+CALLED = "called"
+SERVING = "serving"
+DONE = "done"
+NO_SHOW = "no_show"
+CANCELLED = "cancelled"
+ACTIVE_STATUSES = (WAITING, CALLED, SERVING)
+STATUSES = (WAITING, CALLED, SERVING, DONE, NO_SHOW, CANCELLED)
+
+
+class Ticket(Base):
+    """A queue ticket; its wait runs from `waiting_since` to the first call."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("office_id", "idempotency_key"),
+        Index("ix_tickets_queue", "office_id", "status", "service_id"),
+        Index("ix_tickets_number", "office_id", "day", "number"),
+        Index("ix_tickets_issued", "office_id", "issued_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    day: Mapped[date] = mapped_column(Date)
+    prefix: Mapped[str] = mapped_column(String(1))
+    seq: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default=WAITING)
+    status_code: Mapped[str] = mapped_column(String(32), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    priority_category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("priority_categories.id"), nullable=True
+    )
+    # Copied from the category at issue so that dispatch needs no join.
+    priority_rank: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), nullable=True)
+    # For a booking: the slot start; from then on the ticket is called first (R4).
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    waiting_since: Mapped[datetime] = mapped_column(UTCDateTime)
+    warn_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    warned: Mapped[bool] = mapped_column(Boolean, default=False)
+    breached: Mapped[bool] = mapped_column(Boolean, default=False)
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_called_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    recall_count: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id"), nullable=True)
+    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    redirect_count: Mapped[int] = mapped_column(Integer, default=0)
+    issued_by_device_id: Mapped[int | None] = mapped_column(
+        ForeignKey("devices.id"), nullable=True
+    )
+
+    service: Mapped[Service] = relationship(lazy="joined")
+
+
+class TicketTransition(Base):
+    """One step of a ticket's life, with time, window and clerk (001 §3.2)."""
+
+    __tablename__ = "ticket_transitions"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    to_status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id"), nullable=True)
+    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class TicketCounter(Base):
+    """The last sequence issued per office, prefix and local day."""
+
+    __tablename__ = "ticket_counters"
+
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(1), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WaitBreach(Base):
+    """A wait that passed its limit, kept for the reports (R1–R3)."""
+
+    __tablename__ = "wait_breaches"
+    __table_args__ = (UniqueConstraint("ticket_id", "deadline"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    waiting_since: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Filled when the ticket is finally called (or leaves the queue otherwise).
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id"), nullable=True)
+    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
