@@ -22,6 +22,8 @@ from printer.exceptions import PrinterConfigError
 
 #: Width of one font-A character cell in dots; the layouts use font A only.
 CHAR_DOTS = 12
+#: Narrowest CODE128 module ``GS w`` allows (2 dots = 0.25 mm at 203 dpi).
+BARCODE_MODULE = 2
 
 
 @dataclass(frozen=True)
@@ -230,7 +232,7 @@ class Document:
     def barcode(self, data: str) -> Document:
         """Add a CODE128 barcode if the data is printable ASCII and fits; otherwise nothing."""
         if is_code128_printable(data, self.paper):
-            self.blocks.append(BarcodeBlock(data, module_width=2 if self.paper.dots >= 512 else 1))
+            self.blocks.append(BarcodeBlock(data, module_width=BARCODE_MODULE))
         return self
 
     def cut(self, partial: bool = True) -> Document:
@@ -245,7 +247,7 @@ def is_code128_printable(data: str, paper: PaperSpec) -> bool:
         return False
     # start + data + check + stop symbols, 11 modules each, stop has 13, plus quiet zones.
     modules = 11 * (len(data) + 3) + 2 + 20
-    return modules * (2 if paper.dots >= 512 else 1) <= paper.dots
+    return modules * BARCODE_MODULE <= paper.dots
 
 
 def wrap(text: str, width: int) -> list[str]:

@@ -132,7 +132,7 @@ def _document_line(item: AcceptedDocument) -> str:
     """Describe one accepted document: original/copy and sheet count."""
     kind = "оригинал" if item.original else "копия"
     if item.copies > 1:
-        kind += f" x{item.copies}"
+        return f"{item.name} — {kind}, {item.copies}\u00a0экз. по {item.sheets}\u00a0л."
     return f"{item.name} — {kind}, {item.sheets}\u00a0л."
 
 
@@ -173,6 +173,7 @@ def _intake_copy(doc: Document, data: IntakeReceiptData, copy_label: str) -> Non
     doc.signature("Документы сдал(а):")
     doc.blank()
     doc.qr(data.registration_number)
+    doc.blank()
     doc.barcode(data.registration_number)
     doc.line(data.registration_number, align=Align.CENTER)
     doc.line("Сохраните расписку до получения результата", align=Align.CENTER)

@@ -226,10 +226,18 @@ class NetworkTransport(CyrillicEscpos, Network):
         return sock
 
     def write(self, data: bytes, timeout: float) -> None:
-        """Send everything within the socket timeout."""
+        """Send everything within the socket timeout; fail fast if the printer hung up."""
         sock = self._sock()
+        self._check_peer(sock)
         sock.settimeout(timeout)
         sock.sendall(data)
+
+    def _check_peer(self, sock: socket.socket) -> None:
+        # A closed peer is only noticed by the *second* send on TCP; the first one
+        # would vanish silently, so look for the FIN before writing a ticket.
+        ready, _, _ = select.select([sock], [], [], 0)
+        if ready and not sock.recv(1, socket.MSG_PEEK):
+            raise PrinterDisconnected(f"{self.url} closed the connection")
 
     def read(self, size: int, timeout: float) -> bytes:
         """Receive what arrives within the timeout; a closed peer is a disconnection."""
