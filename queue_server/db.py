@@ -111,9 +111,9 @@ class Database:
         session = self.session(read_only=read_only)
         try:
             yield session
-            if read_only:
-                session.rollback()
-            else:
+            # A read-only session is simply closed: its connection is reset (rolled back)
+            # by the pool, and the objects it loaded stay readable.
+            if not read_only:
                 session.commit()
         except BaseException:
             session.rollback()
