@@ -48,7 +48,10 @@ def _bench_router() -> APIRouter:
 
 
 def create_app(
-    settings: Settings | None = None, *, clock: Clock | None = None, database: Database | None = None
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    database: Database | None = None,
 ) -> FastAPI:
     """Build the server app; tests pass a fake clock and their own settings."""
     settings = settings or get_settings()

@@ -35,7 +35,9 @@ def _fail(message: str) -> None:
 
 
 @click.group()
-@click.option("--database-url", envvar="MFCQ_DATABASE_URL", default=None, help="Overrides MFCQ_DATABASE_URL.")
+@click.option(
+    "--database-url", envvar="MFCQ_DATABASE_URL", default=None, help="Overrides MFCQ_DATABASE_URL."
+)
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None) -> None:
     """mfc-queue: queue management and kiosks for a public-services centre."""
@@ -63,8 +65,12 @@ def _safe_url(url: str) -> str:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, type=int, help="Server processes (PostgreSQL only).")
-@click.option("--migrate/--no-migrate", default=True, show_default=True, help="Run migrations first.")
+@click.option(
+    "--workers", default=1, show_default=True, type=int, help="Server processes (PostgreSQL only)."
+)
+@click.option(
+    "--migrate/--no-migrate", default=True, show_default=True, help="Run migrations first."
+)
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int, migrate: bool) -> None:
     """Run the queue server."""
@@ -76,7 +82,9 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, migrate: bool)
     if migrate:
         upgrade(settings.database_url)
     if workers > 1:
-        uvicorn.run("queue_server.app:create_app", factory=True, host=host, port=port, workers=workers)
+        uvicorn.run(
+            "queue_server.app:create_app", factory=True, host=host, port=port, workers=workers
+        )
     else:
         from queue_server.app import create_app
 
@@ -141,7 +149,12 @@ def demo(ctx: click.Context, host: str, port: int, no_browser: bool, seed_only: 
 @click.password_option(envvar="MFCQ_NEW_PASSWORD")
 @click.pass_context
 def create_user_cmd(
-    ctx: click.Context, username: str, role: str, office_code: str | None, full_name: str, password: str
+    ctx: click.Context,
+    username: str,
+    role: str,
+    office_code: str | None,
+    full_name: str,
+    password: str,
 ) -> None:
     """Create a staff account."""
     db = _db(_settings(ctx))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from queue_server.windows.service import list_windows, put_window
 class OfficeConfig(OfficeIn):
     """An office with its windows, keyed by window number."""
 
-    windows: dict[int, WindowIn] = {}
+    windows: dict[int, WindowIn] = Field(default_factory=dict)
 
 
 class ConfigFile(BaseModel):
@@ -71,15 +71,15 @@ def export_config(*, session: Session) -> dict[str, Any]:
                 name=w.name,
                 active=w.active,
                 led_address=w.led_address,
-                services=[WindowServiceIn(service=ws.service.code, order=ws.order) for ws in w.services],
+                services=[
+                    WindowServiceIn(service=ws.service.code, order=ws.order) for ws in w.services
+                ],
             ).model_dump(mode="json")
             for w in list_windows(session=session, office=office)
         }
         offices[office.code] = body
     return {
-        "agencies": {
-            a.code: {"name": a.name} for a in catalogue.list_agencies(session=session)
-        },
+        "agencies": {a.code: {"name": a.name} for a in catalogue.list_agencies(session=session)},
         "service_groups": {
             g.code: g.model_dump(exclude={"code"}) for g in catalogue.list_groups(session=session)
         },

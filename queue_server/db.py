@@ -93,7 +93,9 @@ class Database:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._writer = sessionmaker(engine, expire_on_commit=False)
-        reader_bind = engine.execution_options(sqlite_begin="DEFERRED") if self.is_sqlite else engine
+        reader_bind = (
+            engine.execution_options(sqlite_begin="DEFERRED") if self.is_sqlite else engine
+        )
         self._reader = sessionmaker(reader_bind, expire_on_commit=False)
 
     @classmethod

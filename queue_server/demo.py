@@ -22,8 +22,16 @@ DEMO_OFFICE = "demo"
 DEMO_PASSWORD = "demo-password"
 
 
-def _doc(name: str, *, copy: bool = False, variant: str | None = None, note: str = "") -> dict[str, Any]:
-    return {"name_ru": name, "needs_original": True, "needs_copy": copy, "variant": variant, "note_ru": note}
+def _doc(
+    name: str, *, copy: bool = False, variant: str | None = None, note: str = ""
+) -> dict[str, Any]:
+    return {
+        "name_ru": name,
+        "needs_original": True,
+        "needs_copy": copy,
+        "variant": variant,
+        "note_ru": note,
+    }
 
 
 PASSPORT_DOCS = [
@@ -45,69 +53,164 @@ CATALOGUE: dict[str, Any] = {
         "fns": {"name": "Инспекция ФНС России"},
     },
     "service_groups": {
-        "passports": {"name_ru": "Паспорта и регистрация", "name_en": "Passports and residence", "position": 1},
+        "passports": {
+            "name_ru": "Паспорта и регистрация",
+            "name_en": "Passports and residence",
+            "position": 1,
+        },
         "realty": {"name_ru": "Недвижимость", "name_en": "Real estate", "position": 2},
-        "social": {"name_ru": "Социальные услуги и налоги", "name_en": "Benefits and taxes", "position": 3},
-        "results": {"name_ru": "Получить готовые документы", "name_en": "Collect documents", "position": 4},
+        "social": {
+            "name_ru": "Социальные услуги и налоги",
+            "name_en": "Benefits and taxes",
+            "position": 3,
+        },
+        "results": {
+            "name_ru": "Получить готовые документы",
+            "name_en": "Collect documents",
+            "position": 4,
+        },
         "consult": {"name_ru": "Консультации", "name_en": "Information", "position": 5},
     },
     "priority_categories": {
-        "disabled": {"name_ru": "Инвалиды I и II групп", "name_en": "Disabled (groups I–II)", "rank": 1,
-                     "proof_ru": "Справка МСЭ"},
-        "veteran": {"name_ru": "Ветераны и участники боевых действий", "name_en": "Veterans", "rank": 1,
-                    "proof_ru": "Удостоверение ветерана"},
-        "pregnant": {"name_ru": "Беременные женщины", "name_en": "Pregnant women", "rank": 2,
-                     "proof_ru": "Справка из женской консультации"},
-        "large_family": {"name_ru": "Многодетные родители", "name_en": "Parents of large families",
-                         "rank": 3, "proof_ru": "Удостоверение многодетной семьи"},
+        "disabled": {
+            "name_ru": "Инвалиды I и II групп",
+            "name_en": "Disabled (groups I–II)",
+            "rank": 1,
+            "proof_ru": "Справка МСЭ",
+        },
+        "veteran": {
+            "name_ru": "Ветераны и участники боевых действий",
+            "name_en": "Veterans",
+            "rank": 1,
+            "proof_ru": "Удостоверение ветерана",
+        },
+        "pregnant": {
+            "name_ru": "Беременные женщины",
+            "name_en": "Pregnant women",
+            "rank": 2,
+            "proof_ru": "Справка из женской консультации",
+        },
+        "large_family": {
+            "name_ru": "Многодетные родители",
+            "name_en": "Parents of large families",
+            "rank": 3,
+            "proof_ru": "Удостоверение многодетной семьи",
+        },
     },
     "services": {
         "passport": {
-            "name_ru": "Паспорт гражданина РФ: выдача и замена", "name_en": "Russian passport: issue or replace",
-            "group": "passports", "prefix": "А", "kind": "intake", "agency": "mvd", "position": 1,
+            "name_ru": "Паспорт гражданина РФ: выдача и замена",
+            "name_en": "Russian passport: issue or replace",
+            "group": "passports",
+            "prefix": "А",
+            "kind": "intake",
+            "agency": "mvd",
+            "position": 1,
             "term_working_days": 10,
             "variants": [
-                {"code": "first", "name_ru": "Получение в 14 лет", "name_en": "First passport at 14",
-                 "term_working_days": 10},
-                {"code": "age", "name_ru": "Замена в 20 или 45 лет", "name_en": "Replacement at 20 or 45",
-                 "term_working_days": 10},
-                {"code": "name_change", "name_ru": "Замена при перемене ФИО",
-                 "name_en": "Replacement after a change of name", "term_working_days": 10},
-                {"code": "lost", "name_ru": "Утрата или хищение", "name_en": "Lost or stolen",
-                 "term_working_days": 30},
+                {
+                    "code": "first",
+                    "name_ru": "Получение в 14 лет",
+                    "name_en": "First passport at 14",
+                    "term_working_days": 10,
+                },
+                {
+                    "code": "age",
+                    "name_ru": "Замена в 20 или 45 лет",
+                    "name_en": "Replacement at 20 or 45",
+                    "term_working_days": 10,
+                },
+                {
+                    "code": "name_change",
+                    "name_ru": "Замена при перемене ФИО",
+                    "name_en": "Replacement after a change of name",
+                    "term_working_days": 10,
+                },
+                {
+                    "code": "lost",
+                    "name_ru": "Утрата или хищение",
+                    "name_en": "Lost or stolen",
+                    "term_working_days": 30,
+                },
             ],
             "questions": [
-                {"code": "reason", "text_ru": "Почему вы оформляете паспорт?",
-                 "text_en": "Why do you need a passport?",
-                 "options": [
-                     {"text_ru": "Мне исполнилось 14 лет", "text_en": "I turned 14", "variant": "first"},
-                     {"text_ru": "Нужно заменить паспорт", "text_en": "I need to replace it",
-                      "next_question": "replace_reason"},
-                     {"text_ru": "Паспорт утерян или похищен", "text_en": "It was lost or stolen",
-                      "variant": "lost"},
-                 ]},
-                {"code": "replace_reason", "text_ru": "Причина замены?", "text_en": "Why replace it?",
-                 "options": [
-                     {"text_ru": "Исполнилось 20 или 45 лет", "text_en": "I turned 20 or 45", "variant": "age"},
-                     {"text_ru": "Сменил(а) фамилию, имя или отчество", "text_en": "I changed my name",
-                      "variant": "name_change"},
-                 ]},
+                {
+                    "code": "reason",
+                    "text_ru": "Почему вы оформляете паспорт?",
+                    "text_en": "Why do you need a passport?",
+                    "options": [
+                        {
+                            "text_ru": "Мне исполнилось 14 лет",
+                            "text_en": "I turned 14",
+                            "variant": "first",
+                        },
+                        {
+                            "text_ru": "Нужно заменить паспорт",
+                            "text_en": "I need to replace it",
+                            "next_question": "replace_reason",
+                        },
+                        {
+                            "text_ru": "Паспорт утерян или похищен",
+                            "text_en": "It was lost or stolen",
+                            "variant": "lost",
+                        },
+                    ],
+                },
+                {
+                    "code": "replace_reason",
+                    "text_ru": "Причина замены?",
+                    "text_en": "Why replace it?",
+                    "options": [
+                        {
+                            "text_ru": "Исполнилось 20 или 45 лет",
+                            "text_en": "I turned 20 or 45",
+                            "variant": "age",
+                        },
+                        {
+                            "text_ru": "Сменил(а) фамилию, имя или отчество",
+                            "text_en": "I changed my name",
+                            "variant": "name_change",
+                        },
+                    ],
+                },
             ],
             "documents": PASSPORT_DOCS,
         },
         "passport_foreign": {
-            "name_ru": "Заграничный паспорт", "name_en": "Passport for travel abroad", "group": "passports",
-            "prefix": "Б", "kind": "intake", "agency": "mvd", "position": 2, "term_working_days": 22,
+            "name_ru": "Заграничный паспорт",
+            "name_en": "Passport for travel abroad",
+            "group": "passports",
+            "prefix": "Б",
+            "kind": "intake",
+            "agency": "mvd",
+            "position": 2,
+            "term_working_days": 22,
             "variants": [
-                {"code": "old", "name_ru": "Паспорт старого образца (5 лет)", "name_en": "Old style (5 years)"},
-                {"code": "bio", "name_ru": "Биометрический паспорт (10 лет)", "name_en": "Biometric (10 years)"},
+                {
+                    "code": "old",
+                    "name_ru": "Паспорт старого образца (5 лет)",
+                    "name_en": "Old style (5 years)",
+                },
+                {
+                    "code": "bio",
+                    "name_ru": "Биометрический паспорт (10 лет)",
+                    "name_en": "Biometric (10 years)",
+                },
             ],
             "questions": [
-                {"code": "kind", "text_ru": "Какой паспорт вы оформляете?", "text_en": "Which passport?",
-                 "options": [
-                     {"text_ru": "На 5 лет", "text_en": "For 5 years", "variant": "old"},
-                     {"text_ru": "Биометрический на 10 лет", "text_en": "Biometric, 10 years", "variant": "bio"},
-                 ]},
+                {
+                    "code": "kind",
+                    "text_ru": "Какой паспорт вы оформляете?",
+                    "text_en": "Which passport?",
+                    "options": [
+                        {"text_ru": "На 5 лет", "text_en": "For 5 years", "variant": "old"},
+                        {
+                            "text_ru": "Биометрический на 10 лет",
+                            "text_en": "Biometric, 10 years",
+                            "variant": "bio",
+                        },
+                    ],
+                },
             ],
             "documents": [
                 _doc("Заявление-анкета"),
@@ -117,8 +220,13 @@ CATALOGUE: dict[str, Any] = {
             ],
         },
         "residence": {
-            "name_ru": "Регистрация по месту жительства", "name_en": "Residence registration",
-            "group": "passports", "prefix": "В", "kind": "intake", "agency": "mvd", "position": 3,
+            "name_ru": "Регистрация по месту жительства",
+            "name_en": "Residence registration",
+            "group": "passports",
+            "prefix": "В",
+            "kind": "intake",
+            "agency": "mvd",
+            "position": 3,
             "term_working_days": 3,
             "documents": [
                 _doc("Заявление о регистрации (форма № 6)"),
@@ -127,23 +235,52 @@ CATALOGUE: dict[str, Any] = {
             ],
         },
         "realty_rights": {
-            "name_ru": "Регистрация прав на недвижимость", "name_en": "Registration of property rights",
-            "group": "realty", "prefix": "Г", "kind": "intake", "agency": "rosreestr", "position": 4,
+            "name_ru": "Регистрация прав на недвижимость",
+            "name_en": "Registration of property rights",
+            "group": "realty",
+            "prefix": "Г",
+            "kind": "intake",
+            "agency": "rosreestr",
+            "position": 4,
             "term_working_days": 9,
             "variants": [
-                {"code": "sale", "name_ru": "Купля-продажа", "name_en": "Sale", "term_working_days": 9},
-                {"code": "inheritance", "name_ru": "Наследство", "name_en": "Inheritance", "term_working_days": 9},
+                {
+                    "code": "sale",
+                    "name_ru": "Купля-продажа",
+                    "name_en": "Sale",
+                    "term_working_days": 9,
+                },
+                {
+                    "code": "inheritance",
+                    "name_ru": "Наследство",
+                    "name_en": "Inheritance",
+                    "term_working_days": 9,
+                },
                 {"code": "gift", "name_ru": "Дарение", "name_en": "Gift", "term_working_days": 9},
             ],
             "questions": [
-                {"code": "basis", "text_ru": "На каком основании возникает право?",
-                 "text_en": "What is the basis of the right?",
-                 "options": [
-                     {"text_ru": "Договор купли-продажи", "text_en": "Sale contract", "variant": "sale"},
-                     {"text_ru": "Свидетельство о праве на наследство", "text_en": "Inheritance",
-                      "variant": "inheritance"},
-                     {"text_ru": "Договор дарения", "text_en": "Gift contract", "variant": "gift"},
-                 ]},
+                {
+                    "code": "basis",
+                    "text_ru": "На каком основании возникает право?",
+                    "text_en": "What is the basis of the right?",
+                    "options": [
+                        {
+                            "text_ru": "Договор купли-продажи",
+                            "text_en": "Sale contract",
+                            "variant": "sale",
+                        },
+                        {
+                            "text_ru": "Свидетельство о праве на наследство",
+                            "text_en": "Inheritance",
+                            "variant": "inheritance",
+                        },
+                        {
+                            "text_ru": "Договор дарения",
+                            "text_en": "Gift contract",
+                            "variant": "gift",
+                        },
+                    ],
+                },
             ],
             "documents": [
                 _doc("Паспорт заявителя"),
@@ -154,20 +291,38 @@ CATALOGUE: dict[str, Any] = {
             ],
         },
         "egrn_extract": {
-            "name_ru": "Выписка из ЕГРН", "name_en": "Extract from the property register", "group": "realty",
-            "prefix": "Д", "kind": "intake", "agency": "rosreestr", "position": 5, "term_working_days": 3,
+            "name_ru": "Выписка из ЕГРН",
+            "name_en": "Extract from the property register",
+            "group": "realty",
+            "prefix": "Д",
+            "kind": "intake",
+            "agency": "rosreestr",
+            "position": 5,
+            "term_working_days": 3,
             "service_norm_minutes": 15,
             "documents": [_doc("Паспорт заявителя"), _doc("Запрос о предоставлении сведений")],
         },
         "snils": {
-            "name_ru": "СНИЛС: оформление и изменение", "name_en": "Pension insurance number (SNILS)",
-            "group": "social", "prefix": "Е", "kind": "intake", "agency": "sfr", "position": 6,
-            "term_working_days": 5, "service_norm_minutes": 15,
+            "name_ru": "СНИЛС: оформление и изменение",
+            "name_en": "Pension insurance number (SNILS)",
+            "group": "social",
+            "prefix": "Е",
+            "kind": "intake",
+            "agency": "sfr",
+            "position": 6,
+            "term_working_days": 5,
+            "service_norm_minutes": 15,
             "documents": [_doc("Паспорт гражданина РФ"), _doc("Анкета застрахованного лица")],
         },
         "child_benefit": {
-            "name_ru": "Единое пособие на детей", "name_en": "Unified child benefit", "group": "social",
-            "prefix": "Ж", "kind": "intake", "agency": "sfr", "position": 7, "term_working_days": 10,
+            "name_ru": "Единое пособие на детей",
+            "name_en": "Unified child benefit",
+            "group": "social",
+            "prefix": "Ж",
+            "kind": "intake",
+            "agency": "sfr",
+            "position": 7,
+            "term_working_days": 10,
             "documents": [
                 _doc("Паспорт заявителя"),
                 _doc("Свидетельства о рождении детей", copy=True),
@@ -175,28 +330,50 @@ CATALOGUE: dict[str, Any] = {
             ],
         },
         "inn": {
-            "name_ru": "ИНН: постановка на учёт физического лица", "name_en": "Taxpayer number (INN)",
-            "group": "social", "prefix": "И", "kind": "intake", "agency": "fns", "position": 8,
-            "term_working_days": 5, "service_norm_minutes": 15,
+            "name_ru": "ИНН: постановка на учёт физического лица",
+            "name_en": "Taxpayer number (INN)",
+            "group": "social",
+            "prefix": "И",
+            "kind": "intake",
+            "agency": "fns",
+            "position": 8,
+            "term_working_days": 5,
+            "service_norm_minutes": 15,
             "documents": [_doc("Паспорт гражданина РФ"), _doc("Заявление о постановке на учёт")],
         },
         "results": {
-            "name_ru": "Выдача готовых документов", "name_en": "Collect ready documents", "group": "results",
-            "prefix": "К", "kind": "issuance", "position": 9,
+            "name_ru": "Выдача готовых документов",
+            "name_en": "Collect ready documents",
+            "group": "results",
+            "prefix": "К",
+            "kind": "issuance",
+            "position": 9,
             "documents": [_doc("Паспорт"), _doc("Расписка о приёме документов")],
         },
         "passport_pickup": {
-            "name_ru": "Получение паспорта", "name_en": "Collect a passport", "group": "results",
-            "prefix": "Л", "kind": "issuance", "position": 10,
+            "name_ru": "Получение паспорта",
+            "name_en": "Collect a passport",
+            "group": "results",
+            "prefix": "Л",
+            "kind": "issuance",
+            "position": 10,
             "documents": [_doc("Расписка о приёме документов"), _doc("Паспорт, подлежащий замене")],
         },
         "consult": {
-            "name_ru": "Консультация по услугам", "name_en": "Advice on services", "group": "consult",
-            "prefix": "М", "kind": "consultation", "position": 11,
+            "name_ru": "Консультация по услугам",
+            "name_en": "Advice on services",
+            "group": "consult",
+            "prefix": "М",
+            "kind": "consultation",
+            "position": 11,
         },
         "case_status": {
-            "name_ru": "Справка о ходе рассмотрения заявления", "name_en": "Status of my application",
-            "group": "consult", "prefix": "Н", "kind": "consultation", "position": 12,
+            "name_ru": "Справка о ходе рассмотрения заявления",
+            "name_en": "Status of my application",
+            "group": "consult",
+            "prefix": "Н",
+            "kind": "consultation",
+            "position": 12,
             "service_norm_minutes": 5,
         },
     },
@@ -223,7 +400,9 @@ def demo_config() -> ConfigFile:
         "name": "МФЦ «Мои документы» — демонстрационный офис",
         "address": "г. Москва, ул. Примерная, д. 1",
         "timezone": "Europe/Moscow",
-        "opening_hours": {d: ["00:00", "23:59"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+        "opening_hours": {
+            d: ["00:00", "23:59"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        },
         "windows": _windows(),
     }
     return ConfigFile.model_validate({**CATALOGUE, "offices": {DEMO_OFFICE: office}})
@@ -271,7 +450,9 @@ def seed_demo(*, session: Session, clock: Clock) -> DemoSeed:
     for device in session.scalars(select(Device).where(Device.office_id == office.id)):
         device.revoked = True
     for kind, name in DEVICES:
-        _device, token = add_device(session=session, clock=clock, office=office, kind=kind, name=name)
+        _device, token = add_device(
+            session=session, clock=clock, office=office, kind=kind, name=name
+        )
         seed.devices[name] = token
     # Keep the demo usable on public holidays in the next weeks.
     today = local_now(office, clock.now()).date()

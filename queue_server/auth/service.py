@@ -139,9 +139,9 @@ def create_token(*, session: Session, clock: Clock, user: User, ttl: timedelta) 
     return token
 
 
-def add_device(*, session: Session, clock: Clock, office: Office, kind: str, name: str) -> tuple[
-    Device, str
-]:
+def add_device(
+    *, session: Session, clock: Clock, office: Office, kind: str, name: str
+) -> tuple[Device, str]:
     """Register a kiosk, board or LED driver; the token is shown once and stored hashed."""
     if kind not in DEVICE_KINDS:
         raise InvalidInput(f"Unknown device kind {kind!r}; use one of {', '.join(DEVICE_KINDS)}.")
@@ -163,9 +163,9 @@ def resolve_token(*, session: Session, clock: Clock, token: str) -> Principal:
             raise NotAuthenticated("Unknown or revoked device token.", code="bad_token")
         return Principal("device", device.id, device.kind, device.office_id, device.name)
     row = session.execute(
-        select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(
-            ApiToken.token_hash == digest
-        )
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == digest)
     ).first()
     if row is None:
         raise NotAuthenticated("Unknown token; log in again.", code="bad_token")

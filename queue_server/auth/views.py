@@ -108,14 +108,22 @@ def register_device(
     """Register a kiosk, board or LED driver; the response shows its token once."""
     principal.require_role("admin", "manager")
     principal.require_office(office.id)
-    device, token = add_device(session=session, clock=clock, office=office, kind=data.kind, name=data.name)
-    return DeviceOut(id=device.id, kind=device.kind, name=device.name, office=office.code, token=token)
+    device, token = add_device(
+        session=session, clock=clock, office=office, kind=data.kind, name=data.name
+    )
+    return DeviceOut(
+        id=device.id, kind=device.kind, name=device.name, office=office.code, token=token
+    )
 
 
 @router.get("/offices/{code}/devices", response_model=list[DeviceOut])
-def list_devices(office: CurrentOffice, principal: PrincipalDep, session: SessionDep) -> list[DeviceOut]:
+def list_devices(
+    office: CurrentOffice, principal: PrincipalDep, session: SessionDep
+) -> list[DeviceOut]:
     """The office's registered devices (without tokens)."""
     principal.require_role("admin", "manager")
     principal.require_office(office.id)
-    devices = session.scalars(select(Device).where(Device.office_id == office.id, Device.revoked.is_(False)))
+    devices = session.scalars(
+        select(Device).where(Device.office_id == office.id, Device.revoked.is_(False))
+    )
     return [DeviceOut(id=d.id, kind=d.kind, name=d.name, office=office.code) for d in devices]

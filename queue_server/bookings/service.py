@@ -62,7 +62,8 @@ def check_in(
 ) -> Ticket:
     """Turn a booking into a ticket, if it is presented within the check-in window."""
     booking = session.scalar(
-        select(Booking).where(Booking.office_id == office.id, Booking.code == code.upper())
+        select(Booking)
+        .where(Booking.office_id == office.id, Booking.code == code.upper())
         .with_for_update()
     )
     if booking is None:
@@ -104,4 +105,3 @@ def check_in(
     booking.status = CHECKED_IN
     booking.checked_in_at = now
     return ticket
-

@@ -15,7 +15,11 @@ router = APIRouter(tags=["bookings"])
 
 @router.post("/offices/{code}/bookings", response_model=BookingOut, status_code=201)
 def create_booking(
-    data: BookingIn, office: CurrentOffice, session: SessionDep, principal: PrincipalDep, clock: ClockDep
+    data: BookingIn,
+    office: CurrentOffice,
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
 ) -> BookingOut:
     """Book a slot for an applicant (staff)."""
     principal.require_role("admin", "manager", "clerk")

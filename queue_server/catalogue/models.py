@@ -138,9 +138,7 @@ class QuestionOption(Base):
     __tablename__ = "question_options"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    question_id: Mapped[int] = mapped_column(
-        ForeignKey("service_questions.id", ondelete="CASCADE")
-    )
+    question_id: Mapped[int] = mapped_column(ForeignKey("service_questions.id", ondelete="CASCADE"))
     text_ru: Mapped[str] = mapped_column(String(300))
     text_en: Mapped[str] = mapped_column(String(300), default="")
     next_question_id: Mapped[int | None] = mapped_column(

@@ -168,7 +168,7 @@ def service_out(service: Service) -> ServiceOut:
         name_en=service.name_en,
         group=service.group.code if service.group else None,
         prefix=service.prefix,
-        kind=service.kind,  # type: ignore[arg-type]
+        kind=service.kind,
         wait_limit_minutes=service.wait_limit_minutes,
         service_norm_minutes=service.service_norm_minutes,
         term_working_days=service.term_working_days,

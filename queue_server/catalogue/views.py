@@ -35,7 +35,11 @@ def get_service(service_code: str, session: SessionDep, principal: PrincipalDep)
 
 @router.put("/services/{service_code}", response_model=ServiceOut)
 def save_service(
-    service_code: str, data: ServiceIn, session: SessionDep, principal: PrincipalDep, clock: ClockDep
+    service_code: str,
+    data: ServiceIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
 ) -> ServiceOut:
     """Create or replace a service definition (admin, manager)."""
     principal.require_role("admin", "manager")
@@ -51,7 +55,9 @@ def save_service(
 
 
 @router.get("/offices/{code}/services", response_model=list[ServiceOut])
-def office_menu(office: CurrentOffice, session: SessionDep, principal: PrincipalDep) -> list[ServiceOut]:
+def office_menu(
+    office: CurrentOffice, session: SessionDep, principal: PrincipalDep
+) -> list[ServiceOut]:
     """The services offered at an office (what its kiosks show)."""
     principal.require_office(office.id)
     return [
@@ -93,7 +99,9 @@ def save_agency(
 
 
 @router.get("/priority-categories", response_model=list[PriorityCategoryOut])
-def list_priority_categories(session: SessionDep, principal: PrincipalDep) -> list[PriorityCategoryOut]:
+def list_priority_categories(
+    session: SessionDep, principal: PrincipalDep
+) -> list[PriorityCategoryOut]:
     """Priority categories by rank."""
     return catalogue.list_priority_categories(session=session)
 

@@ -21,7 +21,9 @@ class OfficeIn(BaseModel):
     address: str = Field(default="", max_length=300)
     timezone: str = "Europe/Moscow"
     opening_hours: dict[str, tuple[str, str] | None] = Field(
-        default_factory=lambda: {k: tuple(v) if v else None for k, v in DEFAULT_OPENING_HOURS.items()}  # type: ignore[misc]
+        default_factory=lambda: {
+            k: (v[0], v[1]) if v else None for k, v in DEFAULT_OPENING_HOURS.items()
+        }
     )
     calendar_country: str = "RU"
     dispatch_policy: Literal["deadline", "fifo"] = "deadline"

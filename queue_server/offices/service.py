@@ -34,9 +34,9 @@ def office_out(office: Office) -> OfficeOut:
     return OfficeOut(code=office.code, **data)
 
 
-def overrides_for(*, session: Session, office_id: int, start: date, end: date) -> dict[
-    date, OfficeDay
-]:
+def overrides_for(
+    *, session: Session, office_id: int, start: date, end: date
+) -> dict[date, OfficeDay]:
     """The office's per-date overrides between two dates, inclusive."""
     rows = session.scalars(
         select(OfficeDay).where(

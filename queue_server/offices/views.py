@@ -72,7 +72,11 @@ def office_calendar(
 
 @router.put("/offices/{code}/days/{day}", response_model=DayHoursOut)
 def set_office_day(
-    day: date, data: OfficeDayIn, office: CurrentOffice, session: SessionDep, principal: PrincipalDep
+    day: date,
+    data: OfficeDayIn,
+    office: CurrentOffice,
+    session: SessionDep,
+    principal: PrincipalDep,
 ) -> DayHoursOut:
     """Set an exception for a date (closed on a working day, open on a holiday…)."""
     principal.require_role("admin", "manager")

@@ -51,7 +51,9 @@ def pick_next(*, session: Session, office: Office, window: Window, now: datetime
         select(Ticket)
         .join(
             WindowService,
-            and_(WindowService.service_id == Ticket.service_id, WindowService.window_id == window.id),
+            and_(
+                WindowService.service_id == Ticket.service_id, WindowService.window_id == window.id
+            ),
         )
         .where(Ticket.office_id == office.id, Ticket.status == WAITING)
         .limit(1)

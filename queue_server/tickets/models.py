@@ -73,9 +73,7 @@ class Ticket(Base):
     window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id"), nullable=True)
     clerk_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     redirect_count: Mapped[int] = mapped_column(Integer, default=0)
-    issued_by_device_id: Mapped[int | None] = mapped_column(
-        ForeignKey("devices.id"), nullable=True
-    )
+    issued_by_device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), nullable=True)
 
     service: Mapped[Service] = relationship(lazy="joined")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import exists, select
+from sqlalchemy import Table, exists, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ def _bump(session: Session, office_id: int, prefix: str, day: date) -> int:
     # One atomic upsert: the row lock it takes serialises concurrent issuers on PostgreSQL;
     # on SQLite the transaction already holds the write lock (BEGIN IMMEDIATE).
     table = TicketCounter.__table__
+    assert isinstance(table, Table)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = (
         insert(table)

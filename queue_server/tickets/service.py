@@ -212,7 +212,10 @@ def issue_ticket(
             if booking_slot is not None:
                 since = max(booking_slot, now)
                 _start_wait(
-                    ticket, office=office, limit_minutes=office.booked_wait_limit_minutes, since=since
+                    ticket,
+                    office=office,
+                    limit_minutes=office.booked_wait_limit_minutes,
+                    since=since,
                 )
             else:
                 _start_wait(
@@ -235,7 +238,9 @@ def issue_ticket(
         clock=clock,
         type="ticket.issued",
         office_id=office.id,
-        payload=ticket_payload(ticket, booked=booking_id is not None, priority=category_id is not None),
+        payload=ticket_payload(
+            ticket, booked=booking_id is not None, priority=category_id is not None
+        ),
     )
     return ticket, True
 
@@ -388,8 +393,10 @@ def _move(
     automatic: bool = False,
     detail: dict[str, Any] | None = None,
 ) -> Ticket:
-    window = _acting_on(session, ticket, principal) if principal is not None else (
-        session.get(Window, ticket.window_id) if ticket.window_id else None
+    window = (
+        _acting_on(session, ticket, principal)
+        if principal is not None
+        else (session.get(Window, ticket.window_id) if ticket.window_id else None)
     )
     now = clock.now()
     from_status = ticket.status
@@ -399,9 +406,7 @@ def _move(
         ticket.last_called_at = now
     elif action == "start":
         ticket.started_at = now
-    elif action == "finish":
-        ticket.finished_at = now
-    elif action in ("no_show", "cancel"):
+    elif action == "finish" or action in ("no_show", "cancel"):
         ticket.finished_at = now
     clerk_id = principal.id if principal is not None and principal.is_staff else None
     _record(
@@ -419,12 +424,16 @@ def _move(
         clock=clock,
         type=event,
         office_id=ticket.office_id,
-        payload=ticket_payload(ticket, window, automatic=automatic, recall_count=ticket.recall_count),
+        payload=ticket_payload(
+            ticket, window, automatic=automatic, recall_count=ticket.recall_count
+        ),
     )
     return ticket
 
 
-def recall(*, session: Session, clock: Clock, ticket: Ticket, principal: Principal | None) -> Ticket:
+def recall(
+    *, session: Session, clock: Clock, ticket: Ticket, principal: Principal | None
+) -> Ticket:
     """Call the same ticket again (R5); automatic when `principal` is None."""
     return _move(
         session=session,
@@ -544,7 +553,9 @@ def waiting_queue(*, session: Session, office: Office, now: datetime) -> list[Ti
     )
 
 
-def transitions_of(*, session: Session, ticket: Ticket) -> list[tuple[TicketTransition, str, int | None, str | None]]:
+def transitions_of(
+    *, session: Session, ticket: Ticket
+) -> list[tuple[TicketTransition, str, int | None, str | None]]:
     """A ticket's stored steps with service code, window number and clerk name."""
     rows = session.execute(
         select(TicketTransition, Service.code, Window.number, User.full_name, User.username)
@@ -554,7 +565,9 @@ def transitions_of(*, session: Session, ticket: Ticket) -> list[tuple[TicketTran
         .where(TicketTransition.ticket_id == ticket.id)
         .order_by(TicketTransition.id)
     ).all()
-    return [(t, code, number, (full or user) if user else None) for t, code, number, full, user in rows]
+    return [
+        (t, code, number, (full or user) if user else None) for t, code, number, full, user in rows
+    ]
 
 
 # --- timers driven by the scheduler on the injected clock -------------------------------
@@ -628,4 +641,3 @@ def process_wait_limits(*, session: Session, clock: Clock) -> int:
         )
         changed += 1
     return changed
-

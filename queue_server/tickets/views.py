@@ -73,7 +73,9 @@ def status_url(runtime: RuntimeDep, ticket: Ticket) -> str:
     return f"{runtime.settings.public_url.rstrip('/')}/t/{ticket.status_code}"
 
 
-def issued_out(session: Session, runtime: RuntimeDep, office: Office, ticket: Ticket) -> TicketIssuedOut:
+def issued_out(
+    session: Session, runtime: RuntimeDep, office: Office, ticket: Ticket
+) -> TicketIssuedOut:
     """What the kiosk prints: number, position, estimate, status link."""
     ahead = tickets.people_ahead(session=session, office=office, ticket=ticket)
     return TicketIssuedOut(
@@ -145,7 +147,9 @@ def call_next(
 
 
 @router.get("/offices/{code}/queue", response_model=QueueOut)
-def queue(office: CurrentOffice, session: SessionDep, principal: PrincipalDep, clock: ClockDep) -> QueueOut:
+def queue(
+    office: CurrentOffice, session: SessionDep, principal: PrincipalDep, clock: ClockDep
+) -> QueueOut:
     """Waiting tickets per service, in call order, with their waits and deadlines."""
     principal.require_office(office.id)
     now = clock.now()
@@ -181,7 +185,9 @@ def queue(office: CurrentOffice, session: SessionDep, principal: PrincipalDep, c
                 kind=s.kind,
                 wait_limit_minutes=s.wait_limit_minutes,
                 waiting=len(per_service.get(s.id, [])),
-                longest_wait_seconds=max((t.wait_seconds for t in per_service.get(s.id, [])), default=0),
+                longest_wait_seconds=max(
+                    (t.wait_seconds for t in per_service.get(s.id, [])), default=0
+                ),
                 tickets=per_service.get(s.id, []),
             )
             for s in services
@@ -226,7 +232,9 @@ def get_ticket(ticket: CurrentTicket, session: SessionDep, principal: PrincipalD
 
 
 @router.get("/tickets/{ticket_id}/history", response_model=list[TransitionOut])
-def ticket_history(ticket: CurrentTicket, session: SessionDep, principal: PrincipalDep) -> list[TransitionOut]:
+def ticket_history(
+    ticket: CurrentTicket, session: SessionDep, principal: PrincipalDep
+) -> list[TransitionOut]:
     """Every stored step of the ticket, with time, window and clerk."""
     principal.require_office(ticket.office_id)
     return [
@@ -240,45 +248,70 @@ def ticket_history(ticket: CurrentTicket, session: SessionDep, principal: Princi
             clerk=clerk,
             automatic=t.automatic,
         )
-        for t, service_code, window_number, clerk in tickets.transitions_of(session=session, ticket=ticket)
+        for t, service_code, window_number, clerk in tickets.transitions_of(
+            session=session, ticket=ticket
+        )
     ]
 
 
 @router.post("/tickets/{ticket_id}/recall", response_model=TicketOut)
-def recall(ticket: CurrentTicket, session: SessionDep, principal: PrincipalDep, clock: ClockDep) -> TicketOut:
+def recall(
+    ticket: CurrentTicket, session: SessionDep, principal: PrincipalDep, clock: ClockDep
+) -> TicketOut:
     """Call the ticket again."""
-    return _ticket_out(session, tickets.recall(session=session, clock=clock, ticket=ticket, principal=principal))
+    return _ticket_out(
+        session, tickets.recall(session=session, clock=clock, ticket=ticket, principal=principal)
+    )
 
 
 @router.post("/tickets/{ticket_id}/start", response_model=TicketOut)
-def start(ticket: CurrentTicket, session: SessionDep, principal: PrincipalDep, clock: ClockDep) -> TicketOut:
+def start(
+    ticket: CurrentTicket, session: SessionDep, principal: PrincipalDep, clock: ClockDep
+) -> TicketOut:
     """The applicant has come: service starts."""
-    return _ticket_out(session, tickets.start(session=session, clock=clock, ticket=ticket, principal=principal))
+    return _ticket_out(
+        session, tickets.start(session=session, clock=clock, ticket=ticket, principal=principal)
+    )
 
 
 @router.post("/tickets/{ticket_id}/finish", response_model=TicketOut)
-def finish(ticket: CurrentTicket, session: SessionDep, principal: PrincipalDep, clock: ClockDep) -> TicketOut:
+def finish(
+    ticket: CurrentTicket, session: SessionDep, principal: PrincipalDep, clock: ClockDep
+) -> TicketOut:
     """Service is over."""
-    return _ticket_out(session, tickets.finish(session=session, clock=clock, ticket=ticket, principal=principal))
+    return _ticket_out(
+        session, tickets.finish(session=session, clock=clock, ticket=ticket, principal=principal)
+    )
 
 
 @router.post("/tickets/{ticket_id}/no-show", response_model=TicketOut)
-def no_show(ticket: CurrentTicket, session: SessionDep, principal: PrincipalDep, clock: ClockDep) -> TicketOut:
+def no_show(
+    ticket: CurrentTicket, session: SessionDep, principal: PrincipalDep, clock: ClockDep
+) -> TicketOut:
     """The called applicant did not come."""
     return _ticket_out(
-        session, tickets.mark_no_show(session=session, clock=clock, ticket=ticket, principal=principal)
+        session,
+        tickets.mark_no_show(session=session, clock=clock, ticket=ticket, principal=principal),
     )
 
 
 @router.post("/tickets/{ticket_id}/cancel", response_model=TicketOut)
-def cancel(ticket: CurrentTicket, session: SessionDep, principal: PrincipalDep, clock: ClockDep) -> TicketOut:
+def cancel(
+    ticket: CurrentTicket, session: SessionDep, principal: PrincipalDep, clock: ClockDep
+) -> TicketOut:
     """Take a waiting ticket out of the queue."""
-    return _ticket_out(session, tickets.cancel(session=session, clock=clock, ticket=ticket, principal=principal))
+    return _ticket_out(
+        session, tickets.cancel(session=session, clock=clock, ticket=ticket, principal=principal)
+    )
 
 
 @router.post("/tickets/{ticket_id}/redirect", response_model=TicketOut)
 def redirect(
-    data: RedirectIn, ticket: CurrentTicket, session: SessionDep, principal: PrincipalDep, clock: ClockDep
+    data: RedirectIn,
+    ticket: CurrentTicket,
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
 ) -> TicketOut:
     """Send the ticket to another service: same number, new wait."""
     moved = tickets.redirect(

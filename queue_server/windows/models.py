@@ -21,9 +21,7 @@ class Window(Base):
     name: Mapped[str] = mapped_column(String(100), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # The unique constraint is the guard: two windows cannot share a clerk.
-    clerk_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id"), nullable=True, unique=True
-    )
+    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, unique=True)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     pause_reason: Mapped[str] = mapped_column(String(200), default="")
     # RS-485 address of the window's LED display (display_board LED driver).

@@ -66,7 +66,9 @@ def window_out(*, session: Session, window: Window) -> WindowOut:
         name=window.name,
         active=window.active,
         led_address=window.led_address,
-        services=[WindowServiceIn(service=ws.service.code, order=ws.order) for ws in window.services],
+        services=[
+            WindowServiceIn(service=ws.service.code, order=ws.order) for ws in window.services
+        ],
         clerk=(clerk.full_name or clerk.username) if clerk else None,
         paused=window.paused,
         pause_reason=window.pause_reason,
@@ -81,9 +83,7 @@ def window_out(*, session: Session, window: Window) -> WindowOut:
 def list_windows(*, session: Session, office: Office) -> list[Window]:
     """The office's windows by number."""
     return list(
-        session.scalars(
-            select(Window).where(Window.office_id == office.id).order_by(Window.number)
-        )
+        session.scalars(select(Window).where(Window.office_id == office.id).order_by(Window.number))
     )
 
 

@@ -12,7 +12,9 @@ router = APIRouter(tags=["windows"])
 
 
 @router.get("/offices/{code}/windows", response_model=list[WindowOut])
-def list_windows(office: CurrentOffice, session: SessionDep, principal: PrincipalDep) -> list[WindowOut]:
+def list_windows(
+    office: CurrentOffice, session: SessionDep, principal: PrincipalDep
+) -> list[WindowOut]:
     """The office's windows with their clerks and current tickets."""
     principal.require_office(office.id)
     return [
@@ -34,7 +36,11 @@ def save_window(
 
 @router.post("/offices/{code}/windows/{number}/take", response_model=WindowOut)
 def take_window(
-    number: int, office: CurrentOffice, session: SessionDep, principal: PrincipalDep, clock: ClockDep
+    number: int,
+    office: CurrentOffice,
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
 ) -> WindowOut:
     """The calling clerk takes the window."""
     window = windows.take_window(
@@ -45,7 +51,11 @@ def take_window(
 
 @router.post("/offices/{code}/windows/{number}/release", response_model=WindowOut)
 def release_window(
-    number: int, office: CurrentOffice, session: SessionDep, principal: PrincipalDep, clock: ClockDep
+    number: int,
+    office: CurrentOffice,
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
 ) -> WindowOut:
     """The clerk leaves the window."""
     window = windows.release_window(
@@ -65,14 +75,23 @@ def pause_window(
 ) -> WindowOut:
     """Pause the window with a reason."""
     window = windows.pause_window(
-        session=session, clock=clock, office=office, number=number, principal=principal, reason=data.reason
+        session=session,
+        clock=clock,
+        office=office,
+        number=number,
+        principal=principal,
+        reason=data.reason,
     )
     return windows.window_out(session=session, window=window)
 
 
 @router.post("/offices/{code}/windows/{number}/resume", response_model=WindowOut)
 def resume_window(
-    number: int, office: CurrentOffice, session: SessionDep, principal: PrincipalDep, clock: ClockDep
+    number: int,
+    office: CurrentOffice,
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
 ) -> WindowOut:
     """End the window's pause."""
     window = windows.resume_window(

@@ -33,18 +33,33 @@ CONFIG: dict[str, Any] = {
         "large_family": {"name_ru": "Многодетные", "rank": 2},
     },
     "services": {
-        "passport": {"name_ru": "Паспорт", "prefix": "А", "kind": "intake", "group": "docs",
-                     "agency": "mvd", "documents": [{"name_ru": "Заявление"}]},
+        "passport": {
+            "name_ru": "Паспорт",
+            "prefix": "А",
+            "kind": "intake",
+            "group": "docs",
+            "agency": "mvd",
+            "documents": [{"name_ru": "Заявление"}],
+        },
         "results": {"name_ru": "Выдача результатов", "prefix": "К", "kind": "issuance"},
         "consult": {"name_ru": "Консультация", "prefix": "М", "kind": "consultation"},
-        "archive": {"name_ru": "Архив (нигде не обслуживается)", "prefix": "Я", "kind": "consultation"},
+        "archive": {
+            "name_ru": "Архив (нигде не обслуживается)",
+            "prefix": "Я",
+            "kind": "consultation",
+        },
     },
     "offices": {
         "central": {
             "name": "МФЦ Центральный",
             "opening_hours": {**WEEKDAYS_8_19, "sat": ["10:00", "14:00"], "sun": None},
             "windows": {
-                "1": {"services": [{"service": "passport", "order": 1}, {"service": "consult", "order": 2}]},
+                "1": {
+                    "services": [
+                        {"service": "passport", "order": 1},
+                        {"service": "consult", "order": 2},
+                    ]
+                },
                 "2": {"services": [{"service": "passport"}, {"service": "results"}]},
                 "3": {"services": [{"service": "results"}]},
                 "4": {"services": [{"service": "consult"}]},
@@ -103,7 +118,10 @@ def build_world(db: Database, clock: FakeClock) -> World:
             session.add(user)
             session.flush()
             world.tokens[username] = create_token(
-                session=session, clock=clock, user=user, ttl=timedelta(days=1000)  # tests jump the clock by months
+                session=session,
+                clock=clock,
+                user=user,
+                ttl=timedelta(days=1000),  # tests jump the clock by months
             )
         for office_code, kind, name in (
             ("central", "kiosk", "kiosk"),

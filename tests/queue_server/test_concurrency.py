@@ -45,8 +45,12 @@ def issue_one(world: World, principal: Principal, office_id: int, key: str | Non
         office = s.get(Office, office_id)
         assert office is not None
         ticket, _ = tickets.issue_ticket(
-            session=s, clock=world.clock, office=office, principal=principal,
-            service_code="passport", idempotency_key=key,
+            session=s,
+            clock=world.clock,
+            office=office,
+            principal=principal,
+            service_code="passport",
+            idempotency_key=key,
         )
         return ticket.number
 
@@ -59,7 +63,9 @@ def test_fifty_kiosks_at_once_get_fifty_consecutive_numbers(any_world: World) ->
 
 def test_one_idempotency_key_tapped_twenty_times_at_once_gives_one_ticket(any_world: World) -> None:
     principal, office_id = kiosk_principal(any_world)
-    numbers = run_at_once(20, lambda _i: issue_one(any_world, principal, office_id, key="double-tap-key"))
+    numbers = run_at_once(
+        20, lambda _i: issue_one(any_world, principal, office_id, key="double-tap-key")
+    )
     assert set(numbers) == {"А001"}
     # The losers' numbers were given back, so the next ticket is А002, not А021.
     assert issue_one(any_world, principal, office_id) == "А002"
@@ -74,15 +80,21 @@ def test_twenty_windows_calling_at_once_never_share_a_ticket(any_world: World) -
     with world.db.transaction() as s:
         office = s.get(Office, office_id)
         assert office is not None
-        passport = s.scalar(select(WindowService.service_id).join(Window).where(Window.number == 1).limit(1))
+        passport = s.scalar(
+            select(WindowService.service_id).join(Window).where(Window.number == 1).limit(1)
+        )
         for n in range(20):
             window = Window(office_id=office_id, number=100 + n)
             window.services.append(WindowService(service_id=passport, order=1))
-            user = User(username=f"c{n}", password_hash=PASSWORD_HASH, role="clerk", office_id=office_id)
+            user = User(
+                username=f"c{n}", password_hash=PASSWORD_HASH, role="clerk", office_id=office_id
+            )
             s.add_all([window, user])
             s.flush()
             clerk = Principal("user", user.id, "clerk", office_id, user.username)
-            take_window(session=s, clock=world.clock, office=office, number=100 + n, principal=clerk)
+            take_window(
+                session=s, clock=world.clock, office=office, number=100 + n, principal=clerk
+            )
             clerks.append(clerk)
 
     def call(i: int) -> str | None:

@@ -42,7 +42,9 @@ def call_order(api: TestClient, world: World, window: int, clerk: str, n: int) -
     return numbers
 
 
-def test_earliest_deadline_across_services_with_different_limits(api: TestClient, world: World) -> None:
+def test_earliest_deadline_across_services_with_different_limits(
+    api: TestClient, world: World
+) -> None:
     # Window 2 serves passports (15 min limit) and results (10 min limit, R2).
     issue(api, world, "passport")  # deadline 10:15
     world.clock.advance(minutes=3)
@@ -91,7 +93,9 @@ def test_primary_services_before_secondary_ones(api: TestClient, world: World) -
     assert call_order(api, world, 1, "clerk1", 2) == ["А001", "М001"]
 
 
-def test_a_due_booking_is_called_before_a_longer_waiting_live_ticket(api: TestClient, world: World) -> None:
+def test_a_due_booking_is_called_before_a_longer_waiting_live_ticket(
+    api: TestClient, world: World
+) -> None:
     code = book(api, world, "passport", slot_in_minutes=20)
     issue(api, world, "passport")  # live, waiting since 10:00
     world.clock.advance(minutes=10)
@@ -113,7 +117,9 @@ def test_a_booking_not_yet_due_does_not_jump_the_live_queue(api: TestClient, wor
     assert call_order(api, world, 1, "clerk1", 2) == ["А002", "А001"]
 
 
-def test_booked_wait_limit_runs_from_the_later_of_slot_and_check_in(api: TestClient, world: World) -> None:
+def test_booked_wait_limit_runs_from_the_later_of_slot_and_check_in(
+    api: TestClient, world: World
+) -> None:
     early = book(api, world, "passport", slot_in_minutes=20)
     late = book(api, world, "passport", slot_in_minutes=-10)
     a = check_in(api, world, early)
@@ -126,7 +132,9 @@ def test_booked_wait_limit_runs_from_the_later_of_slot_and_check_in(api: TestCli
     assert tickets[b["number"]]["deadline"].startswith("2026-11-23T07:05:00")  # check-in 10:00 + 5
 
 
-def test_check_in_outside_the_window_is_refused_with_the_times(api: TestClient, world: World) -> None:
+def test_check_in_outside_the_window_is_refused_with_the_times(
+    api: TestClient, world: World
+) -> None:
     code = book(api, world, "passport", slot_in_minutes=60)
     r = api.post(f"/api/v1/offices/central/bookings/{code}/check-in", headers=world.auth("kiosk"))
     assert r.status_code == 409 and r.json()["error"]["code"] == "checkin_too_early"

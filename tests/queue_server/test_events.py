@@ -16,12 +16,18 @@ def test_each_change_writes_one_event_in_order(api: TestClient, world: World) ->
     api.post(f"/api/v1/tickets/{ticket['id']}/finish", headers=world.auth("clerk1"))
     events = api.get("/api/v1/offices/central/events", headers=world.auth("board")).json()
     assert [e["type"] for e in events] == [
-        "ticket.issued", "window.taken", "ticket.called", "ticket.started", "ticket.finished"
+        "ticket.issued",
+        "window.taken",
+        "ticket.called",
+        "ticket.started",
+        "ticket.finished",
     ]
     assert [e["id"] for e in events] == sorted(e["id"] for e in events)
     called = events[2]["payload"]
     assert called["number"] == "А001" and called["window"] == 1 and called["service"] == "passport"
-    after = api.get(f"/api/v1/offices/central/events?after={events[2]['id']}", headers=world.auth("board")).json()
+    after = api.get(
+        f"/api/v1/offices/central/events?after={events[2]['id']}", headers=world.auth("board")
+    ).json()
     assert [e["type"] for e in after] == ["ticket.started", "ticket.finished"]
 
 

@@ -26,7 +26,9 @@ def counts(world: World) -> tuple[int, int, int]:
 
 def issue(api: TestClient, world: World, service: str = "passport", **extra: Any) -> dict[str, Any]:
     r = api.post(
-        "/api/v1/offices/central/tickets", json={"service": service, **extra}, headers=world.auth("kiosk")
+        "/api/v1/offices/central/tickets",
+        json={"service": service, **extra},
+        headers=world.auth("kiosk"),
     )
     assert r.status_code == 201, r.text
     body: dict[str, Any] = r.json()
@@ -60,10 +62,20 @@ def test_issue_returns_the_public_contract(api: TestClient, world: World) -> Non
     assert body["position"] == 1 and body["estimated_wait_minutes"] == 0
     assert body["status_url"] == f"http://testserver/t/{body['status_code']}"
     assert body["issued_at"].startswith("2026-11-23T07:00:00")
-    assert {"id", "number", "service", "issued_at", "position", "estimated_wait_minutes", "status_url"} <= set(body)
+    assert {
+        "id",
+        "number",
+        "service",
+        "issued_at",
+        "position",
+        "estimated_wait_minutes",
+        "status_url",
+    } <= set(body)
 
 
-def test_numbers_count_per_prefix_and_position_and_estimate_grow(api: TestClient, world: World) -> None:
+def test_numbers_count_per_prefix_and_position_and_estimate_grow(
+    api: TestClient, world: World
+) -> None:
     first, second = issue(api, world), issue(api, world)
     other = issue(api, world, "results")
     third = issue(api, world)
@@ -93,7 +105,9 @@ def test_same_idempotency_key_returns_the_same_ticket(api: TestClient, world: Wo
     assert counts(world)[0] == 1
 
 
-def test_idempotency_key_reused_for_another_service_is_refused(api: TestClient, world: World) -> None:
+def test_idempotency_key_reused_for_another_service_is_refused(
+    api: TestClient, world: World
+) -> None:
     issue(api, world, idempotency_key="tap-0002-abcdef")
     before = counts(world)
     r = api.post(
@@ -107,7 +121,9 @@ def test_idempotency_key_reused_for_another_service_is_refused(api: TestClient, 
 
 def test_closed_office_refuses_with_the_next_opening(api: TestClient, world: World) -> None:
     world.clock.set(world.clock.now() + timedelta(days=6))  # Sunday 29 November
-    r = api.post("/api/v1/offices/central/tickets", json={"service": "passport"}, headers=world.auth("kiosk"))
+    r = api.post(
+        "/api/v1/offices/central/tickets", json={"service": "passport"}, headers=world.auth("kiosk")
+    )
     error = assert_error(r, 409, "office_closed")
     assert "30.11" in error["message"] and "08:00" in error["message"]
     assert counts(world) == (0, 0, 0)
@@ -115,7 +131,9 @@ def test_closed_office_refuses_with_the_next_opening(api: TestClient, world: Wor
 
 def test_saturday_hours_apply(api: TestClient, world: World) -> None:
     world.clock.set(world.clock.now() + timedelta(days=5, hours=4))  # Saturday 14:00 Moscow: closed
-    r = api.post("/api/v1/offices/central/tickets", json={"service": "passport"}, headers=world.auth("kiosk"))
+    r = api.post(
+        "/api/v1/offices/central/tickets", json={"service": "passport"}, headers=world.auth("kiosk")
+    )
     assert_error(r, 409, "office_closed")
     world.clock.set(world.clock.now() - timedelta(minutes=1))  # 13:59: open
     assert issue(api, world)["number"] == "А001"
@@ -125,10 +143,13 @@ def test_public_holiday_closes_the_office_unless_overridden(api: TestClient, wor
     world.clock.set(world.clock.now().replace(year=2027, month=1, day=11))  # Monday 11 Jan 2027
     holiday = world.clock.now().replace(month=1, day=8)
     world.clock.set(holiday)  # Friday 8 January: New Year holidays
-    r = api.post("/api/v1/offices/central/tickets", json={"service": "passport"}, headers=world.auth("kiosk"))
+    r = api.post(
+        "/api/v1/offices/central/tickets", json={"service": "passport"}, headers=world.auth("kiosk")
+    )
     assert_error(r, 409, "office_closed")
     r = api.put(
-        "/api/v1/offices/central/days/2027-01-08", json={"is_open": True, "note": "дежурный день"},
+        "/api/v1/offices/central/days/2027-01-08",
+        json={"is_open": True, "note": "дежурный день"},
         headers=world.auth("manager"),
     )
     assert r.status_code == 200 and r.json()["is_open"] is True
@@ -138,16 +159,57 @@ def test_public_holiday_closes_the_office_unless_overridden(api: TestClient, wor
 @pytest.mark.parametrize(
     ("path", "body", "who", "status", "code"),
     [
-        ("/api/v1/offices/nowhere/tickets", {"service": "passport"}, "kiosk", 404, "office_not_found"),
-        ("/api/v1/offices/central/tickets", {"service": "nothing"}, "kiosk", 404, "service_not_found"),
-        ("/api/v1/offices/central/tickets", {"service": "archive"}, "kiosk", 422, "service_not_offered"),
+        (
+            "/api/v1/offices/nowhere/tickets",
+            {"service": "passport"},
+            "kiosk",
+            404,
+            "office_not_found",
+        ),
+        (
+            "/api/v1/offices/central/tickets",
+            {"service": "nothing"},
+            "kiosk",
+            404,
+            "service_not_found",
+        ),
+        (
+            "/api/v1/offices/central/tickets",
+            {"service": "archive"},
+            "kiosk",
+            422,
+            "service_not_offered",
+        ),
         ("/api/v1/offices/central/tickets", {}, "kiosk", 422, "invalid_request"),
-        ("/api/v1/offices/central/tickets", {"service": "passport", "x": 1}, "kiosk", 422, "invalid_request"),
-        ("/api/v1/offices/central/tickets", {"service": "passport", "priority_category": "vip"}, "kiosk", 422,
-         "unknown_category"),
+        (
+            "/api/v1/offices/central/tickets",
+            {"service": "passport", "x": 1},
+            "kiosk",
+            422,
+            "invalid_request",
+        ),
+        (
+            "/api/v1/offices/central/tickets",
+            {"service": "passport", "priority_category": "vip"},
+            "kiosk",
+            422,
+            "unknown_category",
+        ),
         ("/api/v1/offices/central/tickets", {"service": "passport"}, "board", 403, "wrong_device"),
-        ("/api/v1/offices/central/tickets", {"service": "passport"}, "north_kiosk", 403, "wrong_office"),
-        ("/api/v1/offices/central/tickets", {"service": "passport"}, "north_clerk", 403, "wrong_office"),
+        (
+            "/api/v1/offices/central/tickets",
+            {"service": "passport"},
+            "north_kiosk",
+            403,
+            "wrong_office",
+        ),
+        (
+            "/api/v1/offices/central/tickets",
+            {"service": "passport"},
+            "north_clerk",
+            403,
+            "wrong_office",
+        ),
     ],
 )
 def test_bad_issue_requests_get_a_clear_4xx_and_write_nothing(
@@ -173,24 +235,40 @@ def test_no_token_and_bad_token_are_401(api: TestClient, world: World) -> None:
     r = api.post("/api/v1/offices/central/tickets", json={"service": "passport"})
     assert_error(r, 401, "not_authenticated")
     r = api.post(
-        "/api/v1/offices/central/tickets", json={"service": "passport"}, headers={"Authorization": "Bearer nope"}
+        "/api/v1/offices/central/tickets",
+        json={"service": "passport"},
+        headers={"Authorization": "Bearer nope"},
     )
     assert_error(r, 401, "bad_token")
 
 
-def test_full_life_cycle_is_stored_with_time_window_and_clerk(api: TestClient, world: World) -> None:
+def test_full_life_cycle_is_stored_with_time_window_and_clerk(
+    api: TestClient, world: World
+) -> None:
     ticket = issue(api, world)
     take(api, world, 1, "clerk1")
     world.clock.advance(minutes=3)
     called = call(api, world, 1, "clerk1")
     assert called["id"] == ticket["id"] and called["status"] == "called" and called["window"] == 1
     world.clock.advance(seconds=20)
-    assert api.post(f"/api/v1/tickets/{ticket['id']}/recall", headers=world.auth("clerk1")).json()["recall_count"] == 1
-    assert api.post(f"/api/v1/tickets/{ticket['id']}/start", headers=world.auth("clerk1")).json()["status"] == "serving"
+    assert (
+        api.post(f"/api/v1/tickets/{ticket['id']}/recall", headers=world.auth("clerk1")).json()[
+            "recall_count"
+        ]
+        == 1
+    )
+    assert (
+        api.post(f"/api/v1/tickets/{ticket['id']}/start", headers=world.auth("clerk1")).json()[
+            "status"
+        ]
+        == "serving"
+    )
     world.clock.advance(minutes=12)
     done = api.post(f"/api/v1/tickets/{ticket['id']}/finish", headers=world.auth("clerk1")).json()
     assert done["status"] == "done" and done["finished_at"].startswith("2026-11-23T07:15:20")
-    history = api.get(f"/api/v1/tickets/{ticket['id']}/history", headers=world.auth("manager")).json()
+    history = api.get(
+        f"/api/v1/tickets/{ticket['id']}/history", headers=world.auth("manager")
+    ).json()
     assert [h["action"] for h in history] == ["issue", "call", "recall", "start", "finish"]
     assert [h["to_status"] for h in history] == ["waiting", "called", "called", "serving", "done"]
     assert all(h["window"] == 1 and h["clerk"] == "Clerk1" for h in history[1:])
@@ -203,12 +281,19 @@ def test_illegal_transitions_are_409_and_change_nothing(api: TestClient, world: 
     r = api.post(f"/api/v1/tickets/{ticket['id']}/finish", headers=world.auth("manager"))
     error = assert_error(r, 409, "illegal_transition")
     assert "never" in error["message"] or "not been called" in error["message"]
-    assert api.post(f"/api/v1/tickets/{ticket['id']}/cancel", headers=world.auth("manager")).status_code == 200
+    assert (
+        api.post(
+            f"/api/v1/tickets/{ticket['id']}/cancel", headers=world.auth("manager")
+        ).status_code
+        == 200
+    )
     r = api.post(f"/api/v1/tickets/{ticket['id']}/start", headers=world.auth("manager"))
     assert_error(r, 409, "illegal_transition")
     after = counts(world)
     assert after[0] == before[0] and after[1] == before[1] + 1  # only the cancel was stored
-    status = api.get(f"/api/v1/tickets/{ticket['id']}", headers=world.auth("manager")).json()["status"]
+    status = api.get(f"/api/v1/tickets/{ticket['id']}", headers=world.auth("manager")).json()[
+        "status"
+    ]
     assert status == "cancelled"
 
 
@@ -234,33 +319,61 @@ def test_call_next_needs_the_clerk_holding_the_window(api: TestClient, world: Wo
     assert counts(world)[1] == 1  # only the issue transition
 
 
-def test_a_window_is_held_by_one_clerk_and_a_clerk_holds_one_window(api: TestClient, world: World) -> None:
+def test_a_window_is_held_by_one_clerk_and_a_clerk_holds_one_window(
+    api: TestClient, world: World
+) -> None:
     take(api, world, 1, "clerk1")
-    assert_error(api.post("/api/v1/offices/central/windows/1/take", headers=world.auth("clerk2")), 409, "window_taken")
     assert_error(
-        api.post("/api/v1/offices/central/windows/2/take", headers=world.auth("clerk1")), 409, "clerk_has_window"
+        api.post("/api/v1/offices/central/windows/1/take", headers=world.auth("clerk2")),
+        409,
+        "window_taken",
     )
-    assert api.post("/api/v1/offices/central/windows/1/release", headers=world.auth("clerk1")).status_code == 200
+    assert_error(
+        api.post("/api/v1/offices/central/windows/2/take", headers=world.auth("clerk1")),
+        409,
+        "clerk_has_window",
+    )
+    assert (
+        api.post(
+            "/api/v1/offices/central/windows/1/release", headers=world.auth("clerk1")
+        ).status_code
+        == 200
+    )
     take(api, world, 1, "clerk2")
 
 
-def test_window_with_an_open_ticket_cannot_call_again_or_release(api: TestClient, world: World) -> None:
+def test_window_with_an_open_ticket_cannot_call_again_or_release(
+    api: TestClient, world: World
+) -> None:
     issue(api, world), issue(api, world)
     take(api, world, 1, "clerk1")
     call(api, world, 1, "clerk1")
-    assert_error(api.post("/api/v1/offices/central/windows/1/call-next", headers=world.auth("clerk1")), 409,
-                 "window_busy")
-    assert_error(api.post("/api/v1/offices/central/windows/1/release", headers=world.auth("clerk1")), 409,
-                 "window_busy")
+    assert_error(
+        api.post("/api/v1/offices/central/windows/1/call-next", headers=world.auth("clerk1")),
+        409,
+        "window_busy",
+    )
+    assert_error(
+        api.post("/api/v1/offices/central/windows/1/release", headers=world.auth("clerk1")),
+        409,
+        "window_busy",
+    )
 
 
 def test_paused_window_does_not_call(api: TestClient, world: World) -> None:
     issue(api, world)
     take(api, world, 1, "clerk1")
-    r = api.post("/api/v1/offices/central/windows/1/pause", json={"reason": "обед"}, headers=world.auth("clerk1"))
+    r = api.post(
+        "/api/v1/offices/central/windows/1/pause",
+        json={"reason": "обед"},
+        headers=world.auth("clerk1"),
+    )
     assert r.json()["paused"] is True and r.json()["pause_reason"] == "обед"
-    assert_error(api.post("/api/v1/offices/central/windows/1/call-next", headers=world.auth("clerk1")), 409,
-                 "window_paused")
+    assert_error(
+        api.post("/api/v1/offices/central/windows/1/call-next", headers=world.auth("clerk1")),
+        409,
+        "window_paused",
+    )
     api.post("/api/v1/offices/central/windows/1/resume", headers=world.auth("clerk1"))
     assert call(api, world, 1, "clerk1")["number"] == "А001"
 
@@ -286,7 +399,11 @@ def test_redirect_keeps_the_number_and_starts_a_new_wait(api: TestClient, world:
     call(api, world, 1, "clerk1")
     api.post(f"/api/v1/tickets/{ticket['id']}/start", headers=world.auth("clerk1"))
     world.clock.advance(minutes=4)
-    r = api.post(f"/api/v1/tickets/{ticket['id']}/redirect", json={"service": "results"}, headers=world.auth("clerk1"))
+    r = api.post(
+        f"/api/v1/tickets/{ticket['id']}/redirect",
+        json={"service": "results"},
+        headers=world.auth("clerk1"),
+    )
     moved = r.json()
     assert r.status_code == 200 and moved["number"] == "А001" and moved["service"] == "results"
     assert moved["status"] == "waiting" and moved["window"] is None and moved["redirect_count"] == 1
@@ -294,11 +411,17 @@ def test_redirect_keeps_the_number_and_starts_a_new_wait(api: TestClient, world:
     assert moved["deadline"].startswith("2026-11-23T07:19:00")  # issuance limit: 10 min (R2)
     again = call(api, world, 3, "clerk2")
     assert again["id"] == ticket["id"] and again["number"] == "А001"
-    r = api.post(f"/api/v1/tickets/{ticket['id']}/redirect", json={"service": "archive"}, headers=world.auth("clerk2"))
+    r = api.post(
+        f"/api/v1/tickets/{ticket['id']}/redirect",
+        json={"service": "archive"},
+        headers=world.auth("clerk2"),
+    )
     assert_error(r, 422, "service_not_offered")
 
 
-def test_queue_lists_waiting_tickets_with_waits_and_deadlines(api: TestClient, world: World) -> None:
+def test_queue_lists_waiting_tickets_with_waits_and_deadlines(
+    api: TestClient, world: World
+) -> None:
     issue(api, world)
     world.clock.advance(minutes=13)
     issue(api, world), issue(api, world, "results")
@@ -323,7 +446,10 @@ def test_public_status_by_code_without_login(api: TestClient, world: World) -> N
     assert body["number"] == "А002" and body["people_ahead"] == 1 and body["status"] == "waiting"
     assert body["window"] is None
     take(api, world, 2, "clerk1")
-    call(api, world, 2, "clerk1"), api.post(f"/api/v1/tickets/{mine['id'] - 1}/start", headers=world.auth("clerk1"))
+    (
+        call(api, world, 2, "clerk1"),
+        api.post(f"/api/v1/tickets/{mine['id'] - 1}/start", headers=world.auth("clerk1")),
+    )
     api.post(f"/api/v1/tickets/{mine['id'] - 1}/finish", headers=world.auth("clerk1"))
     call(api, world, 2, "clerk1")
     body = api.get(f"/api/v1/tickets/status/{mine['status_code']}").json()
@@ -336,6 +462,16 @@ def test_public_status_by_code_without_login(api: TestClient, world: World) -> N
 def test_staff_endpoints_need_staff_of_the_office(api: TestClient, world: World) -> None:
     ticket = issue(api, world)
     assert_error(api.get(f"/api/v1/tickets/{ticket['id']}"), 401, "not_authenticated")
-    assert_error(api.get(f"/api/v1/tickets/{ticket['id']}", headers=world.auth("north_manager")), 403, "wrong_office")
-    assert_error(api.get("/api/v1/offices/central/queue", headers=world.auth("north_kiosk")), 403, "wrong_office")
-    assert_error(api.get("/api/v1/tickets/999999", headers=world.auth("admin")), 404, "ticket_not_found")
+    assert_error(
+        api.get(f"/api/v1/tickets/{ticket['id']}", headers=world.auth("north_manager")),
+        403,
+        "wrong_office",
+    )
+    assert_error(
+        api.get("/api/v1/offices/central/queue", headers=world.auth("north_kiosk")),
+        403,
+        "wrong_office",
+    )
+    assert_error(
+        api.get("/api/v1/tickets/999999", headers=world.auth("admin")), 404, "ticket_not_found"
+    )

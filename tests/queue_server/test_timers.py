@@ -18,11 +18,16 @@ from tests.queue_server.test_tickets_api import call, issue, take
 
 def events_of(world: World, type_: str) -> list[dict[str, Any]]:
     with world.db.transaction(read_only=True) as s:
-        return [e.payload for e in s.scalars(select(Event).where(Event.type == type_).order_by(Event.id))]
+        return [
+            e.payload
+            for e in s.scalars(select(Event).where(Event.type == type_).order_by(Event.id))
+        ]
 
 
 def status(api: TestClient, world: World, ticket_id: int) -> dict[str, Any]:
-    body: dict[str, Any] = api.get(f"/api/v1/tickets/{ticket_id}", headers=world.auth("manager")).json()
+    body: dict[str, Any] = api.get(
+        f"/api/v1/tickets/{ticket_id}", headers=world.auth("manager")
+    ).json()
     return body
 
 
@@ -46,15 +51,27 @@ def test_recall_after_one_minute_then_no_show_one_minute_later(
     scheduler.run_pending()
     assert status(api, world, ticket["id"])["status"] == "no_show"
     with world.db.transaction(read_only=True) as s:
-        steps = s.scalars(select(TicketTransition).where(TicketTransition.ticket_id == ticket["id"])).all()
+        steps = s.scalars(
+            select(TicketTransition).where(TicketTransition.ticket_id == ticket["id"])
+        ).all()
     assert [(t.action, t.automatic) for t in steps] == [
-        ("issue", False), ("call", False), ("recall", True), ("no_show", True)
+        ("issue", False),
+        ("call", False),
+        ("recall", True),
+        ("no_show", True),
     ]
     # The window is free again: the clerk calls the next applicant.
-    assert api.post("/api/v1/offices/central/windows/1/call-next", headers=world.auth("clerk1")).status_code == 204
+    assert (
+        api.post(
+            "/api/v1/offices/central/windows/1/call-next", headers=world.auth("clerk1")
+        ).status_code
+        == 204
+    )
 
 
-def test_started_ticket_is_not_recalled(api: TestClient, world: World, scheduler: Scheduler) -> None:
+def test_started_ticket_is_not_recalled(
+    api: TestClient, world: World, scheduler: Scheduler
+) -> None:
     ticket = issue(api, world)
     take(api, world, 1, "clerk1")
     call(api, world, 1, "clerk1")
@@ -85,7 +102,9 @@ def test_recall_and_no_show_delays_are_configurable_per_office(
     assert status(api, world, ticket["id"])["status"] == "no_show"
 
 
-def test_a_manual_recall_restarts_the_no_show_countdown(api: TestClient, world: World, scheduler: Scheduler) -> None:
+def test_a_manual_recall_restarts_the_no_show_countdown(
+    api: TestClient, world: World, scheduler: Scheduler
+) -> None:
     ticket = issue(api, world)
     take(api, world, 1, "clerk1")
     call(api, world, 1, "clerk1")
@@ -99,7 +118,9 @@ def test_a_manual_recall_restarts_the_no_show_countdown(api: TestClient, world: 
     assert status(api, world, ticket["id"])["status"] == "no_show"
 
 
-def test_warning_at_80_percent_and_breach_at_the_limit(api: TestClient, world: World, scheduler: Scheduler) -> None:
+def test_warning_at_80_percent_and_breach_at_the_limit(
+    api: TestClient, world: World, scheduler: Scheduler
+) -> None:
     ticket = issue(api, world)  # intake: 15 min (R1)
     issue(api, world, "results")  # issuance: 10 min (R2)
     world.clock.advance(minutes=7, seconds=59)
@@ -122,17 +143,23 @@ def test_warning_at_80_percent_and_breach_at_the_limit(api: TestClient, world: W
     with world.db.transaction(read_only=True) as s:
         breach = s.scalar(select(WaitBreach).where(WaitBreach.ticket_id == ticket["id"]))
     assert breach is not None and breach.window_id is not None and breach.clerk_id is not None
-    assert breach.called_at is not None and breach.called_at - breach.deadline == timedelta(minutes=2)
+    assert breach.called_at is not None and breach.called_at - breach.deadline == timedelta(
+        minutes=2
+    )
 
 
-def test_a_breach_is_stored_at_call_time_even_if_the_scheduler_has_not_run(api: TestClient, world: World) -> None:
+def test_a_breach_is_stored_at_call_time_even_if_the_scheduler_has_not_run(
+    api: TestClient, world: World
+) -> None:
     ticket = issue(api, world)
     take(api, world, 1, "clerk1")
     world.clock.advance(minutes=16)
     call(api, world, 1, "clerk1")
     with world.db.transaction(read_only=True) as s:
         breaches = s.scalars(select(WaitBreach)).all()
-    assert [(b.ticket_id, b.called_at - b.deadline) for b in breaches] == [(ticket["id"], timedelta(minutes=1))]
+    assert [(b.ticket_id, b.called_at - b.deadline) for b in breaches] == [
+        (ticket["id"], timedelta(minutes=1))
+    ]
 
 
 def test_called_in_time_is_no_breach(api: TestClient, world: World, scheduler: Scheduler) -> None:
