@@ -124,12 +124,14 @@ class PtyPrinterEndpoint(_Service):
 
     def unplug(self) -> None:
         """Close the port as if the cable was pulled."""
+        # Stop the thread before closing: a descriptor closed under a running
+        # select() could be reused by the next pty and read by the wrong printer.
+        self.stop()
         self.port.close()
 
     def close(self) -> None:
         """Stop serving and remove the pty."""
-        self.stop()
-        self.port.close()
+        self.unplug()
 
 
 class TcpPrinterEndpoint(_Service):
@@ -199,6 +201,10 @@ class TcpPrinterEndpoint(_Service):
     def unplug(self) -> None:
         """Drop every connection and stop listening, as a printer switched off."""
         self._stop.set()
+        # shutdown() stops listening at once; close() alone would leave the socket
+        # accepting until the accept thread's current call returns.
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(OSError):
             self._listener.close()
         with self._lock:

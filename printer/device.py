@@ -47,6 +47,13 @@ from printer.transports import CyrillicEscpos, make_transport, parse_printer_url
 
 T = TypeVar("T")
 
+try:  # pyserial calls termios directly (e.g. reset_input_buffer) on POSIX ports
+    import termios
+
+    _TERMIOS_ERRORS: tuple[type[Exception], ...] = (termios.error,)
+except ImportError:  # pragma: no cover - Windows
+    _TERMIOS_ERRORS = ()
+
 #: Bytes per write call: each call gets the full I/O timeout, so a slow serial
 #: line that is still moving data is not mistaken for a dead printer.
 WRITE_CHUNK = 4096
@@ -70,6 +77,8 @@ def translate_errors(url: str) -> Iterator[None]:
     except (ConnectionError, socket.gaierror) as exc:
         raise PrinterDisconnected(f"{url}: {exc}") from exc
     except OSError as exc:
+        raise PrinterDisconnected(f"{url}: {exc}") from exc
+    except _TERMIOS_ERRORS as exc:
         raise PrinterDisconnected(f"{url}: {exc}") from exc
     except escpos_exceptions.DeviceNotFoundError as exc:
         raise PrinterDisconnected(f"{url}: {exc}") from exc

@@ -102,8 +102,9 @@ def codepage_codecs(profile: Any = None) -> dict[int, str]:
 def _printable_char(char: str) -> str:
     """Return what one character becomes on paper in CP866."""
     if ord(char) < 0x80:
-        # Control characters would be taken as printer commands; only plain text passes.
-        return char if char.isprintable() else REPLACEMENT
+        # Control characters would be taken as printer commands; only plain text and
+        # line feeds (print the line) pass.
+        return char if char.isprintable() or char == "\n" else REPLACEMENT
     try:
         char.encode(CYRILLIC_CODEC)
     except UnicodeEncodeError:

@@ -219,6 +219,11 @@ class NetworkTransport(CyrillicEscpos, Network):
         self.url = f"tcp://{url.target}"
         self.setup_cyrillic(profile)
 
+    def open(self, raise_not_found: bool = True) -> None:
+        """Connect; unlike the parent, a failed attempt does not leak the socket."""
+        self.close()
+        self._device = socket.create_connection((self.host, self.port), timeout=self.timeout)
+
     def _sock(self) -> socket.socket:
         sock = self._device
         if not isinstance(sock, socket.socket):
