@@ -222,7 +222,7 @@ class NetworkTransport(CyrillicEscpos, Network):
     def open(self, raise_not_found: bool = True) -> None:
         """Connect; unlike the parent, a failed attempt does not leak the socket."""
         self.close()
-        self._device = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        self.device = socket.create_connection((self.host, self.port), timeout=self.timeout)
 
     def _sock(self) -> socket.socket:
         sock = self._device
