@@ -149,9 +149,15 @@ class Printer:
 
     def close(self) -> None:
         """Close the port; safe to call twice and on a dead connection."""
-        with self._lock:
+        # A job stuck in I/O must not keep the port open forever: after the I/O
+        # timeout close anyway, which makes the stuck call fail.
+        acquired = self._lock.acquire(timeout=self.timeout)
+        try:
             self._connected = False
             self.transport.disconnect()
+        finally:
+            if acquired:
+                self._lock.release()
 
     def reconnect(self) -> None:
         """Close and open again, e.g. after the printer was switched off and on."""
