@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -93,6 +94,11 @@ class Database:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._writer = sessionmaker(engine, expire_on_commit=False)
+        # SQLite admits one writer; its busy handler polls with growing sleeps, which
+        # gives long, unfair tails under load. In-process writers queue on this lock
+        # instead and reach BEGIN IMMEDIATE one at a time (other processes still rely
+        # on the busy timeout).
+        self._write_lock = threading.Lock() if self.is_sqlite else None
         reader_bind = (
             engine.execution_options(sqlite_begin="DEFERRED") if self.is_sqlite else engine
         )
@@ -110,6 +116,9 @@ class Database:
     @contextmanager
     def transaction(self, *, read_only: bool = False) -> Iterator[Session]:
         """One unit of work: commit on success, roll back on any error."""
+        lock = None if read_only else self._write_lock
+        if lock is not None:
+            lock.acquire()
         session = self.session(read_only=read_only)
         try:
             yield session
@@ -122,6 +131,8 @@ class Database:
             raise
         finally:
             session.close()
+            if lock is not None:
+                lock.release()
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -58,8 +58,8 @@ class Service(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    group: Mapped[ServiceGroup | None] = relationship(lazy="joined")
-    agency: Mapped[Agency | None] = relationship(lazy="joined")
+    group: Mapped[ServiceGroup | None] = relationship()
+    agency: Mapped[Agency | None] = relationship()
     variants: Mapped[list[ServiceVariant]] = relationship(
         back_populates="service",
         cascade="all, delete-orphan",

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from queue_server.errors import Conflict
 from queue_server.tickets.models import ACTIVE_STATUSES, Ticket, TicketCounter
 
 NUMBERS_PER_PREFIX = 999
@@ -56,4 +57,8 @@ def next_number(*, session: Session, office_id: int, prefix: str, day: date) -> 
         )
         if not in_use:
             return seq, number
-    raise RuntimeError(f"all {NUMBERS_PER_PREFIX} numbers of prefix {prefix} are in the queue")
+    raise Conflict(
+        f"All {NUMBERS_PER_PREFIX} numbers of prefix {prefix} are held by tickets still in the "
+        "queue; no new number can be given until some are served.",
+        code="numbers_exhausted",
+    )

@@ -41,11 +41,13 @@ _WEEKDAY_RU = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
 def ensure_open(*, session: Session, office: Office, now: datetime) -> None:
     """Refuse with the next opening time when the office is closed (R6)."""
     today = local_now(office, now).date()
+    if is_open_at(
+        office, now, overrides_for(session=session, office_id=office.id, start=today, end=today)
+    ):
+        return
     overrides = overrides_for(
         session=session, office_id=office.id, start=today, end=today + timedelta(days=60)
     )
-    if is_open_at(office, now, overrides):
-        return
     opening = next_opening(office, now, overrides)
     if opening is None:
         raise OfficeClosed(f"Office {office.name} is closed; no opening is scheduled.")
@@ -603,7 +605,7 @@ def process_wait_limits(*, session: Session, clock: Clock) -> int:
     warn = session.scalars(
         select(Ticket)
         .where(Ticket.status == WAITING, Ticket.warned.is_(False), Ticket.warn_at <= now)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=Ticket)
     ).all()
     for ticket in warn:
         ticket.warned = True
@@ -618,7 +620,7 @@ def process_wait_limits(*, session: Session, clock: Clock) -> int:
     late = session.scalars(
         select(Ticket)
         .where(Ticket.status == WAITING, Ticket.breached.is_(False), Ticket.deadline <= now)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=Ticket)
     ).all()
     for ticket in late:
         ticket.breached = True

@@ -136,15 +136,15 @@ def build_world(db: Database, clock: FakeClock) -> World:
 
 
 @pytest.fixture
-def world(db: Database, clock: FakeClock) -> World:
-    """The configured world on SQLite."""
-    return build_world(db, clock)
+def world(any_db: Database, clock: FakeClock) -> World:
+    """The configured world, once on SQLite and once on PostgreSQL."""
+    return build_world(any_db, clock)
 
 
 @pytest.fixture
-def any_world(any_db: Database, clock: FakeClock) -> World:
-    """The configured world on each backend."""
-    return build_world(any_db, clock)
+def any_world(world: World) -> World:
+    """The configured world on each backend (alias used by the concurrency tests)."""
+    return world
 
 
 def make_client(world: World) -> TestClient:

@@ -54,3 +54,44 @@ def test_numbers_restart_each_local_day_and_are_per_office(api: TestClient, worl
     with world.db.transaction(read_only=True) as s:
         days = sorted({c.day for c in s.scalars(select(TicketCounter))})
     assert days == [date(2026, 11, 23), date(2026, 11, 24)]
+
+
+def test_when_every_number_is_in_the_queue_the_refusal_is_clear(
+    api: TestClient, world: World
+) -> None:
+    from queue_server.tickets.models import Ticket
+
+    issue(api, world)
+    with world.db.transaction() as s:
+        template = s.scalar(select(Ticket))
+        assert template is not None
+        for seq in range(2, 1000):  # А002 … А999 all waiting
+            s.add(
+                Ticket(
+                    **{
+                        c: getattr(template, c)
+                        for c in (
+                            "office_id",
+                            "service_id",
+                            "day",
+                            "prefix",
+                            "status",
+                            "issued_at",
+                            "waiting_since",
+                            "warn_at",
+                            "deadline",
+                        )
+                    },
+                    seq=seq,
+                    number=format_number("А", seq),
+                    status_code=f"code{seq}",
+                )
+            )
+    set_counter(world, "А", 999)
+    r = api.post(
+        "/api/v1/offices/central/tickets", json={"service": "passport"}, headers=world.auth("kiosk")
+    )
+    assert r.status_code == 409 and r.json()["error"]["code"] == "numbers_exhausted"
+    with world.db.transaction(read_only=True) as s:
+        counter = s.scalar(select(TicketCounter))
+        assert counter is not None and counter.last_seq == 999  # the refused attempt left no trace
