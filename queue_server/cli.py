@@ -244,14 +244,19 @@ def config_export(ctx: click.Context) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+# Commands of the device packages, loaded here so that the server modules themselves
+# never import hardware code. One line per command: (module, attribute, command name).
+DEVICE_COMMANDS = [
+    ("hardware_sim.cli", "sim_printer", "sim-printer"),
+]
+
+
 def _register_optional_commands() -> None:
-    # Commands of the device packages are loaded lazily so the server itself
-    # never imports hardware code it does not use.
-    try:
-        from hardware_sim.cli import sim_printer
-    except ImportError:
-        return
-    main.add_command(sim_printer, "sim-printer")
+    import importlib
+
+    for module_name, attribute, name in DEVICE_COMMANDS:
+        module = importlib.import_module(module_name)
+        main.add_command(getattr(module, attribute), name)
 
 
 _register_optional_commands()
