@@ -88,6 +88,10 @@ def sim_printer(
     def request_stop(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
+    # Installed before the endpoints are announced: whoever reads them may stop us at once.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, request_stop)
+
     with SimulatedPrinter(
         width=int(width),
         profile=profile,
@@ -104,8 +108,6 @@ def sim_printer(
         click.echo(f"receipts: {out_dir}")
         # Line-buffered stdout is not guaranteed in a pipe; scripts wait for these lines.
         sys.stdout.flush()
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, request_stop)
         try:
             with saver.saved:
                 while not stop.is_set():

@@ -16,6 +16,8 @@ from enum import Enum
 from typing import Any
 
 import barcode as python_barcode
+import qrcode
+import qrcode.constants
 from PIL import Image
 
 from hardware_sim.escpos_parser import Command, EscposParser
@@ -28,10 +30,21 @@ from hardware_sim.receipt import (
     PrintedLine,
     Receipt,
 )
-from printer.document import paper_for, qr_image
 from printer.encoding import codepage_codecs, profile_of
 
 log = logging.getLogger(__name__)
+
+#: Printable width in dots at 203 dpi. The simulator keeps its own figures (and
+#: draws QR codes itself) so that it does not share a bug with the code it checks.
+PAPER_DOTS: dict[int, int] = {80: 576, 58: 384}
+
+# GS ( k function 169 error-correction byte → qrcode constant
+_QR_LEVELS = {
+    48: qrcode.constants.ERROR_CORRECT_L,
+    49: qrcode.constants.ERROR_CORRECT_M,
+    50: qrcode.constants.ERROR_CORRECT_Q,
+    51: qrcode.constants.ERROR_CORRECT_H,
+}
 
 
 class Fault(Enum):
@@ -108,7 +121,10 @@ class VirtualPrinter:
         profile: Any = None,
         slow_reply_delay: float = 0.5,
     ) -> None:
-        self.paper = paper_for(width)
+        if width not in PAPER_DOTS:
+            raise ValueError(f"paper width must be 80 or 58 mm, got {width}")
+        self.width_mm = width
+        self.dots = PAPER_DOTS[width]
         self.profile = profile_of(profile)
         self.codecs = codepage_codecs(self.profile)
         self.slow_reply_delay = slow_reply_delay
@@ -268,7 +284,7 @@ class VirtualPrinter:
     def pending_text(self) -> str:
         """Text printed since the last cut (not yet a receipt)."""
         with self._lock:
-            return Receipt(self.paper.dots, list(self._page)).text
+            return Receipt(self.dots, list(self._page)).text
 
     # -- execution -----------------------------------------------------------------
 
@@ -301,7 +317,7 @@ class VirtualPrinter:
     def _add_text(self, text: str) -> None:
         cell_w = FONT_CELLS[self.font][0] * self.char_width
         for char in text:
-            if self._line_dots() + cell_w > self.paper.dots:
+            if self._line_dots() + cell_w > self.dots:
                 # The line is full: a real printer prints it and continues below.
                 self._end_line()
             if not self._line and not self._line_graphics:
@@ -418,7 +434,7 @@ class VirtualPrinter:
         self._flush_partial_line()
         mode = command.params[0]
         receipt = Receipt(
-            self.paper.dots,
+            self.dots,
             self._page,
             cut="full" if mode in (0, 48, 65, 97, 103) else "partial",
         )
@@ -489,20 +505,19 @@ class VirtualPrinter:
             self._report_unknown(command, "unknown QR function")
 
     def _print_qr(self) -> None:
-        from printer.commands import QrErrorLevel
-
         raw = self._qr.get("data")
         if not raw:
             self.problems.append("QR print without stored data")
             return
-        text = raw.decode("utf-8", errors="replace")
-        level = (
-            QrErrorLevel(self._qr.get("level", 48))
-            if self._qr.get("level", 48) in (48, 49, 50, 51)
-            else QrErrorLevel.L
+        code = qrcode.QRCode(
+            error_correction=_QR_LEVELS.get(self._qr.get("level", 48), _QR_LEVELS[48]),
+            box_size=max(1, min(16, self._qr.get("size", 3))),
+            border=0,  # printers print the symbol only; the paper around it is the quiet zone
         )
-        image = qr_image(text, max(1, min(16, self._qr.get("size", 3))), level)
-        self._add_image(image, "qr", text)
+        code.add_data(raw)
+        code.make(fit=True)
+        image = code.make_image().get_image().convert("1")
+        self._add_image(image, "qr", raw.decode("utf-8", errors="replace"))
 
     def _do_gs_paren_L(self, command: Command) -> None:
         body = command.payload

@@ -11,10 +11,10 @@ from click.testing import CliRunner
 from PIL import Image
 
 from hardware_sim.cli import sim_printer
-from hardware_sim.samples import sample_ticket
 from printer.device import open_printer
 from printer.layouts import build_ticket, render_text
 from printer.status import PrinterState
+from tests.printer.samples import sample_ticket
 
 ROOT = Path(__file__).resolve().parents[2]
 

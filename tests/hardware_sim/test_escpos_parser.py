@@ -6,8 +6,8 @@ from escpos.printer import Dummy
 from PIL import Image
 
 from hardware_sim.escpos_parser import Command, EscposParser
-from hardware_sim.samples import sample_intake_receipt
 from printer.layouts import render_intake_receipt
+from tests.printer.samples import sample_intake_receipt
 
 
 def _names(commands: list[Command]) -> list[str]:

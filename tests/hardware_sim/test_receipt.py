@@ -10,8 +10,8 @@ from PIL import Image, ImageFont
 
 from hardware_sim.endpoints import SimulatedPrinter
 from hardware_sim.receipt import find_font_file
-from hardware_sim.samples import sample_intake_receipt, sample_ticket
 from printer.device import open_printer
+from tests.printer.samples import sample_intake_receipt, sample_ticket
 
 WAIT = 10.0
 

@@ -1,6 +1,6 @@
 """Sample tickets and receipts for the demo, the docs images and tests.
 
-``python -m hardware_sim.samples DIR`` prints each sample through a virtual
+``python -m tests.printer.samples DIR`` prints each sample through a virtual
 printer over TCP and writes the PNGs (this is how ``docs/img`` is made).
 """
 
@@ -67,7 +67,7 @@ def sample_issuance_receipt() -> IssuanceReceiptData:
 
 
 def write_doc_images(out_dir: Path) -> list[Path]:
-    """Print the samples on a virtual 80 mm printer over TCP and save PNGs into ``out_dir``."""
+    """Print the samples on virtual 80 and 58 mm printers over TCP; save PNGs into ``out_dir``."""
     from hardware_sim.endpoints import SimulatedPrinter
     from printer.device import open_printer
 

@@ -11,7 +11,6 @@ from escpos.printer import Network
 from escpos.printer import Serial as EscposSerial
 
 from hardware_sim.printer import Fault
-from hardware_sim.samples import sample_intake_receipt, sample_issuance_receipt, sample_ticket
 from printer.device import open_printer, open_printer_async
 from printer.exceptions import (
     CoverOpen,
@@ -31,6 +30,7 @@ from printer.layouts import (
 )
 from printer.status import PrinterState
 from tests.printer.conftest import SimFactory, url_of
+from tests.printer.samples import sample_intake_receipt, sample_issuance_receipt, sample_ticket
 
 LAYOUTS = {
     "ticket": (build_ticket, sample_ticket, "print_ticket"),

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 
-from hardware_sim.samples import sample_intake_receipt, sample_issuance_receipt, sample_ticket
 from printer.layouts import (
     COPY_APPLICANT,
     COPY_OFFICE,
@@ -19,6 +18,7 @@ from printer.layouts import (
     render_text,
     render_ticket,
 )
+from tests.printer.samples import sample_intake_receipt, sample_issuance_receipt, sample_ticket
 
 TICKET_80 = """\
     МФЦ "Мои документы" Центрального района

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from hardware_sim.samples import sample_ticket
 from printer.device import open_printer
 from printer.exceptions import PrinterConfigError, PrinterDisconnected
 from printer.layouts import render_ticket
@@ -19,6 +18,7 @@ from printer.transports import (
     registered_sims,
     unregister_sim,
 )
+from tests.printer.samples import sample_ticket
 
 
 def test_serial_url_with_options() -> None:
