@@ -8,6 +8,7 @@ reply means the state is *unknown*, never "paper OK".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -120,7 +121,7 @@ class PrinterStatus:
         raise error(f"printer {state.value}{detail}")
 
 
-def parse_status(replies: dict[int, int | None], problem: str | None = None) -> PrinterStatus:
+def parse_status(replies: Mapping[int, int | None], problem: str | None = None) -> PrinterStatus:
     """Build a status from the reply byte of each ``DLE EOT n`` (None = no valid reply)."""
     valid = {n: b for n, b in replies.items() if b is not None and is_status_byte(b)}
     bad = sorted(n for n, b in replies.items() if b is not None and not is_status_byte(b))
