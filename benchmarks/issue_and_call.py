@@ -29,13 +29,13 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from queue_server.auth.models import User  # noqa: E402
-from queue_server.auth.service import add_device, create_token, hash_password  # noqa: E402
-from queue_server.clock import SystemClock  # noqa: E402
-from queue_server.config_io import ConfigFile, import_config  # noqa: E402
-from queue_server.db import Database  # noqa: E402
-from queue_server.migrate import upgrade  # noqa: E402
-from queue_server.offices.models import Office  # noqa: E402
+from queue_server.auth.models import User
+from queue_server.auth.service import add_device, create_token, hash_password
+from queue_server.clock import SystemClock
+from queue_server.config_io import ConfigFile, import_config
+from queue_server.db import Database
+from queue_server.migrate import upgrade
+from queue_server.offices.models import Office
 
 ALL_DAY = {d: ["00:00", "23:59"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
@@ -59,7 +59,10 @@ class Stats:
             if baseline
             else ""
         )
-        return f"  {self.name:<12} {len(lat):6d} req  {rate:8.1f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms{ratio}"
+        return (
+            f"  {self.name:<12} {len(lat):6d} req  {rate:8.1f} req/s"
+            f"  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms{ratio}"
+        )
 
 
 def free_port() -> int:
@@ -236,7 +239,8 @@ def bench(label: str, url: str, n: int, concurrency: int, windows: int) -> None:
         proc.terminate()
         proc.wait(timeout=10)
     print(
-        f"{label}: {n} requests per scenario, {concurrency} concurrent clients ({windows} windows for calls)"
+        f"{label}: {n} requests per scenario, {concurrency} concurrent clients"
+        f" ({windows} windows for calls)"
     )
     baseline = results[0]
     for stats in results:
