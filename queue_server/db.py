@@ -13,6 +13,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from queue_server.errors import DomainError
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -87,11 +89,19 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+class DatabaseBusy(DomainError):
+    """No write slot became free in time."""
+
+    status_code = 503
+    code = "database_busy"
+
+
 class Database:
     """The engine and its session factories; owned by the app's lifespan."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, write_lock_timeout: float = 30.0) -> None:
         self.engine = engine
+        self.write_lock_timeout = write_lock_timeout
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._writer = sessionmaker(engine, expire_on_commit=False)
         # SQLite admits one writer; its busy handler polls with growing sleeps, which
@@ -107,7 +117,9 @@ class Database:
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
         """A Database on a new engine for `url`."""
-        return cls(make_engine(url, **kwargs))
+        engine = make_engine(url, **kwargs)
+        timeout_ms = kwargs.get("sqlite_busy_timeout_ms", 30_000)
+        return cls(engine, write_lock_timeout=timeout_ms / 1000)
 
     def session(self, *, read_only: bool = False) -> Session:
         """A new session; read-only ones do not take SQLite's write lock."""
@@ -117,8 +129,9 @@ class Database:
     def transaction(self, *, read_only: bool = False) -> Iterator[Session]:
         """One unit of work: commit on success, roll back on any error."""
         lock = None if read_only else self._write_lock
-        if lock is not None:
-            lock.acquire()
+        if lock is not None and not lock.acquire(timeout=self.write_lock_timeout):
+            # Also what a nested write transaction in one thread would hit: fail, not hang.
+            raise DatabaseBusy("The database is busy; try again in a moment.")
         session = self.session(read_only=read_only)
         try:
             yield session

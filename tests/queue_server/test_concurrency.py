@@ -111,3 +111,16 @@ def test_twenty_windows_calling_at_once_never_share_a_ticket(any_world: World) -
     assert len(set(called)) == 20
     # Everyone calls the longest waiting: exactly the first twenty were taken.
     assert sorted(n for n in called if n) == [f"А{i:03d}" for i in range(1, 21)]
+
+
+def test_a_nested_sqlite_write_fails_clearly_instead_of_hanging(sqlite_url: str) -> None:
+    import pytest
+
+    from queue_server.db import Database, DatabaseBusy
+
+    db = Database.from_url(sqlite_url, sqlite_busy_timeout_ms=200)
+    with db.transaction(), pytest.raises(DatabaseBusy), db.transaction():
+        pass
+    with db.transaction():  # the lock was released
+        pass
+    db.dispose()
