@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from queue_server.auth.views import router as auth_router
+from queue_server.bookings.pages import router as booking_pages_router
 from queue_server.bookings.views import router as bookings_router
 from queue_server.catalogue.views import router as catalogue_router
 from queue_server.clock import Clock, SystemClock
@@ -98,6 +99,7 @@ def create_app(
     if settings.benchmark_endpoints:
         api.include_router(_bench_router())
     app.include_router(api)
+    app.include_router(booking_pages_router)  # /book/{office}, /b/{code}
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

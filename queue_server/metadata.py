@@ -1,7 +1,12 @@
 """Imports every domain's tables so that metadata (Alembic, tests) sees them all."""
 
 from queue_server.auth.models import ApiToken, Device, User
-from queue_server.bookings.models import Booking
+from queue_server.bookings.models import (
+    Booking,
+    BookingNotification,
+    BookingPolicy,
+    BookingServiceRule,
+)
 from queue_server.catalogue.models import (
     Agency,
     PriorityCategory,
@@ -23,6 +28,9 @@ __all__ = [
     "ApiToken",
     "Base",
     "Booking",
+    "BookingNotification",
+    "BookingPolicy",
+    "BookingServiceRule",
     "Device",
     "Event",
     "Office",

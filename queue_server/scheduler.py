@@ -1,4 +1,5 @@
-"""Runs the timed jobs (R5 recalls and no-shows, wait-limit events) on the injected clock."""
+"""Runs the timed jobs (R5 recalls and no-shows, wait-limit events, booking no-shows and
+notifications) on the injected clock."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from queue_server.bookings.notify import deliver_notifications
+from queue_server.bookings.service import process_booking_no_shows
 from queue_server.clock import Clock
 from queue_server.db import Database
 from queue_server.tickets.service import process_call_timeouts, process_wait_limits
@@ -15,6 +18,9 @@ from queue_server.tickets.service import process_call_timeouts, process_wait_lim
 log = logging.getLogger(__name__)
 
 Job = Callable[..., int]
+# A delivery job takes `db=` and opens its own short transactions: it talks to the
+# outside world (gateways) with no transaction open.
+DeliveryJob = Callable[..., int]
 
 
 class Scheduler:
@@ -23,7 +29,12 @@ class Scheduler:
     def __init__(self, db: Database, clock: Clock, jobs: list[Job] | None = None) -> None:
         self.db = db
         self.clock = clock
-        self.jobs: list[Job] = jobs or [process_call_timeouts, process_wait_limits]
+        self.jobs: list[Job] = jobs or [
+            process_call_timeouts,
+            process_wait_limits,
+            process_booking_no_shows,
+        ]
+        self.deliveries: list[DeliveryJob] = [deliver_notifications]
 
     def run_pending(self) -> int:
         """Run every job once; the number of tickets they changed."""
@@ -32,6 +43,8 @@ class Scheduler:
             session: Session
             with self.db.transaction() as session:
                 changed += job(session=session, clock=self.clock)
+        for delivery in self.deliveries:
+            delivery(db=self.db, clock=self.clock)
         return changed
 
     async def run_forever(self, interval: float) -> None:

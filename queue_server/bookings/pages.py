@@ -1,0 +1,44 @@
+"""Public pages served by the queue server: the booking form and a booking's own page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+
+from queue_server.bookings.models import Booking
+from queue_server.bookings.service import normalize_code
+from queue_server.deps import SessionDep
+from queue_server.offices.models import Office
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/book/{office_code}", response_class=HTMLResponse)
+def booking_page(request: Request, office_code: str, session: SessionDep) -> HTMLResponse:
+    """The booking form: service, date, slot, name, phone, optional e-mail."""
+    office = session.scalar(select(Office).where(Office.code == office_code))
+    return TEMPLATES.TemplateResponse(
+        request,
+        "book.html",
+        {"office": office},
+        status_code=200 if office is not None else 404,
+    )
+
+
+@router.get("/b/{booking_code}", response_class=HTMLResponse)
+def booking_status_page(request: Request, booking_code: str, session: SessionDep) -> HTMLResponse:
+    """A booking's page by its code: details, QR, cancel and reschedule."""
+    code = normalize_code(booking_code)
+    known = session.scalar(select(Booking.id).where(Booking.code == code)) is not None
+    return TEMPLATES.TemplateResponse(
+        request,
+        "booking.html",
+        {"code": code, "known": known},
+        status_code=200 if known else 404,
+    )
