@@ -20,9 +20,11 @@ from queue_server.catalogue.views import router as catalogue_router
 from queue_server.clock import Clock, SystemClock
 from queue_server.db import Database
 from queue_server.deps import ClockDep, SessionDep
+from queue_server.devices.views import router as devices_router
 from queue_server.errors import install_error_handlers
 from queue_server.events.models import Event
 from queue_server.events.views import router as events_router
+from queue_server.offices.models import Office
 from queue_server.offices.views import router as offices_router
 from queue_server.runtime import Runtime
 from queue_server.scheduler import Scheduler
@@ -94,6 +96,7 @@ def create_app(
         tickets_router,
         bookings_router,
         events_router,
+        devices_router,
     ):
         api.include_router(router)
     if settings.benchmark_endpoints:
@@ -107,14 +110,26 @@ def create_app(
         return {"status": "ok"}
 
     @app.get("/t/{status_code}", response_class=HTMLResponse, include_in_schema=False)
-    def ticket_page(request: Request, status_code: str, session: SessionDep) -> HTMLResponse:
-        """The page the ticket's QR code opens; it polls the public status API."""
-        exists = session.scalar(select(Ticket.id).where(Ticket.status_code == status_code))
+    def ticket_page(
+        request: Request, status_code: str, session: SessionDep, lang: str = "ru"
+    ) -> HTMLResponse:
+        """The public status page the ticket's QR opens: live position, notice when called."""
+        row = session.execute(
+            select(Ticket.number, Office.name)
+            .join(Office, Office.id == Ticket.office_id)
+            .where(Ticket.status_code == status_code)
+        ).first()
         return TEMPLATES.TemplateResponse(
             request,
             "ticket_status.html",
-            {"status_code": status_code, "known": exists is not None},
-            status_code=200 if exists is not None else 404,
+            {
+                "status_code": status_code,
+                "known": row is not None,
+                "number": row[0] if row else "",
+                "office_name": row[1] if row else "",
+                "lang": "en" if lang == "en" else "ru",
+            },
+            status_code=200 if row is not None else 404,
         )
 
     return app

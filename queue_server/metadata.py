@@ -18,6 +18,7 @@ from queue_server.catalogue.models import (
     ServiceVariant,
 )
 from queue_server.db import Base
+from queue_server.devices.models import TicketPrintJob
 from queue_server.events.models import Event
 from queue_server.offices.models import Office, OfficeDay
 from queue_server.tickets.models import Ticket, TicketCounter, TicketTransition, WaitBreach
@@ -44,6 +45,7 @@ __all__ = [
     "ServiceVariant",
     "Ticket",
     "TicketCounter",
+    "TicketPrintJob",
     "TicketTransition",
     "User",
     "WaitBreach",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from queue_server.db import Base, UTCDateTime
@@ -53,3 +54,7 @@ class Device(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Last state the device reported (kiosk: printer health), for the admin dashboard.
+    state: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    state_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    state_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

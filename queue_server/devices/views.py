@@ -1,0 +1,147 @@
+"""Routes: device state reports, ticket print failures and reprints."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+
+from queue_server.deps import (
+    ClockDep,
+    CurrentOffice,
+    CurrentTicket,
+    PrincipalDep,
+    RuntimeDep,
+    SessionDep,
+)
+from queue_server.devices import service as devices
+from queue_server.devices.models import PRINT_JOB_STATUSES
+from queue_server.devices.schemas import (
+    DeviceStateIn,
+    DeviceStateOut,
+    PrintFailedIn,
+    PrintJobOut,
+    PrintJobTicketOut,
+)
+from queue_server.errors import InvalidInput
+from queue_server.offices.models import Office
+from queue_server.tickets.models import Ticket
+from queue_server.tickets.views import issued_out
+
+router = APIRouter(tags=["devices"])
+
+
+@router.put("/devices/me/state", response_model=DeviceStateOut)
+def put_my_state(
+    data: DeviceStateIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+) -> DeviceStateOut:
+    """A device reports its state (a kiosk: its printer); `device.state` goes out on change."""
+    device, changed = devices.report_state(
+        session=session, clock=clock, principal=principal, state=data.state, detail=data.detail
+    )
+    office = session.get(Office, device.office_id)
+    assert office is not None
+    return DeviceStateOut(
+        id=device.id,
+        name=device.name,
+        kind=device.kind,
+        office=office.code,
+        state=device.state,
+        detail=device.state_detail,
+        at=device.state_at,
+        changed=changed,
+    )
+
+
+@router.get("/offices/{code}/device-states", response_model=list[DeviceStateOut])
+def office_device_states(
+    office: CurrentOffice, session: SessionDep, principal: PrincipalDep
+) -> list[DeviceStateOut]:
+    """Every device of the office with its last reported state (staff)."""
+    principal.require_office(office.id)
+    principal.require_role("admin", "manager", "clerk")
+    return [
+        DeviceStateOut(
+            id=d.id,
+            name=d.name,
+            kind=d.kind,
+            office=office.code,
+            state=d.state,
+            detail=d.state_detail,
+            at=d.state_at,
+        )
+        for d in devices.office_devices(session=session, office=office)
+    ]
+
+
+@router.post("/tickets/{ticket_id}/print-failed", response_model=PrintJobOut, status_code=201)
+def print_failed(
+    data: PrintFailedIn,
+    ticket: CurrentTicket,
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+) -> PrintJobOut:
+    """The kiosk issued this ticket but could not print it (a clerk can reprint it)."""
+    job = devices.record_print_failure(
+        session=session, clock=clock, principal=principal, ticket=ticket, reason=data.reason
+    )
+    return PrintJobOut(**devices.describe(session, job))
+
+
+@router.post("/tickets/{ticket_id}/reprint", response_model=PrintJobOut)
+def reprint(
+    ticket: CurrentTicket, session: SessionDep, principal: PrincipalDep, clock: ClockDep
+) -> PrintJobOut:
+    """A clerk asks for the ticket to be printed again on its kiosk."""
+    job = devices.request_reprint(session=session, clock=clock, principal=principal, ticket=ticket)
+    return PrintJobOut(**devices.describe(session, job))
+
+
+@router.get("/offices/{code}/print-jobs", response_model=list[PrintJobOut])
+def office_print_jobs(
+    office: CurrentOffice,
+    session: SessionDep,
+    principal: PrincipalDep,
+    status: list[str] = Query(default=["failed", "pending"]),
+) -> list[PrintJobOut]:
+    """Tickets whose paper copy is owed (failed, pending), newest first (staff)."""
+    principal.require_office(office.id)
+    principal.require_role("admin", "manager", "clerk")
+    unknown = set(status) - set(PRINT_JOB_STATUSES)
+    if unknown:
+        raise InvalidInput(
+            f"Unknown print job status {sorted(unknown)}; use {', '.join(PRINT_JOB_STATUSES)}."
+        )
+    jobs = devices.office_jobs(session=session, office=office, statuses=tuple(status))
+    return [PrintJobOut(**devices.describe(session, job)) for job in jobs]
+
+
+@router.get("/devices/me/print-jobs", response_model=list[PrintJobTicketOut])
+def my_print_jobs(
+    session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
+) -> list[PrintJobTicketOut]:
+    """The reprints this kiosk owes, with the ticket to print."""
+    out = []
+    for job in devices.pending_jobs(session=session, principal=principal):
+        ticket = session.get(Ticket, job.ticket_id)
+        office = session.get(Office, job.office_id)
+        assert ticket is not None and office is not None
+        out.append(
+            PrintJobTicketOut(
+                **devices.describe(session, job),
+                ticket=issued_out(session, runtime, office, ticket),
+            )
+        )
+    return out
+
+
+@router.post("/print-jobs/{job_id}/printed", response_model=PrintJobOut)
+def job_printed(
+    job_id: int, session: SessionDep, principal: PrincipalDep, clock: ClockDep
+) -> PrintJobOut:
+    """The kiosk printed the owed ticket."""
+    job = devices.get_job(session=session, principal=principal, job_id=job_id)
+    job = devices.mark_printed(session=session, clock=clock, principal=principal, job=job)
+    return PrintJobOut(**devices.describe(session, job))
