@@ -16,7 +16,9 @@ from sqlalchemy import select
 from queue_server.auth.views import router as auth_router
 from queue_server.bookings.pages import router as booking_pages_router
 from queue_server.bookings.views import router as bookings_router
+from queue_server.cases.views import router as cases_router
 from queue_server.catalogue.views import router as catalogue_router
+from queue_server.clerk.views import router as clerk_pages_router
 from queue_server.clock import Clock, SystemClock
 from queue_server.db import Database
 from queue_server.deps import ClockDep, SessionDep
@@ -96,12 +98,14 @@ def create_app(
         tickets_router,
         bookings_router,
         events_router,
+        cases_router,
         devices_router,
     ):
         api.include_router(router)
     if settings.benchmark_endpoints:
         api.include_router(_bench_router())
     app.include_router(api)
+    app.include_router(clerk_pages_router)  # /clerk and the public case page /c/{code}
     app.include_router(booking_pages_router)  # /book/{office}, /b/{code}
 
     @app.get("/healthz", include_in_schema=False)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from queue_server.bookings.notify import deliver_notifications
 from queue_server.bookings.service import process_booking_no_shows
+from queue_server.cases.service import watch_case_deadlines
 from queue_server.clock import Clock
 from queue_server.db import Database
 from queue_server.tickets.service import process_call_timeouts, process_wait_limits
@@ -32,6 +33,7 @@ class Scheduler:
         self.jobs: list[Job] = jobs or [
             process_call_timeouts,
             process_wait_limits,
+            watch_case_deadlines,
             process_booking_no_shows,
         ]
         self.deliveries: list[DeliveryJob] = [deliver_notifications]
