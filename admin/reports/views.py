@@ -1,0 +1,97 @@
+"""Report routes: the report as JSON, its exports, its charts and the staffing plan."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from admin.reports.charts import CHARTS, render_chart
+from admin.reports.exports import MEDIA_TYPES, export
+from admin.reports.queries import Scope, build_report, resolve_scope
+from queue_server.deps import ClockDep, PrincipalDep, SessionDep
+from queue_server.errors import InvalidInput
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+
+FromQ = Annotated[date, Query(alias="from", description="First local date, inclusive")]
+ToQ = Annotated[date, Query(alias="to", description="Last local date, inclusive")]
+OfficesQ = Annotated[
+    list[str] | None, Query(alias="office", description="Office codes; all you may see if none")
+]
+LangQ = Annotated[Literal["ru", "en"], Query()]
+
+
+def _scope(
+    session: SessionDep, principal: PrincipalDep, start: date, end: date, offices: list[str] | None
+) -> Scope:
+    return resolve_scope(
+        session=session, principal=principal, office_codes=offices, start=start, end=end
+    )
+
+
+@router.get("")
+def report(
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    start: FromQ,
+    end: ToQ,
+    office: OfficesQ = None,
+    breach_limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
+) -> dict[str, Any]:
+    """Every table of the report for the period and offices."""
+    scope = _scope(session, principal, start, end, office)
+    return build_report(
+        session=session, scope=scope, now=clock.now(), breach_limit=breach_limit
+    ).as_dict()
+
+
+@router.get("/export.{fmt}")
+def export_report(
+    fmt: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    start: FromQ,
+    end: ToQ,
+    office: OfficesQ = None,
+    lang: LangQ = "ru",
+) -> Response:
+    """The report as a CSV, XLSX or PDF download."""
+    if fmt not in MEDIA_TYPES:
+        raise InvalidInput(
+            f"Unknown export format {fmt!r}; use csv, xlsx or pdf.", code="bad_format"
+        )
+    scope = _scope(session, principal, start, end, office)
+    data = build_report(session=session, scope=scope, now=clock.now(), breach_limit=10_000)
+    name = f"report_{'-'.join(o.code for o in scope.offices)}_{start}_{end}.{fmt}"
+    return Response(
+        export(data, fmt, lang=lang),
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/charts/{chart}.{fmt}")
+def chart(
+    chart: str,
+    fmt: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    start: FromQ,
+    end: ToQ,
+    office: OfficesQ = None,
+    lang: LangQ = "ru",
+) -> Response:
+    """One chart of the report as SVG or PNG."""
+    if chart not in CHARTS:
+        raise InvalidInput(f"Unknown chart {chart!r}; use {', '.join(CHARTS)}.", code="bad_chart")
+    if fmt not in ("svg", "png"):
+        raise InvalidInput("Charts are svg or png.", code="bad_format")
+    scope = _scope(session, principal, start, end, office)
+    data = build_report(session=session, scope=scope, now=clock.now(), breach_limit=1)
+    media = "image/svg+xml" if fmt == "svg" else "image/png"
+    return Response(render_chart(data, chart, fmt=fmt, lang=lang), media_type=media)
