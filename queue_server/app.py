@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from admin.reports.views import router as reports_router
+from admin.reports.views import router as reports_router
 from queue_server.auth.views import router as auth_router
 from queue_server.bookings.pages import router as booking_pages_router
 from queue_server.bookings.views import router as bookings_router
@@ -101,6 +102,7 @@ def create_app(
         events_router,
         cases_router,
         devices_router,
+        reports_router,
     ):
         api.include_router(router)
     if settings.benchmark_endpoints:
