@@ -155,3 +155,45 @@ def test_nobody_waiting_for_this_windows_services_is_204(api: TestClient, world:
     take(api, world, 4, "clerk1")
     r = api.post("/api/v1/offices/central/windows/4/call-next", headers=world.auth("clerk1"))
     assert r.status_code == 204
+
+
+def test_a_due_booking_goes_before_priority_categories_too(api: TestClient, world: World) -> None:
+    code = book(api, world, "passport", slot_in_minutes=5)
+    issue(api, world, "passport", priority_category="disabled")  # А001
+    booked = check_in(api, world, code)  # А002, slot 10:05
+    world.clock.advance(minutes=5)
+    take(api, world, 1, "clerk1")
+    assert call_order(api, world, 1, "clerk1", 2) == [booked["number"], "А001"]
+
+
+def test_an_early_booking_moves_ahead_once_its_slot_comes(api: TestClient, world: World) -> None:
+    code = book(api, world, "passport", slot_in_minutes=20)
+    check_in(api, world, code)  # А001 at 10:00 for 10:20
+    for _ in range(3):
+        issue(api, world, "passport")  # А002..А004, live
+    take(api, world, 1, "clerk1")
+    assert call_order(api, world, 1, "clerk1", 1) == ["А002"]  # 10:00: not yet due
+    world.clock.advance(minutes=20)  # 10:20: due now, ahead of the longer-waiting live ones
+    assert call_order(api, world, 1, "clerk1", 3) == ["А001", "А003", "А004"]
+
+
+def test_a_late_check_in_is_due_at_once_with_five_minutes_from_check_in(
+    api: TestClient, world: World
+) -> None:
+    issue(api, world, "passport")  # А001, live since 10:00
+    code = book(api, world, "passport", slot_in_minutes=5)
+    world.clock.advance(minutes=15)  # 10:15: ten minutes late, within the 15-minute grace
+    booked = check_in(api, world, code)
+    assert booked["wait_limit_minutes"] == 5
+    take(api, world, 1, "clerk1")
+    assert call_order(api, world, 1, "clerk1", 2) == [booked["number"], "А001"]
+
+
+def test_a_due_booking_is_called_only_by_windows_serving_its_service(
+    api: TestClient, world: World
+) -> None:
+    code = book(api, world, "passport", slot_in_minutes=0)
+    check_in(api, world, code)  # passport booking, due now
+    issue(api, world, "consult")  # М001
+    take(api, world, 4, "clerk1")  # window 4 serves consultations only
+    assert call_order(api, world, 4, "clerk1", 1) == ["М001"]
