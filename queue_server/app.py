@@ -29,6 +29,10 @@ from queue_server.events.models import Event
 from queue_server.events.views import router as events_router
 from queue_server.offices.models import Office
 from queue_server.offices.views import router as offices_router
+from queue_server.realtime.hub import Hub
+from queue_server.realtime.pg_listener import PgListener
+from queue_server.realtime.views import mount_board_static, pages_router
+from queue_server.realtime.views import router as realtime_router
 from queue_server.runtime import Runtime
 from queue_server.scheduler import Scheduler
 from queue_server.settings import Settings, get_settings
@@ -69,7 +73,25 @@ def create_app(
             settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
         )
         scheduler = Scheduler(db, clock)
-        runtime = Runtime(settings=settings, db=db, clock=clock, extras={"scheduler": scheduler})
+        hub = Hub(
+            db,
+            queue_size=settings.ws_queue_size,
+            heartbeat_seconds=settings.ws_heartbeat_seconds,
+            replay_limit=settings.ws_replay_limit,
+            poll_seconds=settings.outbox_poll_seconds,
+        )
+        # Every process listens, so events committed by any process reach its sockets.
+        listener = (
+            None
+            if db.is_sqlite
+            else PgListener(hub, db.engine.url.render_as_string(hide_password=False))
+        )
+        runtime = Runtime(
+            settings=settings, db=db, clock=clock, extras={"scheduler": scheduler, "hub": hub}
+        )
+        await hub.start()
+        if listener is not None:
+            await listener.start()
         task = None
         if settings.scheduler_interval > 0:
             task = asyncio.create_task(scheduler.run_forever(settings.scheduler_interval))
@@ -80,6 +102,9 @@ def create_app(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if listener is not None:
+                await listener.stop()
+            await hub.stop()
             if database is None:
                 db.dispose()
 
@@ -99,6 +124,7 @@ def create_app(
         tickets_router,
         bookings_router,
         events_router,
+        realtime_router,
         cases_router,
         devices_router,
         reports_router,
@@ -107,6 +133,8 @@ def create_app(
     if settings.benchmark_endpoints:
         api.include_router(_bench_router())
     app.include_router(api)
+    app.include_router(pages_router)
+    mount_board_static(app)
     app.include_router(clerk_pages_router)  # /clerk and the public case page /c/{code}
     app.include_router(booking_pages_router)  # /book/{office}, /b/{code}
 

@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     # Exposes /api/v1/_bench/baseline for benchmarks/issue_and_call.py.
     benchmark_endpoints: bool = False
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
+    # Real time (queue_server/realtime): events a WebSocket may have queued before it is
+    # told to resync; seconds between heartbeats (a peer silent for 2.5 of them is dropped);
+    # most events replayed to a reconnecting client; seconds between outbox polls that
+    # catch events written by other processes or missed while LISTEN was reconnecting.
+    ws_queue_size: int = Field(default=256, ge=1)
+    ws_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    ws_replay_limit: int = Field(default=2000, ge=1)
+    outbox_poll_seconds: float = Field(default=2.0, ge=0)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -10,6 +10,9 @@ from sqlalchemy.orm import Session
 from queue_server.clock import Clock
 from queue_server.events.models import Event
 
+# Every process that writes events gets the insert hooks (per-office commit order, NOTIFY).
+from queue_server.realtime import outbox as _outbox  # noqa: F401
+
 
 def emit(
     *, session: Session, clock: Clock, type: str, office_id: int | None, payload: dict[str, Any]

@@ -1,0 +1,360 @@
+// Waiting-room board: state over HTTP, events over a WebSocket that resumes after the
+// last event id it saw, and an announcer that plays one call at a time.
+(function () {
+  "use strict";
+
+  const cfg = JSON.parse(document.getElementById("board-config").textContent);
+  const params = new URLSearchParams(location.search);
+  const token = params.get("token") || "";
+  const en = cfg.lang === "en";
+  const BLINK_MS = 8000;
+  const ACTIVE = new Set(["called"]);
+
+  // Exposed for the browser tests and for a technician's console.
+  const board = (window.board = {
+    lastId: null,
+    connected: false,
+    calls: new Map(), // ticket_id -> {number, window, status, order, freshUntil}
+    log: [], // announcer: {kind: "start"|"end"|"skip", text, at}
+    received: 0,
+  });
+
+  let order = 0;
+  let timezone = "Europe/Moscow";
+  let heartbeatMs = 15000;
+  let socket = null;
+  let lastMessageAt = 0;
+  let backoff = 500;
+  let countsTimer = null;
+
+  const $ = (id) => document.getElementById(id);
+
+  // --- rendering ------------------------------------------------------------------
+  function renderCalls() {
+    const now = Date.now();
+    const rows = [...board.calls.entries()]
+      .sort((a, b) => b[1].order - a[1].order)
+      .slice(0, cfg.recent);
+    const list = $("calls");
+    list.replaceChildren(
+      ...rows.map(([id, call]) => {
+        const li = document.createElement("li");
+        li.dataset.ticket = id;
+        li.dataset.number = call.number;
+        li.dataset.status = call.status;
+        if (ACTIVE.has(call.status)) li.classList.add("called");
+        if (call.freshUntil > now) {
+          li.classList.add("fresh");
+        }
+        const n = document.createElement("span");
+        n.className = "number";
+        n.textContent = call.number;
+        const w = document.createElement("span");
+        w.className = "window";
+        w.textContent = call.window == null ? "" : String(call.window);
+        li.append(n, w);
+        return li;
+      })
+    );
+  }
+
+  function renderWaiting(services) {
+    $("waiting").replaceChildren(
+      ...services.map((s) => {
+        const li = document.createElement("li");
+        li.dataset.service = s.service;
+        const name = document.createElement("span");
+        name.textContent = (en ? s.name_en || s.name_ru : s.name_ru) + " (" + s.prefix + ")";
+        const count = document.createElement("span");
+        count.className = "count";
+        count.textContent = String(s.waiting);
+        li.append(name, count);
+        return li;
+      })
+    );
+  }
+
+  function tickClock() {
+    try {
+      $("clock").textContent = new Intl.DateTimeFormat(en ? "en-GB" : "ru-RU", {
+        timeZone: timezone,
+        hour: "2-digit",
+        minute: "2-digit",
+      }).format(new Date());
+    } catch (e) {
+      $("clock").textContent = new Date().toTimeString().slice(0, 5);
+    }
+  }
+
+  function setLink(up) {
+    board.connected = up;
+    const el = $("link");
+    el.className = "link " + (up ? "online" : "offline");
+  }
+
+  function showError(text) {
+    const el = $("error");
+    el.hidden = !text;
+    el.textContent = text || "";
+  }
+
+  // --- state over HTTP ------------------------------------------------------------
+  async function fetchState() {
+    const res = await fetch(
+      "/api/v1/offices/" + encodeURIComponent(cfg.office) + "/board?recent=" + cfg.recent,
+      { headers: { Authorization: "Bearer " + token }, cache: "no-store" }
+    );
+    if (!res.ok) {
+      let message = "HTTP " + res.status;
+      try {
+        message = (await res.json()).error.message;
+      } catch (e) {}
+      throw new Error(message);
+    }
+    return res.json();
+  }
+
+  function applyState(state, full) {
+    timezone = state.timezone || timezone;
+    $("office-name").textContent = state.office_name;
+    if (full) {
+      board.calls.clear();
+      // Oldest first, so the newest gets the highest order.
+      [...state.calls].reverse().forEach((c) => {
+        board.calls.set(String(c.ticket_id), {
+          number: c.number,
+          window: c.window,
+          status: c.status,
+          order: ++order,
+          freshUntil: 0,
+        });
+      });
+      board.lastId = state.last_event_id;
+      renderCalls();
+    }
+    renderWaiting(state.waiting);
+    tickClock();
+  }
+
+  function refreshCountsSoon() {
+    clearTimeout(countsTimer);
+    countsTimer = setTimeout(async () => {
+      try {
+        applyState(await fetchState(), false);
+      } catch (e) {
+        /* the next event or reconnect tries again */
+      }
+    }, 400);
+  }
+
+  // --- events ---------------------------------------------------------------------
+  function applyEvent(msg) {
+    const p = msg.payload || {};
+    board.lastId = msg.id;
+    if (!msg.type.startsWith("ticket.")) {
+      if (msg.type === "office.changed" || msg.type === "catalogue.changed") refreshCountsSoon();
+      return;
+    }
+    const id = String(p.ticket_id);
+    const known = board.calls.get(id);
+    if (msg.type === "ticket.called" || msg.type === "ticket.recalled") {
+      const call = {
+        number: p.number,
+        window: p.window,
+        status: "called",
+        order: ++order,
+        freshUntil: Date.now() + BLINK_MS,
+      };
+      board.calls.set(id, call);
+      announcer.add({ ticketId: id, number: p.number, window: p.window, recall: msg.type === "ticket.recalled" });
+      setTimeout(renderCalls, BLINK_MS + 50);
+    } else if (known) {
+      known.status = p.status || known.status;
+      if (msg.type === "ticket.redirected") known.window = null;
+    }
+    renderCalls();
+    refreshCountsSoon();
+  }
+
+  function connect() {
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    const q = new URLSearchParams({ token: token });
+    if (board.lastId != null) q.set("after", String(board.lastId));
+    const url = proto + "//" + location.host + "/ws/offices/" + encodeURIComponent(cfg.office) + "/events?" + q;
+    const ws = (socket = new WebSocket(url));
+    lastMessageAt = Date.now();
+    ws.onopen = () => {
+      backoff = 500;
+    };
+    ws.onmessage = (ev) => {
+      lastMessageAt = Date.now();
+      let msg;
+      try {
+        msg = JSON.parse(ev.data);
+      } catch (e) {
+        return;
+      }
+      board.received += 1;
+      if (msg.type === "hello") {
+        heartbeatMs = (msg.heartbeat || 15) * 1000;
+        setLink(true);
+        showError("");
+        refreshCountsSoon();
+      } else if (msg.type === "ping") {
+        ws.send(JSON.stringify({ type: "pong", t: msg.t }));
+      } else if (msg.type === "resync") {
+        // Fell behind: reload the whole state, then go on from its event id.
+        fetchState().then((s) => applyState(s, true)).catch(() => {});
+      } else if (msg.type === "error") {
+        showError(msg.error.message);
+      } else if (typeof msg.id === "number") {
+        if (board.lastId != null && msg.id <= board.lastId) return; // already applied
+        applyEvent(msg);
+      }
+    };
+    ws.onclose = (ev) => {
+      if (socket !== ws) return;
+      setLink(false);
+      socket = null;
+      // Refused tokens are not retried quickly; everything else reconnects with backoff.
+      const delay = ev.code >= 4401 && ev.code <= 4404 ? 30000 : backoff;
+      backoff = Math.min(backoff * 2, 5000);
+      setTimeout(connect, delay);
+    };
+  }
+
+  // A silent server (half-open TCP, sleeping proxy) is detected by missing pings.
+  setInterval(() => {
+    if (socket && socket.readyState === WebSocket.OPEN && Date.now() - lastMessageAt > 2.5 * heartbeatMs) {
+      socket.close();
+    }
+  }, 1000);
+
+  // --- announcer ------------------------------------------------------------------
+  const announcer = (function () {
+    const queue = [];
+    let busy = false;
+    let audio = null;
+
+    function phrase(item) {
+      const m = /^(\D*)0*(\d+)$/.exec(item.number || "");
+      const spoken = m ? (m[1] ? m[1] + " " : "") + m[2] : item.number;
+      return en
+        ? "Ticket " + spoken + ", window " + item.window
+        : "Талон " + spoken + ", окно " + item.window;
+    }
+
+    function audioContext() {
+      if (!audio) {
+        const Ctx = window.AudioContext || window.webkitAudioContext;
+        if (!Ctx) return null;
+        audio = new Ctx();
+      }
+      if (audio.state === "suspended") $("sound").hidden = false;
+      return audio;
+    }
+
+    function chime() {
+      const ctx = audioContext();
+      if (!ctx || ctx.state !== "running") return Promise.resolve();
+      const t = ctx.currentTime;
+      [659.25, 523.25].forEach((freq, i) => {
+        const osc = ctx.createOscillator();
+        const gain = ctx.createGain();
+        osc.frequency.value = freq;
+        gain.gain.setValueAtTime(0.0001, t + i * 0.45);
+        gain.gain.exponentialRampToValueAtTime(0.5, t + i * 0.45 + 0.03);
+        gain.gain.exponentialRampToValueAtTime(0.0001, t + i * 0.45 + 0.42);
+        osc.connect(gain).connect(ctx.destination);
+        osc.start(t + i * 0.45);
+        osc.stop(t + i * 0.45 + 0.45);
+      });
+      return new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+
+    function speak(text) {
+      const synth = window.speechSynthesis;
+      if (!cfg.voice || !synth || typeof SpeechSynthesisUtterance === "undefined") {
+        return Promise.resolve();
+      }
+      return new Promise((resolve) => {
+        const u = new SpeechSynthesisUtterance(text);
+        u.lang = en ? "en-GB" : "ru-RU";
+        u.rate = 0.9;
+        const voice = synth.getVoices().find((v) => v.lang && v.lang.startsWith(en ? "en" : "ru"));
+        if (voice) u.voice = voice;
+        let done = false;
+        const finish = () => {
+          if (!done) {
+            done = true;
+            resolve();
+          }
+        };
+        u.onend = finish;
+        u.onerror = finish;
+        // Some engines never fire onend: bound the wait by the phrase length.
+        setTimeout(finish, 2000 + 150 * text.length);
+        synth.speak(u);
+      });
+    }
+
+    async function pump() {
+      if (busy) return;
+      busy = true;
+      try {
+        while (queue.length) {
+          const item = queue.shift();
+          const call = board.calls.get(item.ticketId);
+          const text = phrase(item);
+          // A call the clerk has already moved on from is not announced late.
+          if (!call || call.status !== "called") {
+            board.log.push({ kind: "skip", text, at: Date.now() });
+            continue;
+          }
+          board.log.push({ kind: "start", text, at: Date.now() });
+          await chime();
+          await speak(text);
+          board.log.push({ kind: "end", text, at: Date.now() });
+          await new Promise((r) => setTimeout(r, 300));
+        }
+      } finally {
+        busy = false;
+      }
+    }
+
+    $("sound").addEventListener("click", () => {
+      const ctx = audioContext();
+      if (ctx) ctx.resume();
+      $("sound").hidden = true;
+    });
+
+    return {
+      add(item) {
+        queue.push(item);
+        pump();
+      },
+      phrase,
+    };
+  })();
+  board.phrase = announcer.phrase;
+
+  // --- start ----------------------------------------------------------------------
+  $("running-text").textContent = cfg.runningText || "";
+  setLink(false);
+  tickClock();
+  setInterval(tickClock, 1000);
+
+  (async function start() {
+    for (let delay = 500; ; delay = Math.min(delay * 2, 5000)) {
+      try {
+        applyState(await fetchState(), true);
+        break;
+      } catch (e) {
+        showError(String(e.message || e));
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+    showError("");
+    connect();
+  })();
+})();

@@ -1,0 +1,1 @@
+"""Real time: the WebSocket hub, the outbox hooks and the PostgreSQL LISTEN bridge."""

@@ -1,0 +1,98 @@
+"""LISTEN on PostgreSQL: events committed by any process reach this process's hub.
+
+Why LISTEN/NOTIFY and not another broker: the database is already shared by every server
+process, NOTIFY is transactional (sent on commit, never for a rollback, in commit order),
+and it needs no extra service to run and secure. Its weakness — a notification sent while
+the listener is disconnected is lost — is covered by reading the outbox after every
+(re)connect (``Hub.catch_up``) and by the hub's periodic poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+
+import psycopg
+from psycopg import sql
+from sqlalchemy.engine import make_url
+
+from queue_server.realtime.hub import Hub
+from queue_server.realtime.outbox import CHANNEL_PREFIX
+
+log = logging.getLogger(__name__)
+
+
+def psycopg_conninfo(sqlalchemy_url: str) -> str:
+    """The libpq URI of an SQLAlchemy PostgreSQL URL (driver name dropped, options kept)."""
+    url = make_url(sqlalchemy_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+class PgListener:
+    """One LISTEN connection per server process, reconnecting with backoff."""
+
+    def __init__(self, hub: Hub, url: str, *, health_seconds: float = 10.0) -> None:
+        self.hub = hub
+        self.conninfo = psycopg_conninfo(url)
+        self.health_seconds = health_seconds
+        self.listening = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start listening in the background."""
+        self._task = asyncio.create_task(self._run(), name="pg-listen")
+
+    async def stop(self) -> None:
+        """Stop listening and close the connection."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        backoff = 0.5
+        while True:
+            try:
+                await self._listen()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("LISTEN connection lost (%s); retrying in %.1fs", exc, backoff)
+            self.listening.clear()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 10.0)
+
+    async def _listen(self) -> None:
+        async with await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True) as conn:
+            cursor = await conn.execute("SELECT current_schema()")
+            row = await cursor.fetchone()
+            channel = CHANNEL_PREFIX + (row[0] if row else "public")
+            await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+            self.listening.set()
+            # What was committed while we were not listening comes from the outbox.
+            await self.hub.catch_up()
+            while True:
+                async for notify in conn.notifies(timeout=self.health_seconds):
+                    await self._deliver(notify.payload)
+                await conn.execute("SELECT 1")  # a dead connection raises here
+
+    async def _deliver(self, payload: str) -> None:
+        try:
+            message = json.loads(payload)
+        except ValueError:
+            log.warning("ignoring a malformed notification")
+            return
+        if message.get("thin"):
+            # Too big for NOTIFY: read it (and anything before it) from the outbox, here,
+            # so that the notifications after it wait and the order is kept.
+            office_id = message["office_id"]
+            cursor = self.hub.cursor(office_id)
+            if cursor is None:
+                cursor = message["id"] - 1
+            for missed in await asyncio.to_thread(self.hub.read_after, office_id, cursor):
+                self.hub.publish(missed)
+            return
+        self.hub.publish(message)
