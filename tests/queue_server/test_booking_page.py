@@ -1,0 +1,142 @@
+"""The public booking page in Chromium against a real uvicorn server, then check-in.
+
+Check-in goes through the server's kiosk API with the kiosk device's token (the kiosk
+app is tested in tests/kiosk).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from queue_server.app import create_app
+from queue_server.clock import FakeClock
+from queue_server.db import Database
+from queue_server.settings import Settings
+from tests.queue_server.bookings_helpers import at
+from tests.queue_server.conftest import World, build_world
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def live(db: Database, clock: FakeClock) -> Iterator[tuple[str, World]]:
+    """The queue server under uvicorn in a thread, on the test's SQLite file and fake clock."""
+    world = build_world(db, clock)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    settings = Settings(
+        database_url=str(db.engine.url), environment="test", scheduler_interval=0, public_url=url
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings, clock=clock, database=db),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    yield url, world
+    server.should_exit = True
+    thread.join(timeout=15)
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    """A Chromium page (Debian's browser under Playwright, headless)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(locale="ru-RU")
+        context.set_default_timeout(15_000)
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def test_book_on_the_public_page_move_it_and_check_in(live: tuple[str, World], page: Any) -> None:
+    url, world = live
+    page.goto(f"{url}/book/central")
+    page.select_option("#service", "passport")
+    page.fill("#day", "2026-11-24")
+    page.get_by_role("radio", name="10:15").click()
+    page.fill("#name", "Петров Пётр")
+    page.fill("#phone", "+7 916 765-43-21")
+    page.fill("#email", "petrov@example.ru")
+    page.click("#submit")
+    page.wait_for_selector("#done:not([hidden])")
+    code = page.inner_text("#code").replace("-", "")
+    assert len(code) == 10
+    assert page.inner_text("#summary") == "Паспорт, 24.11.2026 10:15"
+    page.wait_for_function("document.getElementById('qr').naturalWidth > 0")
+
+    # The same slot is gone for the next applicant; a slot taken meanwhile is refused clearly.
+    page.goto(f"{url}/book/central")
+    page.select_option("#service", "passport")
+    page.fill("#day", "2026-11-24")
+    page.get_by_role("radio", name="10:30").wait_for()
+    assert page.get_by_role("radio", name="10:15").count() == 0
+    page.get_by_role("radio", name="10:30").click()
+    page.fill("#name", "Сидоров")
+    page.fill("#phone", "+7 903 000-11-22")
+    other = httpx.post(
+        f"{url}/api/v1/public/offices/central/bookings",
+        json={
+            "service": "passport",
+            "slot_start": at("2026-11-24", "10:30").isoformat(),
+            "applicant_name": "Быстрее",
+            "phone": "+7 903 999-88-77",
+        },
+    )
+    assert other.status_code == 201
+    page.click("#submit")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "10:30" in page.inner_text("#error")
+
+    # The booking's own page: move it to 11:00 of the same day.
+    page.goto(f"{url}/b/{code}")
+    page.wait_for_selector("text=Записан")
+    assert "Петров Пётр" in page.inner_text("#details")
+    assert "***-43-21" in page.inner_text("#details")
+    page.get_by_role("radio", name="11:00").click()
+    page.click("#move")
+    page.wait_for_selector("text=24.11.2026 11:00")
+
+    # Tuesday 10:40: check-in opens 30 minutes before the 11:00 slot.
+    world.clock.set(at("2026-11-24", "10:40"))
+    r = httpx.post(
+        f"{url}/api/v1/offices/central/bookings/{code}/check-in", headers=world.auth("kiosk")
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["booked"] is True and r.json()["number"] == "А001"
+    page.reload()
+    page.wait_for_selector("text=Отмечен в терминале")
+    assert page.locator("#actions").is_hidden()
