@@ -248,6 +248,7 @@ def config_export(ctx: click.Context) -> None:
 # never import hardware code. One line per command: (module, attribute, command name).
 DEVICE_COMMANDS = [
     ("hardware_sim.cli", "sim_printer", "sim-printer"),
+    ("kiosk.cli", "kiosk", "kiosk"),
     ("queue_server.cases.cli", "case_cli", "case"),
 ]
 

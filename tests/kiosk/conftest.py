@@ -1,0 +1,323 @@
+"""Kiosk fixtures: a real queue server and kiosk under uvicorn, a pty printer, Chromium."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import select
+
+from hardware_sim import SimulatedPrinter
+from kiosk.app import create_kiosk_app
+from kiosk.config import KioskConfig
+from queue_server.app import create_app
+from queue_server.auth.models import User
+from queue_server.auth.service import add_device, create_token
+from queue_server.clock import FakeClock
+from queue_server.config_io import ConfigFile, import_config
+from queue_server.db import Database
+from queue_server.demo import CATALOGUE, _windows
+from queue_server.offices.models import Office
+from queue_server.settings import Settings
+from tests.queue_server.conftest import PASSWORD_HASH
+
+CHROMIUM = "/usr/bin/chromium"
+OFFICE = "demo"
+HOURS = {
+    **{d: ["08:00", "19:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+    "sat": ["10:00", "14:00"],
+    "sun": None,
+}
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class LiveServer:
+    """An ASGI app under a real uvicorn in a thread; stop and start again on the same port."""
+
+    def __init__(self, make_app: Callable[[], Any], port: int | None = None) -> None:
+        self.make_app = make_app
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Serve until stop(); returns once the socket is listening."""
+        config = uvicorn.Config(
+            self.make_app(), host="127.0.0.1", port=self.port, log_level="warning"
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 15
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"server on port {self.port} did not start")
+            time.sleep(0.02)
+        self._server, self._thread = server, thread
+
+    def stop(self) -> None:
+        """Shut down (lifespan end included) and free the port."""
+        if self._server is None or self._thread is None:
+            return
+        self._server.should_exit = True
+        self._thread.join(15)
+        self._server = self._thread = None
+
+
+@dataclass
+class KioskWorld:
+    """The demo catalogue in an office with real hours, its tokens, and the running parts."""
+
+    db: Database
+    clock: FakeClock
+    tokens: dict[str, str] = field(default_factory=dict)
+    server: LiveServer | None = None
+
+    def auth(self, who: str) -> dict[str, str]:
+        """Authorization headers of a user or device."""
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def api(self) -> httpx.Client:
+        """A client of the running server."""
+        assert self.server is not None
+        return httpx.Client(base_url=self.server.url + "/api/v1", timeout=10)
+
+    def tickets(self) -> list[dict[str, Any]]:
+        """The office's waiting tickets (all services), as the queue endpoint gives them."""
+        with self.api() as api:
+            queue = api.get(f"/offices/{OFFICE}/queue", headers=self.auth("manager")).json()
+        return [t | {"service": s["service"]} for s in queue["services"] for t in s["tickets"]]
+
+    def issue(self, service: str, n: int = 1) -> None:
+        """Put n more people in the queue through the API (as another kiosk would)."""
+        with self.api() as api:
+            for _ in range(n):
+                r = api.post(
+                    f"/offices/{OFFICE}/tickets",
+                    json={"service": service},
+                    headers=self.auth("kiosk-2"),
+                )
+                assert r.status_code == 201, r.text
+
+
+def build_kiosk_world(db: Database, clock: FakeClock) -> KioskWorld:
+    """Configure the demo office (08–19 on weekdays), staff and two kiosks."""
+    world = KioskWorld(db=db, clock=clock)
+    office_config = {
+        "name": "МФЦ «Мои документы» — демонстрационный офис",
+        "timezone": "Europe/Moscow",
+        "opening_hours": HOURS,
+        "windows": _windows(),
+    }
+    with db.transaction() as session:
+        import_config(
+            session=session,
+            data=ConfigFile.model_validate({**CATALOGUE, "offices": {OFFICE: office_config}}),
+        )
+        office = session.scalar(select(Office).where(Office.code == OFFICE))
+        assert office is not None
+        for username, role in (("manager", "manager"), ("clerk1", "clerk"), ("clerk2", "clerk")):
+            user = User(
+                username=username,
+                full_name=username.title(),
+                password_hash=PASSWORD_HASH,
+                role=role,
+                office_id=office.id,
+            )
+            session.add(user)
+            session.flush()
+            world.tokens[username] = create_token(
+                session=session, clock=clock, user=user, ttl=timedelta(days=30)
+            )
+        for name in ("kiosk-1", "kiosk-2"):
+            _device, token = add_device(
+                session=session, clock=clock, office=office, kind="kiosk", name=name
+            )
+            world.tokens[name] = token
+    return world
+
+
+@pytest.fixture
+def kiosk_world(db: Database, clock: FakeClock) -> Iterator[KioskWorld]:
+    """The world with its queue server running under uvicorn (SQLite file, fake clock)."""
+    world = build_kiosk_world(db, clock)
+    port = free_port()
+
+    def make_app() -> Any:
+        settings = Settings(
+            database_url=str(db.engine.url),
+            environment="test",
+            scheduler_interval=0,
+            public_url=f"http://127.0.0.1:{port}",
+        )
+        return create_app(settings, clock=clock, database=db)
+
+    world.server = LiveServer(make_app, port)
+    world.server.start()
+    yield world
+    world.server.stop()
+
+
+@pytest.fixture
+def printer_sim() -> Iterator[SimulatedPrinter]:
+    """A virtual ESC/POS printer on a real pty."""
+    with SimulatedPrinter(width=80, pty=True) as sim:
+        yield sim
+
+
+def kiosk_config(server_url: str, token: str, printer_url: str, **overrides: Any) -> KioskConfig:
+    """Kiosk settings for tests: quick printer checks and retries, menu always fresh."""
+    values: dict[str, Any] = {
+        "server_url": server_url,
+        "token": token,
+        "printer_url": printer_url,
+        "monitor_seconds": 0.3,
+        "menu_ttl_seconds": 0.0,
+        "retry_seconds": 1,
+        "request_timeout": 3.0,
+        "printer_timeout": 0.5,
+        "printer_job_timeout": 10.0,
+        **overrides,
+    }
+    return KioskConfig(**values)
+
+
+@pytest.fixture
+def kiosk(kiosk_world: KioskWorld, printer_sim: SimulatedPrinter) -> Iterator[LiveServer]:
+    """The kiosk agent under uvicorn, talking to the live server and the pty printer."""
+    assert kiosk_world.server is not None
+    config = kiosk_config(
+        kiosk_world.server.url, kiosk_world.tokens["kiosk-1"], printer_sim.serial_url
+    )
+    live = LiveServer(lambda: create_kiosk_app(config))
+    live.start()
+    yield live
+    live.stop()
+
+
+# --- a TCP proxy that can cut a request off after the server has handled it -----------
+
+
+class CuttingProxy:
+    """Forwards TCP to the server; armed, it drops the reply to the next matching request.
+
+    The server has processed the request (the ticket exists) but the kiosk never hears
+    back: the worst case for duplicates and lost tickets.
+    """
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.cut_next: bytes | None = None  # request-line fragment to cut
+        self.cuts = 0
+        self.on_request: Callable[[bytes], None] | None = None
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        self._ready.wait(5)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._server = self._loop.run_until_complete(
+            asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        )
+        self._ready.set()
+        self._loop.run_forever()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+        except OSError:
+            writer.close()
+            return
+        cut = asyncio.Event()
+
+        async def to_server() -> None:
+            while chunk := await reader.read(65536):
+                if self.on_request is not None:
+                    self.on_request(chunk)
+                if self.cut_next is not None and self.cut_next in chunk:
+                    self.cut_next = None
+                    cut.set()
+                up_writer.write(chunk)
+                await up_writer.drain()
+
+        async def to_client() -> None:
+            while chunk := await up_reader.read(65536):
+                if cut.is_set():
+                    # HTTP/1.1 without pipelining: this is the reply to the cut request.
+                    self.cuts += 1
+                    return
+                writer.write(chunk)
+                await writer.drain()
+
+        tasks = [asyncio.ensure_future(to_server()), asyncio.ensure_future(to_client())]
+        _done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        up_writer.close()
+        writer.close()
+
+    def close(self) -> None:
+        """Stop the proxy."""
+        self._loop.call_soon_threadsafe(self._server.close)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+        self._loop.close()
+
+
+# --- the browser ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium under Playwright, headless, one per session."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser page the size of a 17-inch kiosk screen."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1024}, locale="ru-RU")
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def screenshot_dir() -> Path | None:
+    """Where to save the README screenshots (MFCQ_SCREENSHOTS=docs/img), if anywhere."""
+    raw = os.environ.get("MFCQ_SCREENSHOTS")
+    return Path(raw) if raw else None
