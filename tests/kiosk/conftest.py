@@ -214,6 +214,21 @@ def kiosk(kiosk_world: KioskWorld, printer_sim: SimulatedPrinter) -> Iterator[Li
     live.stop()
 
 
+@pytest.fixture
+def kiosk_via_proxy(
+    kiosk_world: KioskWorld, printer_sim: SimulatedPrinter
+) -> Iterator[tuple[LiveServer, CuttingProxy]]:
+    """The kiosk talking to the server through a CuttingProxy."""
+    assert kiosk_world.server is not None
+    proxy = CuttingProxy(kiosk_world.server.port)
+    config = kiosk_config(proxy.url, kiosk_world.tokens["kiosk-1"], printer_sim.serial_url)
+    live = LiveServer(lambda: create_kiosk_app(config))
+    live.start()
+    yield live, proxy
+    live.stop()
+    proxy.close()
+
+
 # --- a TCP proxy that can cut a request off after the server has handled it -----------
 
 
