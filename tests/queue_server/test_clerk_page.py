@@ -1,0 +1,201 @@
+"""The clerk page in Chromium against a real uvicorn server: call → intake → print, then issuance.
+
+The receipt printer of the window is hardware_sim's virtual printer (sim://); the
+scanner is a keyboard wedge typing into the page's search field.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from hardware_sim import SimulatedPrinter
+from queue_server.app import create_app
+from queue_server.clock import FakeClock
+from queue_server.db import Database
+from queue_server.settings import Settings
+from tests.queue_server.case_world import install_passport
+from tests.queue_server.conftest import PASSWORD, World, build_world
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def live(db: Database, clock: FakeClock) -> Iterator[tuple[str, World]]:
+    """The queue server under uvicorn in a thread, on the test's SQLite file and fake clock."""
+    world = build_world(db, clock)
+    install_passport(world)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    settings = Settings(
+        database_url=str(db.engine.url), environment="test", scheduler_interval=0, public_url=url
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings, clock=clock, database=db),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    yield url, world
+    server.should_exit = True
+    thread.join(timeout=15)
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    """A Chromium page (Debian's browser under Playwright, headless)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(locale="ru-RU")
+        context.set_default_timeout(15_000)
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def _kiosk_ticket(url: str, world: World, service: str) -> str:
+    response = httpx.post(
+        f"{url}/api/v1/offices/central/tickets",
+        json={"service": service},
+        headers=world.auth("kiosk"),
+    )
+    assert response.status_code == 201, response.text
+    number: str = response.json()["number"]
+    return number
+
+
+def test_call_intake_print_then_call_and_issue(live: tuple[str, World], page: Any) -> None:
+    url, world = live
+    with SimulatedPrinter(width=80, pty=False, sim_name="clerk-page-window-2") as sim:
+        httpx.put(
+            f"{url}/api/v1/offices/central/case-settings",
+            json={"printers": {"2": sim.sim_url}},
+            headers=world.auth("manager"),
+        ).raise_for_status()
+        first = _kiosk_ticket(url, world, "passport")
+        second = _kiosk_ticket(url, world, "passport")
+
+        page.goto(f"{url}/clerk")
+        page.fill("#username", "clerk1")
+        page.fill("#password", PASSWORD)
+        page.click("#login-form button[type=submit]")
+        page.click("#window-list button[data-window='2']")
+        page.wait_for_selector("#work:not([hidden])")
+        # The window's queue: both passport tickets, coloured against the 15-minute limit.
+        page.wait_for_selector(f"#queues li[data-number='{first}'].state-ok")
+        world.clock.advance(minutes=13)  # 80% of the limit: a warning colour
+        page.wait_for_selector(f"#queues li[data-number='{first}'].state-warning", timeout=6000)
+
+        page.keyboard.press("Alt+N")  # call next
+        page.wait_for_function(
+            f"document.getElementById('current').textContent.startsWith('{first}')"
+        )
+        page.keyboard.press("Alt+S")  # start: the intake form opens
+        page.wait_for_selector("#intake:not([hidden]) #checklist tbody tr")
+        # The timer runs against the service norm (R1: intake at most 30 minutes).
+        page.wait_for_function(
+            "document.getElementById('timer').textContent.includes('из 30:00 по норме')"
+        )
+        page.select_option("#variant", "replace")
+        page.fill("#applicant-name", "Смирнова Ольга Петровна")
+        page.fill("#applicant-doc-number", "45 11 222333")
+        rows = page.locator("#checklist tbody tr")
+        assert rows.count() == 3  # Заявление, Прежний паспорт, Квитанция (optional)
+        rows.nth(0).locator(".got").check()
+        # Without consent nothing is registered and the page says why.
+        rows.nth(1).locator(".got").check()
+        rows.nth(1).locator(".kind").select_option("copy")
+        rows.nth(1).locator(".sheets").fill("20")
+        page.click("#register")
+        page.wait_for_function(
+            "document.getElementById('intake-error').textContent.includes('consent')"
+        )
+        page.check("#consent")
+        page.keyboard.press("Alt+Enter")
+        page.wait_for_selector("#intake-result:not([hidden])")
+        number = page.inner_text("#reg-number")
+        assert number.endswith("-2026/000001")
+        assert "Смирнова Ольга Петровна" in page.inner_text("#receipt-preview")
+        page.keyboard.press("Alt+O")  # print both copies on the window's printer
+        receipts = sim.printer.wait_for_receipts(2, timeout=15)
+        assert all(number in r.text for r in receipts)
+        assert "Прежний паспорт - копия, 20 л." in receipts[0].text, receipts[0].text
+        page.keyboard.press("Alt+F")  # finish the intake ticket
+        page.wait_for_function("document.getElementById('current').textContent === '—'")
+
+        # The agency's result arrives; the applicant comes back for it.
+        case_id = httpx.get(
+            f"{url}/api/v1/offices/central/cases/lookup",
+            params={"number": number},
+            headers=world.auth("clerk2"),
+        ).json()["cases"][0]["id"]
+        for step, body in (("send", {}), ("result", {"ready": True})):
+            httpx.post(
+                f"{url}/api/v1/cases/{case_id}/{step}", json=body, headers=world.auth("clerk2")
+            ).raise_for_status()
+        results = _kiosk_ticket(url, world, "results")
+        # The second passport applicant waited longest (deadline order) but has gone away.
+        page.keyboard.press("Alt+N")
+        page.wait_for_function(
+            f"document.getElementById('current').textContent.startsWith('{second}')"
+        )
+        page.keyboard.press("Alt+X")  # no-show
+        page.wait_for_function("document.getElementById('current').textContent === '—'")
+        page.keyboard.press("Alt+N")
+        page.wait_for_function(
+            f"document.getElementById('current').textContent.startsWith('{results}')"
+        )
+        page.keyboard.press("Alt+S")
+        page.wait_for_selector("#issuance:not([hidden])")
+        # A keyboard-wedge scanner types the receipt's number and Enter into the focused field.
+        page.keyboard.type(number)
+        page.keyboard.press("Enter")
+        card = page.locator(f"#found .case[data-case='{case_id}']")
+        card.wait_for()
+        card.locator("button.issue").click()
+        page.wait_for_function(
+            "document.getElementById('issuance-error').textContent.includes('identity')"
+        )
+        card.locator(".identity").check()
+        card.locator("button.issue").click()
+        page.wait_for_selector("#found .issued")
+        page.keyboard.press("Alt+O")  # the issuance receipt to sign
+        (signed,) = sim.printer.wait_for_receipts(3, timeout=15)[2:]
+        assert "РАСПИСКА В ПОЛУЧЕНИИ РЕЗУЛЬТАТА" in signed.text and number in signed.text
+        page.keyboard.press("Alt+F")
+
+    case = httpx.get(f"{url}/api/v1/cases/{case_id}", headers=world.auth("clerk1")).json()
+    assert case["status"] == "issued"
+    assert [v["purpose"] for v in case["visits"]] == ["intake", "issuance"]
+    assert [v["number"] for v in case["visits"]] == [first, results]
