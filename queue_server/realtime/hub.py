@@ -13,7 +13,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from sqlalchemy import event as sa_event
@@ -60,8 +60,10 @@ class Connection:
         window: int | None = None,
         types: tuple[str, ...] = (),
         name: str = "",
+        on_stop: Callable[[Connection], None] | None = None,
     ) -> None:
         self.transport = transport
+        self.on_stop = on_stop
         self.office_id = office_id
         self.window = window
         self.types = types
@@ -99,6 +101,8 @@ class Connection:
         if not self.closed.is_set():
             self.close_code, self.close_message = code, message
             self.closed.set()
+            if self.on_stop is not None:
+                self.on_stop(self)  # no more events are queued for it from now on
 
     async def send_now(self, message: dict[str, Any]) -> None:
         """Send a control message directly (before the sender starts)."""
@@ -320,7 +324,7 @@ class Hub:
         offices = {m["office_id"] for m in committed_messages(session)}
         offices.discard(None)
         if offices:
-            self.wake_threadsafe(offices)  # type: ignore[arg-type]
+            self.wake_threadsafe(offices)
 
     async def _poll_forever(self) -> None:
         # Catches events written by other processes on SQLite, and is a safety net for

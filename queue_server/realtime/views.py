@@ -152,6 +152,7 @@ async def _subscribe(
         window=window,
         types=tuple(t for t in (types or "").split(",") if t),
         name=f"{principal.kind}:{principal.id}",
+        on_stop=hub.unsubscribe,
     )
     hub.subscribe(connection)  # live events queue up from here on, during the replay too
     try:

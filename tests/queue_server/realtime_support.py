@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import uvicorn
 from fastapi import FastAPI
@@ -65,7 +65,7 @@ class LiveServer:
     def hub(self) -> Hub:
         """The hub of the running app."""
         assert self._server is not None
-        state: dict[str, Any] = self._server.lifespan.state  # type: ignore[attr-defined]
+        state: dict[str, Any] = self._server.lifespan.state
         hub: Hub = state["runtime"].extras["hub"]
         return hub
 
@@ -94,9 +94,15 @@ def live_server(world: World, port: int | None = None, **overrides: Any) -> Iter
         server.stop()
 
 
+class HasWsUrl(Protocol):
+    """A server reachable over WebSocket (a LiveServer, a server process)."""
+
+    ws_url: str
+
+
 @contextmanager
 def open_events(
-    server: LiveServer, token: str, office: str = "central", **params: Any
+    server: HasWsUrl, token: str, office: str = "central", **params: Any
 ) -> Iterator[ClientConnection]:
     """A WebSocket on an office's events; the hello message is read and checked."""
     query = "&".join(f"{k}={v}" for k, v in {"token": token, **params}.items())
@@ -118,7 +124,7 @@ def receive(ws: ClientConnection, timeout: float = 5.0) -> dict[str, Any]:
 
 def receive_events(ws: ClientConnection, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
     """The next `count` event messages (control messages other than pings fail the test)."""
-    events = []
+    events: list[dict[str, Any]] = []
     while len(events) < count:
         message = receive(ws, timeout)
         assert "id" in message, message

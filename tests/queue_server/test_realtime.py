@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from queue_server.clock import FakeClock
+from queue_server.db import Database
 from queue_server.events.models import Event
 from queue_server.events.service import emit
 from queue_server.scheduler import Scheduler
-from tests.queue_server.conftest import World
+from tests.queue_server.conftest import World, build_world
 from tests.queue_server.realtime_support import (
     Api,
     LiveServer,
@@ -237,3 +241,102 @@ def _office_id(world: World, code: str) -> int:
         office_id = session.scalar(select(Office.id).where(Office.code == code))
         assert office_id is not None
         return office_id
+
+
+class StalledSocket:
+    """A WebSocket client by hand on a raw socket, so that it can really stop reading."""
+
+    def __init__(self, port: int, path: str) -> None:
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect
+        self.sock.connect(("127.0.0.1", port))
+        self.sock.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += self.sock.recv(1)
+        assert head.startswith(b"HTTP/1.1 101"), head
+
+    def _exact(self, n: int) -> bytes:
+        data = b""
+        while len(data) < n:
+            chunk = self.sock.recv(n - len(data))
+            if not chunk:
+                raise ConnectionError("closed")
+            data += chunk
+        return data
+
+    def read_frame(self) -> tuple[int, bytes]:
+        """(opcode, payload) of the next frame from the server (never masked)."""
+        first, second = self._exact(2)
+        length = second & 0x7F
+        if length == 126:
+            length = int.from_bytes(self._exact(2), "big")
+        elif length == 127:
+            length = int.from_bytes(self._exact(8), "big")
+        return first & 0x0F, self._exact(length)
+
+
+def test_a_slow_client_is_dropped_without_holding_up_the_others(
+    sqlite_url: str, clock: FakeClock
+) -> None:
+    world = build_world(Database.from_url(sqlite_url), clock)
+    central = _office_id(world, "central")
+    big = "x" * 4000  # 3000 events of 4 KB: more than the kernel buffers between the two
+    with live_server(world, ws_queue_size=1000, ws_replay_limit=5000) as server:
+        slow = StalledSocket(
+            server.port, f"/ws/offices/central/events?token={world.tokens['board']}"
+        )
+        assert json.loads(slow.read_frame()[1])["type"] == "hello"
+        with open_events(server, world.tokens["clerk1"]) as fast:
+            fast_ids: list[int] = []
+
+            def read_fast() -> None:
+                while len(fast_ids) < 3000:
+                    fast_ids.append(receive(fast, timeout=20)["id"])
+
+            reader = threading.Thread(target=read_fast)
+            reader.start()
+            for batch in range(60):
+                # Paced so that the fast board (a Python thread parsing 4 KB messages) keeps
+                # up; the slow one reads nothing at all.
+                while len(fast_ids) < batch * 50 - 400 and reader.is_alive():
+                    time.sleep(0.005)
+                with world.db.transaction() as session:
+                    for n in range(50):
+                        emit(
+                            session=session,
+                            clock=world.clock,
+                            type="test.big",
+                            office_id=central,
+                            payload={"n": batch * 50 + n, "pad": big},
+                        )
+            reader.join(timeout=60)
+            expected = outbox_ids(world)[-3000:]
+            assert fast_ids == expected  # every event, in order, while the slow one stalled
+            assert server.hub.connection_count() == 1  # the slow one was let go at once
+
+        # The slow board wakes up: it reads what reached it, then the connection ends.
+        slow_ids: list[int] = []
+        notices = []
+        with contextlib.suppress(ConnectionError, TimeoutError):
+            slow.sock.settimeout(10)
+            while True:
+                opcode, payload = slow.read_frame()
+                if opcode == 8:  # close
+                    break
+                message = json.loads(payload)
+                if "id" in message:
+                    slow_ids.append(message["id"])
+                else:
+                    notices.append(message["type"])
+        slow.sock.close()
+        assert 0 < len(slow_ids) < 3000
+        assert set(notices) <= {"resync", "ping"}
+        # Reconnecting with its last id, it gets the rest: nothing lost, nothing twice.
+        with open_events(server, world.tokens["board"], after=slow_ids[-1]) as ws:
+            rest = [e["id"] for e in receive_events(ws, 3000 - len(slow_ids), timeout=10)]
+        assert slow_ids + rest == expected

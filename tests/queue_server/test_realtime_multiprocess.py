@@ -1,0 +1,149 @@
+"""Fan-out across processes on PostgreSQL: two real server processes and a third writer."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from queue_server.auth.service import resolve_token
+from queue_server.clock import FakeClock
+from queue_server.db import Database
+from queue_server.offices.models import Office
+from queue_server.scheduler import Scheduler
+from queue_server.tickets.service import issue_ticket
+from tests.queue_server.conftest import World, build_world
+from tests.queue_server.realtime_support import free_port, open_events, receive_events
+
+
+class ServerProcess:
+    """`uvicorn` running the app factory in its own process."""
+
+    def __init__(self, database_url: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "MFCQ_DATABASE_URL": database_url,
+            "MFCQ_ENVIRONMENT": "test",
+            "MFCQ_SCHEDULER_INTERVAL": "0",  # the timers run in the test process instead
+            "MFCQ_OUTBOX_POLL_SECONDS": "0",  # so that only NOTIFY can deliver
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "queue_server.app:create_app",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+        )
+
+    def wait_ready(self) -> None:
+        """Until /healthz answers."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, "the server process exited"
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("the server process did not start")
+
+    def stop(self) -> None:
+        """Terminate the process and wait for it."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def pg_world(postgres_url: str, clock: FakeClock) -> Iterator[World]:
+    """The configured world on PostgreSQL only."""
+    db = Database.from_url(postgres_url)
+    yield build_world(db, clock)
+    db.dispose()
+
+
+@pytest.fixture
+def two_servers(pg_world: World) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    """Two server processes on the world's database schema."""
+    url = pg_world.db.engine.url.render_as_string(hide_password=False)
+    servers = (ServerProcess(url), ServerProcess(url))
+    try:
+        for server in servers:
+            server.wait_ready()
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def test_events_reach_the_sockets_of_every_process(
+    two_servers: tuple[ServerProcess, ServerProcess], pg_world: World
+) -> None:
+    a, b = two_servers
+    world = pg_world
+    with (
+        open_events(a, world.tokens["manager"]) as on_a,
+        open_events(b, world.tokens["board"]) as on_b,
+    ):
+        # 1. A change through process A's API reaches the board connected to process B.
+        taken = httpx.post(
+            f"{a.url}/api/v1/offices/central/windows/1/take", headers=world.auth("clerk1")
+        )
+        assert taken.status_code == 200, taken.text
+        (from_a,) = receive_events(on_a, 1)
+        (from_b,) = receive_events(on_b, 1)
+        assert from_a == from_b
+        assert from_b["type"] == "window.taken" and from_b["payload"]["window"] == 1
+
+        # 2. A ticket issued by a third process (this one) reaches both.
+        with world.db.transaction() as session:
+            office = session.scalar(select(Office).where(Office.code == "central"))
+            assert office is not None
+            kiosk = resolve_token(session=session, clock=world.clock, token=world.tokens["kiosk"])
+            ticket, _ = issue_ticket(
+                session=session,
+                clock=world.clock,
+                office=office,
+                principal=kiosk,
+                service_code="passport",
+            )
+            number = ticket.number
+        issued_a, issued_b = receive_events(on_a, 1)[0], receive_events(on_b, 1)[0]
+        assert issued_a == issued_b and issued_b["type"] == "ticket.issued"
+
+        # 3. Called through process B; then the scheduler, running in this third process,
+        #    recalls it: the automatic recall reaches the sockets of both servers.
+        called = httpx.post(
+            f"{b.url}/api/v1/offices/central/windows/1/call-next", headers=world.auth("clerk1")
+        )
+        assert called.status_code == 200, called.text
+        assert receive_events(on_a, 1) == receive_events(on_b, 1)
+        world.clock.advance(days=3)  # the servers called on the real clock; be well past it
+        assert Scheduler(world.db, world.clock).run_pending() >= 1
+        recalled_a, recalled_b = receive_events(on_a, 1)[0], receive_events(on_b, 1)[0]
+        assert recalled_a == recalled_b
+        assert recalled_b["type"] == "ticket.recalled"
+        assert recalled_b["payload"]["number"] == number
+        assert recalled_b["payload"]["automatic"] is True
+        ids = [from_b["id"], issued_b["id"], recalled_b["id"]]
+        assert ids == sorted(ids)
