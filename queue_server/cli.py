@@ -250,6 +250,7 @@ DEVICE_COMMANDS = [
     ("hardware_sim.cli", "sim_printer", "sim-printer"),
     ("kiosk.cli", "kiosk", "kiosk"),
     ("queue_server.cases.cli", "case_cli", "case"),
+    ("display_board.led_driver", "led_driver_command", "led-driver"),
 ]
 
 

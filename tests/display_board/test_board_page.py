@@ -65,7 +65,7 @@ def test_a_call_shows_within_a_second_and_is_announced(page: Any, sqlite_world: 
         elapsed = time.monotonic() - started
         assert elapsed < 1.0
         assert row is not None
-        assert row.query_selector(".window").text_content() == "1"  # type: ignore[union-attr]
+        assert row.query_selector(".window").text_content() == "1"
         assert "fresh" in (row.get_attribute("class") or "")  # blinking at first
         page.wait_for_function(
             "document.querySelector('#waiting li[data-service=\"passport\"] .count')"

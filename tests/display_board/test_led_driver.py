@@ -1,0 +1,163 @@
+"""The LED driver process against the simulated RS-485 bus on a pty and a live server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from display_board.rs485 import Key as DriverKey
+from display_board.rs485 import KeyFrameReader, display_frame
+from hardware_sim.rs485 import FrameReader, Key, VirtualRs485Bus, encode_key_frame
+from queue_server.auth.service import add_device, resolve_token
+from queue_server.offices.models import Office
+from queue_server.tickets import service as tickets
+from queue_server.windows.models import Window
+from tests.queue_server.conftest import World
+from tests.queue_server.realtime_support import Api, free_port, live_server
+
+
+def test_frames_match_the_bus_format() -> None:
+    frame = display_frame(3, "А015")
+    assert frame == bytes([0x01, 0x03, 0xC0, 0x30, 0x31, 0x35, 0x07])
+    (decoded,) = FrameReader().feed(frame)
+    assert (decoded.address, decoded.text) == (3, "А015")
+    reader = KeyFrameReader()
+    raw = b"junk" + encode_key_frame(12, Key.CALL_NEXT) + encode_key_frame(2, Key.FINISH)
+    presses = reader.feed(raw[:7]) + reader.feed(raw[7:])
+    assert [(p.address, p.key) for p in presses] == [
+        (12, DriverKey.CALL_NEXT),
+        (2, DriverKey.FINISH),
+    ]
+
+
+@pytest.fixture
+def led_token(sqlite_world: World) -> str:
+    """An LED device of office central; windows 1-4 get bus addresses 11-14."""
+    world = sqlite_world
+    with world.db.transaction() as session:
+        office = session.scalar(select(Office).where(Office.code == "central"))
+        assert office is not None
+        session.execute(
+            update(Window)
+            .where(Window.office_id == office.id)
+            .values(led_address=Window.number + 10)
+        )
+        _device, token = add_device(
+            session=session, clock=world.clock, office=office, kind="led", name="led-bus"
+        )
+    return token
+
+
+@pytest.fixture
+def port_link(tmp_path: Path) -> Path:
+    """A stable port path (like /dev/ttyUSB0) that the test points at a bus's pty."""
+    return tmp_path / "ttyLED"
+
+
+def point(link: Path, bus: VirtualRs485Bus) -> None:
+    """Make the port path lead to this bus (a cable plugged in)."""
+    tmp = link.with_suffix(".new")
+    tmp.symlink_to(bus.path)
+    tmp.replace(link)
+
+
+@pytest.fixture
+def driver_process(
+    sqlite_world: World, led_token: str, port_link: Path
+) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """Starts the server port and the `mfc-queue led-driver` process (server first)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "queue_server.cli",
+            "led-driver",
+            "--server",
+            f"http://127.0.0.1:{port}",
+            "--token",
+            led_token,
+            "--port",
+            str(port_link),
+            "--clerk-token",
+            f"1={sqlite_world.tokens['clerk1']}",
+        ],
+        env={**os.environ},
+    )
+    try:
+        yield port, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_calls_light_displays_and_keypads_call_through_port_and_server_loss(
+    sqlite_world: World, driver_process: tuple[int, subprocess.Popen[bytes]], port_link: Path
+) -> None:
+    world = sqlite_world
+    port, process = driver_process
+    bus = VirtualRs485Bus(display_addresses=[11, 12, 13, 14])
+    point(port_link, bus)
+    try:
+        with live_server(world, port=port) as server:
+            api = Api(server, world)
+            api.take("clerk1", 1)
+            api.take("clerk3", 3)
+            first = api.issue()["number"]
+            second = api.issue()["number"]
+            third = api.issue("results")["number"]
+
+            # A call through the API lights the display of window 1 (address 11) only.
+            api.call_next("clerk1", 1)
+            assert bus.wait_for_display(11, first, timeout=15), bus.display_text(11)
+            assert bus.display_text(13) == ""
+
+            # Keypad of window 1: start, finish, call next — with clerk1's token.
+            bus.press(11, Key.START)
+            bus.press(11, Key.FINISH)
+            assert bus.wait_for_display(11, "", timeout=10)
+            bus.press(11, Key.CALL_NEXT)
+            assert bus.wait_for_display(11, second, timeout=10)
+            window = next(
+                w
+                for w in api.http.get(
+                    "/api/v1/offices/central/windows", headers=world.auth("manager")
+                ).json()
+                if w["number"] == 1
+            )
+            assert window["current_ticket"]["number"] == second
+            assert window["current_ticket"]["status"] == "called"
+
+            # The cable is pulled and plugged into another port: the driver reopens the
+            # path and repaints what every display should show.
+            bus.close()
+            bus = VirtualRs485Bus(display_addresses=[11, 12, 13, 14])
+            point(port_link, bus)
+            assert bus.wait_for_display(11, second, timeout=15), bus.display_text(11)
+            api.close()
+
+        # The server goes away; a call happens meanwhile; the server comes back.
+        with world.db.transaction() as session:
+            office = session.scalar(select(Office).where(Office.code == "central"))
+            assert office is not None
+            clerk3 = resolve_token(session=session, clock=world.clock, token=world.tokens["clerk3"])
+            called = tickets.call_next(
+                session=session, clock=world.clock, office=office, number=3, principal=clerk3
+            )
+            assert called is not None and called.number == third
+        with live_server(world, port=port):
+            assert bus.wait_for_display(13, third, timeout=20), bus.display_text(13)
+            assert bus.display_text(11) == second
+        assert process.poll() is None  # it survived both
+    finally:
+        bus.close()
