@@ -10,7 +10,6 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
 
-from queue_server.bookings.models import Booking
 from queue_server.events.models import Event
 from tests.queue_server.bookings_helpers import (
     PHONE,
@@ -336,4 +335,3 @@ def test_existing_bookings_get_defaults_from_the_migration(tmp_path: object) -> 
         row = conn.execute(text("SELECT email, source, reschedule_count FROM bookings")).one()
     engine.dispose()
     assert tuple(row) == ("", "staff", 0)
-    _ = Booking  # the model reads these columns
