@@ -318,7 +318,10 @@ class Hub:
             self._fetching.pop(office_id, None)
 
     def _after_commit(self, session: Session) -> None:
-        bind = session.get_bind()
+        try:
+            bind = session.get_bind()
+        except Exception:  # a session without a bind is none of ours
+            return
         if getattr(bind, "engine", bind) is not self.db.engine:
             return
         offices = {m["office_id"] for m in committed_messages(session)}
