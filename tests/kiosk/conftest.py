@@ -291,12 +291,22 @@ class CuttingProxy:
         _done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
         up_writer.close()
         writer.close()
 
     def close(self) -> None:
-        """Stop the proxy."""
-        self._loop.call_soon_threadsafe(self._server.close)
+        """Stop the proxy, its connections included."""
+
+        async def shutdown() -> None:
+            self._server.close()
+            current = asyncio.current_task()
+            tasks = [t for t in asyncio.all_tasks() if t is not current]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
         self._loop.close()

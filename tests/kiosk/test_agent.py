@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -43,7 +44,9 @@ def run_agent(
         finally:
             await agent.stop()
 
-    return asyncio.run(main())
+    # Its own thread and loop: the session's Playwright keeps a loop in the main thread.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, main()).result()
 
 
 def device_state(world: KioskWorld) -> dict[str, Any]:
@@ -212,15 +215,15 @@ def test_print_failing_after_issue_is_recorded_and_a_clerk_reprint_comes_out(
     async def scenario(agent: KioskAgent) -> tuple[Any, int, int]:
         outcome = await agent.issue(key="fail-0001-abcdef", service="snils", category=None)
         assert outcome.kind == TICKET and not outcome.printed
+        ticket = outcome.ticket
+        assert ticket is not None
         with kiosk_world.api() as api:
             jobs = api.get(f"/offices/{OFFICE}/print-jobs", headers=kiosk_world.auth("clerk1"))
-            assert [j["number"] for j in jobs.json()] == [outcome.ticket["number"]]
+            assert [j["number"] for j in jobs.json()] == [ticket["number"]]
             assert jobs.json()[0]["status"] == "failed"
             assert jobs.json()[0]["reason"].startswith("paper_out")
             # Nothing comes out while the paper is out; then the clerk asks for a reprint.
-            r = api.post(
-                f"/tickets/{outcome.ticket['id']}/reprint", headers=kiosk_world.auth("clerk1")
-            )
+            r = api.post(f"/tickets/{ticket['id']}/reprint", headers=kiosk_world.auth("clerk1"))
             assert r.status_code == 200
         await agent.tick()
         before = await agent.print_owed_jobs()
