@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,10 +24,12 @@ from sqlalchemy import (
     Select,
     and_,
     case,
+    cast,
     func,
     literal,
     null,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -36,7 +39,7 @@ from admin.reports.sql import local_hour, local_isodow, seconds_between
 from queue_server.auth.models import User
 from queue_server.auth.service import Principal
 from queue_server.bookings.models import Booking
-from queue_server.catalogue.models import Service
+from queue_server.catalogue.models import SERVICE_KINDS, Service
 from queue_server.errors import Forbidden, InvalidInput
 from queue_server.offices.models import Office
 from queue_server.tickets.models import (
@@ -177,8 +180,8 @@ def _ticket_scope(scope: Scope) -> ColumnElement[bool]:
     )
 
 
-def segments(scope: Scope) -> Any:
-    """The wait segments of the period as a CTE (one row per wait, see module doc)."""
+def segments_select(scope: Scope) -> Select[Any]:
+    """The wait segments of the period (one row per wait, see module doc) with local times."""
     last = select(
         Ticket.id.label("ticket_id"),
         Ticket.office_id.label("office_id"),
@@ -269,6 +272,7 @@ def segments(scope: Scope) -> Any:
     )
     union = union_all(last, earlier).subquery("segs")
     u = union.c
+    offset = _offset_expr(scope, u.office_id)
     return select(
         *u,
         seconds_between(u.wait_from, u.called_at).label("wait_s"),
@@ -276,48 +280,31 @@ def segments(scope: Scope) -> Any:
             (u.started_at.is_not(None), seconds_between(u.started_at, u.served_to)),
             else_=null(),
         ).label("service_s"),
-    ).cte("segments")
+        local_hour(u.wait_from, offset).label("hour"),
+        local_isodow(u.wait_from, offset).label("weekday"),
+        local_hour(u.called_at, offset).label("call_hour"),
+    )
 
 
-def stats_query(
-    source: Any,
-    keys: list[ColumnElement[Any]],
-    value: ColumnElement[Any],
-    limit: ColumnElement[Any],
-    *,
-    where: ColumnElement[bool] | None = None,
-    joins: list[tuple[Any, ColumnElement[bool], bool]] | None = None,
-) -> Select[Any]:
-    """Count, mean, nearest-rank median and p90, max and share within `limit`, per key."""
-    key_names = [k.name for k in keys]
-    inner = select(*keys, value.label("v"), limit.label("lim")).select_from(source)
-    for target, on, outer in joins or []:
-        inner = inner.join(target, on, isouter=outer)
-    inner = inner.where(value.is_not(None))
-    if where is not None:
-        inner = inner.where(where)
-    base = inner.subquery("base")
-    part = [base.c[name] for name in key_names]
-    ranked = select(
-        base,
-        func.row_number().over(partition_by=part or None, order_by=base.c.v).label("rn"),
-        func.count().over(partition_by=part or None).label("cnt"),
-    ).subquery("ranked")
-    r = ranked.c
-    group = [r[name] for name in key_names]
+def segments(scope: Scope, *, with_labels: bool = False) -> Any:
+    """The wait segments as a CTE; with_labels adds service kind, norm and booked/live."""
+    base = segments_select(scope)
+    if not with_labels:
+        return base.cte("segments")
+    inner = base.subquery("seg")
     return (
         select(
-            *group,
-            func.count().label("n"),
-            func.avg(r.v).label("mean"),
-            func.max(case((r.rn == (r.cnt + 1) // 2, r.v))).label("median"),
-            func.max(case((r.rn == (9 * r.cnt + 9) // 10, r.v))).label("p90"),
-            func.max(r.v).label("max"),
-            func.sum(case((r.v <= r.lim, 1), else_=0)).label("within"),
-            func.max(r.lim).label("limit"),
+            *inner.c,
+            # Integer codes keep the statistics' sort on integers (text sorts under a
+            # locale collation are many times slower); decoded by CODES.
+            case(
+                *((Service.kind == kind, i) for i, kind in enumerate(SERVICE_KINDS)), else_=-1
+            ).label("kind"),
+            (Service.service_norm_minutes * 60).label("norm_s"),
+            case((inner.c.booking_id.is_(None), 0), else_=1).label("queue"),
         )
-        .group_by(*group)
-        .order_by(*group)
+        .join(Service, Service.id == inner.c.service_id)
+        .cte("segments")
     )
 
 
@@ -333,21 +320,116 @@ STAT_COLUMNS = [
 ]
 
 
-def _stat_row(row: Any, keys: list[str]) -> dict[str, Any]:
-    m = row._mapping
-    n = int(m["n"])
-    out = {k: m[k] for k in keys}
-    out.update(
-        n=n,
-        mean=round(float(m["mean"]), 1) if m["mean"] is not None else None,
-        median=_int(m["median"]),
-        p90=_int(m["p90"]),
-        max=_int(m["max"]),
-        limit=_int(m["limit"]),
-        within=int(m["within"] or 0),
-        within_share=round(int(m["within"] or 0) / n, 4) if n else None,
+CODES: dict[str, dict[int, str]] = {
+    "kind": {**dict(enumerate(SERVICE_KINDS)), -1: "other"},
+    "queue": {0: "live", 1: "booked"},
+}
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One grouping of the wait statistics: its table, key columns and measured value."""
+
+    key: str
+    title: tuple[str, str]
+    columns: list[Column]
+    value: str = "wait_s"
+    limit: str = "limit_s"
+
+
+DIMENSIONS = [
+    Dimension("wait_by_kind", ("Ожидание по видам услуг", "Wait by service kind"),
+              [Column("kind", "Вид", "Kind")]),
+    Dimension("wait_by_service", ("Ожидание по услугам", "Wait by service"),
+              [Column("service_id", "Услуга", "Service", "int")]),
+    Dimension("wait_by_window", ("Ожидание по окнам (вызвавшее окно)", "Wait by calling window"),
+              [Column("window_id", "Окно", "Window", "int")]),
+    Dimension("wait_by_clerk", ("Ожидание по сотрудникам (вызвавший)", "Wait by calling clerk"),
+              [Column("clerk_id", "Сотрудник", "Clerk", "int")]),
+    Dimension("wait_by_hour", ("Ожидание по часам прихода", "Wait by hour of arrival"),
+              [Column("hour", "Час", "Hour", "int")]),
+    Dimension("wait_by_weekday", ("Ожидание по дням недели", "Wait by weekday"),
+              [Column("weekday", "День недели", "Weekday", "int")]),
+    Dimension("wait_heatmap", ("Ожидание: день недели × час", "Wait: weekday × hour"),
+              [Column("weekday", "День недели", "Weekday", "int"),
+               Column("hour", "Час", "Hour", "int")]),
+    Dimension("booked_vs_live", ("Предварительная запись и живая очередь", "Booked vs live queue"),
+              [Column("queue", "Очередь", "Queue")]),
+    Dimension("service_time",
+              ("Время обслуживания против норматива", "Service time against the norm"),
+              [Column("service_id", "Услуга", "Service", "int")],
+              value="service_s", limit="norm_s"),
+]  # fmt: skip
+
+
+def stats_statement(segs: Any, dimensions: list[Dimension]) -> Select[Any]:
+    """Count, mean, nearest-rank median and p90, max and share within the limit, per key.
+
+    One statement for every dimension: each first counts its waits per whole second
+    (a histogram: at most a few thousand rows per key, whatever the number of tickets),
+    then a running SUM(count) OVER (PARTITION BY key ORDER BY seconds) gives each value's
+    rank, and the median is the smallest value whose running count reaches ⌈n/2⌉ (p90:
+    ⌈0.9·n⌉). This is the same nearest-rank figure as ROW_NUMBER over the raw waits, at
+    the cost of a hash aggregate instead of a sort of every wait.
+    """
+    parts = []
+    for dim in dimensions:
+        real = [segs.c[c.key] for c in dim.columns]
+        keys = [*real, *([literal(0, Integer())] * (2 - len(real)))]
+        value, limit = segs.c[dim.value], segs.c[dim.limit]
+        parts.append(
+            select(
+                literal(DIMENSIONS.index(dim), Integer()).label("dim"),
+                keys[0].label("k1"),
+                keys[1].label("k2"),
+                value.label("v"),
+                func.count().label("c"),
+                func.sum(case((value <= limit, 1), else_=0)).label("w"),
+                func.max(limit).label("lim"),
+            )
+            .where(value.is_not(None))
+            .group_by(*real, value)
+        )
+    hist = union_all(*parts).subquery("hist")
+    h = hist.c
+    part = (h.dim, h.k1, h.k2)
+    ranked = select(
+        *h,
+        func.sum(h.c).over(partition_by=part, order_by=h.v).label("cum"),
+        # SUM of counts is numeric on PostgreSQL: cast so that // stays integer division.
+        cast(func.sum(h.c).over(partition_by=part), Integer).label("total"),
+    ).subquery("ranked")
+    r = ranked.c
+    return (
+        select(
+            r.dim,
+            r.k1,
+            r.k2,
+            func.sum(r.c).label("n"),
+            func.sum(r.v * r.c).label("total_v"),
+            func.min(case((r.cum >= (r.total + 1) // 2, r.v))).label("median"),
+            func.min(case((r.cum >= (9 * r.total + 9) // 10, r.v))).label("p90"),
+            func.max(r.v).label("max"),
+            func.sum(r.w).label("within"),
+            func.max(r.lim).label("limit"),
+        )
+        .group_by(r.dim, r.k1, r.k2)
+        .order_by(r.dim, r.k1, r.k2)
     )
-    return out
+
+
+def _stat_row(row: Any) -> dict[str, Any]:
+    n = int(row.n)
+    return {
+        "n": n,
+        "mean": round(float(row.total_v) / n, 1) if n else None,
+        "median": _int(row.median),
+        "p90": _int(row.p90),
+        "max": _int(row.max),
+        "limit": _int(row.limit),
+        "within": int(row.within or 0),
+        "within_share": round(int(row.within or 0) / n, 4) if n else None,
+    }
 
 
 def _int(value: Any) -> int | None:
@@ -415,146 +497,68 @@ def ticket_counts(session: Session, scope: Scope) -> Table:
     )
 
 
-def _wait_table(
-    session: Session,
-    scope: Scope,
-    segs: Any,
-    key: str,
-    title: tuple[str, str],
-    key_cols: list[tuple[ColumnElement[Any], Column]],
-    joins: list[tuple[Any, ColumnElement[bool], bool]] | None = None,
-    *,
-    value: str = "wait_s",
-    limit: ColumnElement[Any] | None = None,
-) -> Table:
-    keys = [expr for expr, _ in key_cols]
-    query = stats_query(
-        segs,
-        keys,
-        segs.c[value],
-        limit if limit is not None else segs.c.limit_s,
-        joins=joins,
-    )
-    names = [c.key for _, c in key_cols]
-    rows = [_stat_row(r, names) for r in session.execute(query)]
-    return Table(key, title[0], title[1], [c for _, c in key_cols] + STAT_COLUMNS, rows)
+def _labels(session: Session) -> dict[str, dict[int, dict[str, Any]]]:
+    """Names of services, windows and clerks for the keys of the statistics (small lookups)."""
+    services = {
+        sid: {"service": code, "service_name": name}
+        for sid, code, name in session.execute(select(Service.id, Service.code, Service.name_ru))
+    }
+    windows = {
+        wid: {"office": office, "window": number}
+        for wid, office, number in session.execute(
+            select(Window.id, Office.code, Window.number).join(Office)
+        )
+    }
+    clerks = {
+        uid: {"clerk": username, "clerk_name": name}
+        for uid, username, name in session.execute(select(User.id, User.username, User.full_name))
+    }
+    return {"service_id": services, "window_id": windows, "clerk_id": clerks}
+
+
+_LABEL_COLUMNS = {
+    "service_id": [Column("service", "Код", "Code"), Column("service_name", "Услуга", "Service")],
+    "window_id": [Column("office", "Офис", "Office"), Column("window", "Окно", "Window", "int")],
+    "clerk_id": [Column("clerk", "Логин", "Login"), Column("clerk_name", "Сотрудник", "Clerk")],
+}
 
 
 def wait_tables(session: Session, scope: Scope) -> list[Table]:
     """Wait statistics per service kind, service, window, clerk, hour, weekday and both."""
-    segs = segments(scope)
-    offset = _offset_expr(scope, segs.c.office_id)
-    svc = (Service, Service.id == segs.c.service_id, False)
-    win = (Window, Window.id == segs.c.window_id, True)
-    office = (Office, Office.id == segs.c.office_id, False)
-    clerk = (User, User.id == segs.c.clerk_id, True)
-    hour = local_hour(segs.c.wait_from, offset)
-    dow = local_isodow(segs.c.wait_from, offset)
-    booked = case((segs.c.booking_id.is_(None), "live"), else_="booked")
-    tables = [
-        _wait_table(
-            session,
-            scope,
-            segs,
-            "wait_by_kind",
-            ("Ожидание по видам услуг", "Wait by service kind"),
-            [(Service.kind.label("kind"), Column("kind", "Вид", "Kind"))],
-            [svc],
-        ),
-        _wait_table(
-            session,
-            scope,
-            segs,
-            "wait_by_service",
-            ("Ожидание по услугам", "Wait by service"),
-            [
-                (Service.code.label("service"), Column("service", "Код", "Code")),
-                (
-                    Service.name_ru.label("service_name"),
-                    Column("service_name", "Услуга", "Service"),
-                ),
-            ],
-            [svc],
-        ),
-        _wait_table(
-            session,
-            scope,
-            segs,
-            "wait_by_window",
-            ("Ожидание по окнам (вызвавшее окно)", "Wait by calling window"),
-            [
-                (Office.code.label("office"), Column("office", "Офис", "Office")),
-                (Window.number.label("window"), Column("window", "Окно", "Window", "int")),
-            ],
-            [office, win],
-        ),
-        _wait_table(
-            session,
-            scope,
-            segs,
-            "wait_by_clerk",
-            ("Ожидание по сотрудникам (вызвавший)", "Wait by calling clerk"),
-            [
-                (User.username.label("clerk"), Column("clerk", "Логин", "Login")),
-                (User.full_name.label("clerk_name"), Column("clerk_name", "Сотрудник", "Clerk")),
-            ],
-            [clerk],
-        ),
-        _wait_table(
-            session,
-            scope,
-            segs,
-            "wait_by_hour",
-            ("Ожидание по часам прихода", "Wait by hour of arrival"),
-            [(hour.label("hour"), Column("hour", "Час", "Hour", "int"))],
-        ),
-        _wait_table(
-            session,
-            scope,
-            segs,
-            "wait_by_weekday",
-            ("Ожидание по дням недели", "Wait by weekday"),
-            [(dow.label("weekday"), Column("weekday", "День недели", "Weekday", "int"))],
-        ),
-        _wait_table(
-            session,
-            scope,
-            segs,
-            "wait_heatmap",
-            ("Ожидание: день недели × час", "Wait: weekday × hour"),
-            [
-                (dow.label("weekday"), Column("weekday", "День недели", "Weekday", "int")),
-                (hour.label("hour"), Column("hour", "Час", "Hour", "int")),
-            ],
-        ),
-        _wait_table(
-            session,
-            scope,
-            segs,
-            "booked_vs_live",
-            ("Предварительная запись и живая очередь", "Booked vs live queue"),
-            [(booked.label("queue"), Column("queue", "Очередь", "Queue"))],
-        ),
-        _wait_table(
-            session,
-            scope,
-            segs,
-            "service_time",
-            ("Время обслуживания против норматива", "Service time against the norm"),
-            [
-                (Service.code.label("service"), Column("service", "Код", "Code")),
-                (
-                    Service.name_ru.label("service_name"),
-                    Column("service_name", "Услуга", "Service"),
-                ),
-            ],
-            [svc],
-            value="service_s",
-            limit=Service.service_norm_minutes * 60,
-        ),
-    ]
-    tables[-1].columns = [Column(c.key, *_norm_label(c)) for c in tables[-1].columns]
+    segs = segments(scope, with_labels=True)
+    rows: dict[str, list[dict[str, Any]]] = {d.key: [] for d in DIMENSIONS}
+    labels = _labels(session)
+    for r in session.execute(stats_statement(segs, DIMENSIONS)):
+        dim = DIMENSIONS[r.dim]
+        out: dict[str, Any] = {}
+        for column, raw in zip(dim.columns, (r.k1, r.k2), strict=False):
+            value: Any = CODES[column.key][raw] if column.key in CODES else raw
+            if column.key in labels:
+                out.update(labels[column.key].get(value, {}) if value is not None else {})
+                if value is None:
+                    out.update({c.key: None for c in _LABEL_COLUMNS[column.key]})
+            else:
+                out[column.key] = value
+        out.update(_stat_row(r))
+        rows[dim.key].append(out)
+    tables = []
+    for dim in DIMENSIONS:
+        columns: list[Column] = []
+        for column in dim.columns:
+            columns.extend(_LABEL_COLUMNS.get(column.key, [column]))
+        stat_columns = STAT_COLUMNS
+        if dim.value == "service_s":
+            stat_columns = [Column(c.key, *_norm_label(c)) for c in STAT_COLUMNS]
+        ordered = sorted(rows[dim.key], key=partial(_sort_key, columns=columns))
+        tables.append(Table(dim.key, dim.title[0], dim.title[1], columns + stat_columns, ordered))
     return tables
+
+
+def _sort_key(row: dict[str, Any], columns: list[Column]) -> tuple[Any, ...]:
+    return tuple(
+        (row.get(c.key) is None, row.get(c.key) or 0 if c.kind == "int" else str(row.get(c.key)))
+        for c in columns
+    )
 
 
 def _norm_label(column: Column) -> tuple[str, str, str]:
@@ -586,7 +590,13 @@ def breaches(session: Session, scope: Scope, *, limit: int = 1000) -> Table:
         .join(Service, Service.id == WaitBreach.service_id)
         .outerjoin(Window, Window.id == WaitBreach.window_id)
         .outerjoin(User, User.id == WaitBreach.clerk_id)
-        .where(_ticket_scope(scope))
+        .where(
+            _ticket_scope(scope),
+            # The range lets ix_wait_breaches_report (migration 0006) find the period.
+            WaitBreach.office_id.in_(scope.office_ids),
+            WaitBreach.waiting_since >= scope.utc_bounds()[0],
+            WaitBreach.waiting_since < scope.utc_bounds()[1],
+        )
         .order_by(WaitBreach.waiting_since, WaitBreach.id)
         .limit(limit)
     )
@@ -710,6 +720,9 @@ def build_report(
     *, session: Session, scope: Scope, now: datetime, breach_limit: int = 1000
 ) -> Report:
     """Every table of the report for the scope."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Report sorts exceed the 4 MB default and spill to disk; this transaction only.
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
     tables: dict[str, Table] = {}
     tables["counts"] = ticket_counts(session, scope)
     for table in wait_tables(session, scope):
