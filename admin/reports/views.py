@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from admin.reports.charts import CHARTS, render_chart
 from admin.reports.exports import MEDIA_TYPES, export
+from admin.reports.planner import staffing_plan
 from admin.reports.queries import Scope, build_report, resolve_scope
 from queue_server.deps import ClockDep, PrincipalDep, SessionDep
 from queue_server.errors import InvalidInput
@@ -95,3 +96,19 @@ def chart(
     data = build_report(session=session, scope=scope, now=clock.now(), breach_limit=1)
     media = "image/svg+xml" if fmt == "svg" else "image/png"
     return Response(render_chart(data, chart, fmt=fmt, lang=lang), media_type=media)
+
+
+@router.get("/staffing")
+def staffing(
+    session: SessionDep,
+    principal: PrincipalDep,
+    start: FromQ,
+    end: ToQ,
+    office: Annotated[str, Query(description="One office code")],
+    weekday: Annotated[int | None, Query(ge=1, le=7, description="ISO weekday only")] = None,
+) -> dict[str, Any]:
+    """Windows needed per hour (Erlang C, 95% within the limit) beside those actually open."""
+    scope = _scope(session, principal, start, end, [office])
+    return staffing_plan(
+        session=session, office=scope.offices[0], start=start, end=end, weekday=weekday
+    ).as_dict()

@@ -1,0 +1,1 @@
+"""Manager pages: live dashboard, reports, configuration (Jinja2 templates + plain JS)."""

@@ -1,0 +1,164 @@
+"""The live state of one office for its dashboard: queues, windows, alerts, today's figures."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from admin.reports.queries import today_figures
+from queue_server.auth.models import Device, User
+from queue_server.cases.models import Case
+from queue_server.catalogue.models import Service
+from queue_server.offices.calendar import local_now
+from queue_server.offices.models import Office
+from queue_server.tickets.models import CALLED, SERVING, WAITING, Ticket
+from queue_server.windows.models import Window
+
+# A device that has not reported for this long is shown as offline.
+DEVICE_SILENT_AFTER = timedelta(minutes=5)
+
+
+def _light(waited: float, limit: float, warning_ratio: float) -> str:
+    if waited >= limit:
+        return "red"
+    if waited >= limit * warning_ratio:
+        return "amber"
+    return "green"
+
+
+def office_dashboard(*, session: Session, office: Office, now: datetime) -> dict[str, Any]:
+    """Everything the dashboard shows, computed at `now` (the injected clock)."""
+    queues = []
+    rows = session.execute(
+        select(
+            Service.code,
+            Service.name_ru,
+            Service.wait_limit_minutes,
+            func.count(Ticket.id),
+            func.min(Ticket.waiting_since),
+            func.min(Ticket.deadline),
+        )
+        .join(Ticket, Ticket.service_id == Service.id)
+        .where(Ticket.office_id == office.id, Ticket.status == WAITING)
+        .group_by(Service.code, Service.name_ru, Service.wait_limit_minutes)
+        .order_by(Service.code)
+    ).all()
+    alerts: list[dict[str, Any]] = []
+    for code, name, limit_minutes, waiting, oldest, _deadline in rows:
+        longest = (now - oldest).total_seconds()
+        limit = limit_minutes * 60
+        light = _light(longest, limit, office.warning_ratio)
+        queues.append(
+            {
+                "service": code,
+                "name": name,
+                "waiting": int(waiting),
+                "longest_wait_s": int(longest),
+                "limit_s": limit,
+                "light": light,
+            }
+        )
+    # Per ticket: the ones near or past their own deadline (booked tickets have their own).
+    late = session.execute(
+        select(Ticket.number, Service.code, Ticket.waiting_since, Ticket.warn_at, Ticket.deadline)
+        .join(Service, Service.id == Ticket.service_id)
+        .where(Ticket.office_id == office.id, Ticket.status == WAITING, Ticket.warn_at <= now)
+        .order_by(Ticket.deadline)
+    ).all()
+    for number, service, waited_from, _warn_at, deadline in late:
+        breached = deadline <= now
+        alerts.append(
+            {
+                "level": "red" if breached else "amber",
+                "kind": "breach" if breached else "near_limit",
+                "text": f"{number} ({service}) ждёт {int((now - waited_from).total_seconds() // 60)} мин",
+            }
+        )
+    windows = []
+    current = {
+        t.window_id: t
+        for t in session.scalars(
+            select(Ticket).where(
+                Ticket.office_id == office.id, Ticket.status.in_((CALLED, SERVING))
+            )
+        )
+    }
+    for window in session.scalars(
+        select(Window).where(Window.office_id == office.id).order_by(Window.number)
+    ):
+        clerk = session.get(User, window.clerk_id) if window.clerk_id else None
+        ticket = current.get(window.id)
+        state = "closed"
+        timer: int | None = None
+        norm: int | None = None
+        light: str | None = None
+        if clerk is not None:
+            state = "paused" if window.paused else "free"
+        if ticket is not None:
+            state = "serving" if ticket.status == SERVING else "calling"
+            began = ticket.started_at if ticket.status == SERVING else ticket.last_called_at
+            timer = int((now - began).total_seconds()) if began else None
+            if ticket.status == SERVING:
+                norm = ticket.service.service_norm_minutes * 60
+                light = _light(timer or 0, norm, office.warning_ratio)
+        windows.append(
+            {
+                "number": window.number,
+                "state": state,
+                "clerk": clerk.full_name or clerk.username if clerk else None,
+                "pause_reason": window.pause_reason if window.paused else "",
+                "ticket": ticket.number if ticket else None,
+                "timer_s": timer,
+                "norm_s": norm,
+                "light": light,
+            }
+        )
+        if light == "red":
+            alerts.append(
+                {
+                    "level": "amber",
+                    "kind": "over_norm",
+                    "text": f"Окно {window.number}: обслуживание дольше норматива",
+                }
+            )
+    for device in session.scalars(
+        select(Device).where(Device.office_id == office.id, Device.revoked.is_(False))
+    ):
+        detail = device.state_detail or {}
+        if device.state in ("warning", "error"):
+            what = detail.get("printer") or detail.get("message") or device.state
+            alerts.append(
+                {
+                    "level": "red" if device.state == "error" else "amber",
+                    "kind": "device",
+                    "text": f"{device.name}: {what}",
+                }
+            )
+        elif device.state_at is not None and now - device.state_at > DEVICE_SILENT_AFTER:
+            alerts.append(
+                {"level": "amber", "kind": "device_offline", "text": f"{device.name}: нет связи"}
+            )
+    today = local_now(office, now).date()
+    overdue = session.scalar(
+        select(func.count(Case.id)).where(
+            Case.office_id == office.id,
+            Case.closed_at.is_(None),
+            (Case.transfer_overdue_flagged.is_(True)) | (Case.agency_overdue_flagged.is_(True)),
+        )
+    )
+    if overdue:
+        alerts.append(
+            {"level": "amber", "kind": "cases_overdue", "text": f"Просроченных дел: {overdue}"}
+        )
+    return {
+        "office": office.code,
+        "office_name": office.name,
+        "now": now.isoformat(),
+        "queues": queues,
+        "windows": windows,
+        "alerts": alerts,
+        "today": {"date": today.isoformat(), **today_figures(session, office, today)},
+    }
