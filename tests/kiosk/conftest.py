@@ -315,9 +315,13 @@ class CuttingProxy:
 # --- the browser ------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium under Playwright, headless, one per session."""
+    """Debian's Chromium under Playwright, headless, one per test module.
+
+    Not per session: a sync Playwright keeps an event loop running in this thread, which
+    other packages' asyncio and Playwright tests must not find still running.
+    """
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed")
     from playwright.sync_api import sync_playwright
