@@ -50,7 +50,7 @@ def office_dashboard(*, session: Session, office: Office, now: datetime) -> dict
     for code, name, limit_minutes, waiting, oldest, _deadline in rows:
         longest = (now - oldest).total_seconds()
         limit = limit_minutes * 60
-        light = _light(longest, limit, office.warning_ratio)
+        queue_light = _light(longest, limit, office.warning_ratio)
         queues.append(
             {
                 "service": code,
@@ -58,7 +58,7 @@ def office_dashboard(*, session: Session, office: Office, now: datetime) -> dict
                 "waiting": int(waiting),
                 "longest_wait_s": int(longest),
                 "limit_s": limit,
-                "light": light,
+                "light": queue_light,
             }
         )
     # Per ticket: the ones near or past their own deadline (booked tickets have their own).
@@ -70,11 +70,12 @@ def office_dashboard(*, session: Session, office: Office, now: datetime) -> dict
     ).all()
     for number, service, waited_from, _warn_at, deadline in late:
         breached = deadline <= now
+        minutes = int((now - waited_from).total_seconds()) // 60
         alerts.append(
             {
                 "level": "red" if breached else "amber",
                 "kind": "breach" if breached else "near_limit",
-                "text": f"{number} ({service}) ждёт {int((now - waited_from).total_seconds() // 60)} мин",
+                "text": f"{number} ({service}) ждёт {minutes} мин",
             }
         )
     windows = []
