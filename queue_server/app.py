@@ -14,6 +14,8 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from admin.reports.views import router as reports_router
+from admin.web.views import pages_router as admin_pages_router
+from admin.web.views import router as dashboard_router
 from queue_server.auth.views import router as auth_router
 from queue_server.bookings.pages import router as booking_pages_router
 from queue_server.bookings.views import router as bookings_router
@@ -128,11 +130,13 @@ def create_app(
         cases_router,
         devices_router,
         reports_router,
+        dashboard_router,
     ):
         api.include_router(router)
     if settings.benchmark_endpoints:
         api.include_router(_bench_router())
     app.include_router(api)
+    app.include_router(admin_pages_router)  # /admin pages
     app.include_router(pages_router)
     mount_board_static(app)
     app.include_router(clerk_pages_router)  # /clerk and the public case page /c/{code}
