@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -36,6 +37,25 @@ class UserIn(BaseModel):
     office: str | None = None
 
 
+class UserPatch(BaseModel):
+    """Changes to a staff account; fields left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+    full_name: str | None = Field(default=None, max_length=200)
+    role: Literal["admin", "manager", "clerk"] | None = None
+    office: str | None = None
+    # Set to clear the office (admins and regional managers); office stays otherwise.
+    no_office: bool = False
+    active: bool | None = None
+
+
+class PasswordIn(BaseModel):
+    """A new password for an account (its tokens are revoked)."""
+
+    model_config = ConfigDict(extra="forbid")
+    password: str = Field(min_length=8, max_length=200)
+
+
 class UserOut(BaseModel):
     """A staff account."""
 
@@ -63,3 +83,6 @@ class DeviceOut(BaseModel):
     name: str
     office: str
     token: str | None = None
+    state: str | None = None
+    state_at: datetime | None = None
+    created_at: datetime | None = None

@@ -110,8 +110,76 @@ def set_password(*, session: Session, user: User, password: str) -> None:
     if len(password) < 8:
         raise InvalidInput("The password must have at least 8 characters.")
     user.password_hash = hash_password(password)
+    revoke_user_tokens(session=session, user=user)
+
+
+def may_manage(*, principal: Principal, user: User) -> None:
+    """Refuse a caller who may not change this account.
+
+    Admins manage every account; a manager only the clerks of their own office (and any
+    staff member may change their own password, checked by the caller).
+    """
+    if principal.role == "admin":
+        return
+    if principal.role == "manager" and user.role == "clerk" and user.office_id is not None:
+        principal.require_office(user.office_id)
+        return
+    raise Forbidden("You may not change this account.", code="wrong_role")
+
+
+def update_user(
+    *,
+    session: Session,
+    principal: Principal,
+    user: User,
+    full_name: str | None = None,
+    role: str | None = None,
+    office_id: int | None = None,
+    clear_office: bool = False,
+    active: bool | None = None,
+) -> User:
+    """Change an account's name, role, office or whether it is enabled; disabling logs it out."""
+    may_manage(principal=principal, user=user)
+    new_role = role or user.role
+    new_office = None if clear_office else (office_id or user.office_id)
+    if principal.role == "manager":
+        if new_role != "clerk":
+            raise Forbidden("A manager manages only clerk accounts.", code="wrong_role")
+        if new_office is None:
+            raise Forbidden("A manager keeps clerks in an office.", code="wrong_office")
+        principal.require_office(new_office)
+    if user.id == principal.id and principal.kind == "user":
+        if active is False:
+            raise Conflict("You cannot disable your own account.", code="own_account")
+        if new_role != user.role:
+            raise Conflict("You cannot change your own role.", code="own_account")
+    if new_role not in ROLES:
+        raise InvalidInput(f"Unknown role {new_role!r}; use one of {', '.join(ROLES)}.")
+    if new_role == "clerk" and new_office is None:
+        raise InvalidInput("A clerk must belong to an office.", code="clerk_needs_office")
+    if full_name is not None:
+        user.full_name = full_name
+    user.role, user.office_id = new_role, new_office
+    if active is not None:
+        user.active = active
+        if not active:
+            revoke_user_tokens(session=session, user=user)
+    session.flush()
+    return user
+
+
+def revoke_user_tokens(*, session: Session, user: User) -> None:
+    """Delete every bearer token of the user (they must log in again)."""
     for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
         session.delete(token)
+
+
+def revoke_device(*, session: Session, device: Device) -> None:
+    """Revoke a device's token for good; the device must be registered again."""
+    if device.revoked:
+        raise Conflict(f"Device {device.id} is revoked already.", code="device_revoked")
+    device.revoked = True
+    session.flush()
 
 
 def login(

@@ -5,15 +5,32 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 
 from queue_server.auth.models import Device, User
-from queue_server.auth.schemas import DeviceIn, DeviceOut, MeOut, TokenOut, UserIn, UserOut
-from queue_server.auth.service import add_device, create_user, login
+from queue_server.auth.schemas import (
+    DeviceIn,
+    DeviceOut,
+    MeOut,
+    PasswordIn,
+    TokenOut,
+    UserIn,
+    UserOut,
+    UserPatch,
+)
+from queue_server.auth.service import (
+    add_device,
+    create_user,
+    login,
+    may_manage,
+    revoke_device,
+    set_password,
+    update_user,
+)
 from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, RuntimeDep, SessionDep
-from queue_server.errors import Forbidden, InvalidInput
+from queue_server.errors import Forbidden, InvalidInput, NotFound
 from queue_server.offices.models import Office
 
 router = APIRouter(tags=["auth"])
@@ -97,6 +114,68 @@ def list_users(principal: PrincipalDep, session: SessionDep) -> list[UserOut]:
     return [_user_out(session, u) for u in session.scalars(stmt)]
 
 
+def _user(session: SessionDep, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"No account {username!r}.", code="user_not_found")
+    return user
+
+
+@router.patch("/users/{username}", response_model=UserOut)
+def change_user(
+    username: str, data: UserPatch, principal: PrincipalDep, session: SessionDep
+) -> UserOut:
+    """Change an account's name, role, office or enable/disable it (admins; managers: clerks
+    of their office). Disabling revokes the account's tokens."""
+    principal.require_role("admin", "manager")
+    user = _user(session, username)
+    office_id = None
+    if data.office is not None:
+        office = session.scalar(select(Office).where(Office.code == data.office))
+        if office is None:
+            raise InvalidInput(f"No office with code {data.office!r}.", code="office_not_found")
+        office_id = office.id
+    update_user(
+        session=session,
+        principal=principal,
+        user=user,
+        full_name=data.full_name,
+        role=data.role,
+        office_id=office_id,
+        clear_office=data.no_office,
+        active=data.active,
+    )
+    return _user_out(session, user)
+
+
+@router.post("/users/{username}/password", status_code=204)
+def reset_password(
+    username: str, data: PasswordIn, principal: PrincipalDep, session: SessionDep
+) -> Response:
+    """Set a new password (one's own, or as admin / the clerk's manager); tokens are revoked."""
+    if not principal.is_staff:
+        raise Forbidden("Devices have no password.", code="wrong_role")
+    user = _user(session, username)
+    if user.id != principal.id:
+        principal.require_role("admin", "manager")
+        may_manage(principal=principal, user=user)
+    set_password(session=session, user=user, password=data.password)
+    return Response(status_code=204)
+
+
+def _device_out(device: Device, office: Office, token: str | None = None) -> DeviceOut:
+    return DeviceOut(
+        id=device.id,
+        kind=device.kind,
+        name=device.name,
+        office=office.code,
+        token=token,
+        state=device.state,
+        state_at=device.state_at,
+        created_at=device.created_at,
+    )
+
+
 @router.post("/offices/{code}/devices", response_model=DeviceOut, status_code=201)
 def register_device(
     data: DeviceIn,
@@ -111,9 +190,7 @@ def register_device(
     device, token = add_device(
         session=session, clock=clock, office=office, kind=data.kind, name=data.name
     )
-    return DeviceOut(
-        id=device.id, kind=device.kind, name=device.name, office=office.code, token=token
-    )
+    return _device_out(device, office, token)
 
 
 @router.get("/offices/{code}/devices", response_model=list[DeviceOut])
@@ -124,6 +201,22 @@ def list_devices(
     principal.require_role("admin", "manager")
     principal.require_office(office.id)
     devices = session.scalars(
-        select(Device).where(Device.office_id == office.id, Device.revoked.is_(False))
+        select(Device)
+        .where(Device.office_id == office.id, Device.revoked.is_(False))
+        .order_by(Device.id)
     )
-    return [DeviceOut(id=d.id, kind=d.kind, name=d.name, office=office.code) for d in devices]
+    return [_device_out(d, office) for d in devices]
+
+
+@router.delete("/offices/{code}/devices/{device_id}", status_code=204)
+def remove_device(
+    device_id: int, office: CurrentOffice, principal: PrincipalDep, session: SessionDep
+) -> Response:
+    """Revoke a device's token (a lost or replaced kiosk, board or LED driver)."""
+    principal.require_role("admin", "manager")
+    principal.require_office(office.id)
+    device = session.get(Device, device_id)
+    if device is None or device.office_id != office.id:
+        raise NotFound(f"No device {device_id} in office {office.code!r}.", code="device_not_found")
+    revoke_device(session=session, device=device)
+    return Response(status_code=204)
