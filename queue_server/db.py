@@ -72,6 +72,15 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     # writers both read "the next number" before either writes. We take over: every
     # transaction starts with BEGIN IMMEDIATE (the write lock) unless it is a read-only
     # session, so issuing and calling are serialised by the database itself.
+    #
+    # SQLite's busy handler polls with growing sleeps, which gives long, unfair tails
+    # under load; in-process writers queue on this lock instead and reach BEGIN IMMEDIATE
+    # one at a time (other processes still rely on the busy timeout). The lock lives
+    # exactly as long as the write transaction: a route that commits before slow I/O
+    # (printing) frees it for everyone else.
+    write_lock = threading.Lock()
+    flag = "mfcq_holds_write_lock"
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -86,7 +95,32 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode == "IMMEDIATE":
+            if not write_lock.acquire(timeout=busy_timeout_ms / 1000):
+                # Also what a nested write transaction in one thread would hit: fail, not hang.
+                raise DatabaseBusy("The database is busy; try again in a moment.")
+            conn.info[flag] = True
+        try:
+            conn.exec_driver_sql(f"BEGIN {mode}")
+        except BaseException:
+            _release(conn.info)
+            raise
+
+    def _release(info: dict[Any, Any]) -> None:
+        if info.pop(flag, False):
+            write_lock.release()
+
+    @event.listens_for(engine, "commit")
+    def _on_commit(conn: Connection) -> None:
+        _release(conn.info)
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(conn: Connection) -> None:
+        _release(conn.info)
+
+    @event.listens_for(engine.pool, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        _release(record.info)  # a safety net: never keep the lock past the connection's use
 
 
 class DatabaseBusy(DomainError):
@@ -99,16 +133,10 @@ class DatabaseBusy(DomainError):
 class Database:
     """The engine and its session factories; owned by the app's lifespan."""
 
-    def __init__(self, engine: Engine, *, write_lock_timeout: float = 30.0) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.write_lock_timeout = write_lock_timeout
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._writer = sessionmaker(engine, expire_on_commit=False)
-        # SQLite admits one writer; its busy handler polls with growing sleeps, which
-        # gives long, unfair tails under load. In-process writers queue on this lock
-        # instead and reach BEGIN IMMEDIATE one at a time (other processes still rely
-        # on the busy timeout).
-        self._write_lock = threading.Lock() if self.is_sqlite else None
         reader_bind = (
             engine.execution_options(sqlite_begin="DEFERRED") if self.is_sqlite else engine
         )
@@ -117,9 +145,7 @@ class Database:
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
         """A Database on a new engine for `url`."""
-        engine = make_engine(url, **kwargs)
-        timeout_ms = kwargs.get("sqlite_busy_timeout_ms", 30_000)
-        return cls(engine, write_lock_timeout=timeout_ms / 1000)
+        return cls(make_engine(url, **kwargs))
 
     def session(self, *, read_only: bool = False) -> Session:
         """A new session; read-only ones do not take SQLite's write lock."""
@@ -128,10 +154,6 @@ class Database:
     @contextmanager
     def transaction(self, *, read_only: bool = False) -> Iterator[Session]:
         """One unit of work: commit on success, roll back on any error."""
-        lock = None if read_only else self._write_lock
-        if lock is not None and not lock.acquire(timeout=self.write_lock_timeout):
-            # Also what a nested write transaction in one thread would hit: fail, not hang.
-            raise DatabaseBusy("The database is busy; try again in a moment.")
         session = self.session(read_only=read_only)
         try:
             yield session
@@ -144,8 +166,6 @@ class Database:
             raise
         finally:
             session.close()
-            if lock is not None:
-                lock.release()
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -537,11 +537,12 @@ def print_receipt(
     doc = receipts.intake_document(
         session=session, case=case, public_url=runtime.settings.public_url
     )
-    url = receipts.print_document(
-        settings=cases.case_settings(session=session, office_id=case.office_id),
-        window_number=_window_of(session, principal),
-        doc=doc,
-    )
+    settings = cases.case_settings(session=session, office_id=case.office_id)
+    window_number = _window_of(session, principal)
+    # Nothing was written: end the transaction before talking to the printer, so a slow
+    # or silent printer never holds the database (SQLite's single write slot) meanwhile.
+    session.commit()
+    url = receipts.print_document(settings=settings, window_number=window_number, doc=doc)
     return {"printed": "intake_receipt", "printer": url.split("?")[0]}
 
 
@@ -568,9 +569,8 @@ def print_issuance(
     doc = receipts.issuance_document(
         session=session, case=case, issuance=_issuance_of(session, case)
     )
-    url = receipts.print_document(
-        settings=cases.case_settings(session=session, office_id=case.office_id),
-        window_number=_window_of(session, principal),
-        doc=doc,
-    )
+    settings = cases.case_settings(session=session, office_id=case.office_id)
+    window_number = _window_of(session, principal)
+    session.commit()  # read-only so far; free the database before the printer I/O
+    url = receipts.print_document(settings=settings, window_number=window_number, doc=doc)
     return {"printed": "issuance_receipt", "printer": url.split("?")[0]}

@@ -115,12 +115,31 @@ def test_twenty_windows_calling_at_once_never_share_a_ticket(any_world: World) -
 
 def test_a_nested_sqlite_write_fails_clearly_instead_of_hanging(sqlite_url: str) -> None:
     import pytest
+    from sqlalchemy import text
 
     from queue_server.db import Database, DatabaseBusy
 
     db = Database.from_url(sqlite_url, sqlite_busy_timeout_ms=200)
-    with db.transaction(), pytest.raises(DatabaseBusy), db.transaction():
-        pass
-    with db.transaction():  # the lock was released
-        pass
+    with db.transaction() as outer:
+        outer.execute(text("SELECT 1"))
+        with pytest.raises(DatabaseBusy), db.transaction() as inner:
+            inner.execute(text("SELECT 1"))
+        with db.transaction(read_only=True) as reader:  # readers are never blocked
+            assert reader.execute(text("SELECT 1")).scalar() == 1
+    with db.transaction() as again:  # the lock was released
+        again.execute(text("SELECT 1"))
+    db.dispose()
+
+
+def test_committing_releases_the_sqlite_write_lock_before_the_session_ends(sqlite_url: str) -> None:
+    from sqlalchemy import text
+
+    from queue_server.db import Database
+
+    db = Database.from_url(sqlite_url, sqlite_busy_timeout_ms=200)
+    with db.transaction() as first:
+        first.execute(text("SELECT 1"))
+        first.commit()  # e.g. a print route, before talking to the printer
+        with db.transaction() as second:
+            second.execute(text("SELECT 1"))
     db.dispose()
