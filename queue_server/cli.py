@@ -94,11 +94,21 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, migrate: bool)
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--kiosk-port", default=None, type=int, help="Kiosk screen port [port + 1].")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser.")
+@click.option("--no-devices", is_flag=True, help="No simulated printer, kiosk agent or LED bus.")
 @click.option("--seed-only", is_flag=True, help="Seed the demo office and exit without serving.")
 @click.pass_context
-def demo(ctx: click.Context, host: str, port: int, no_browser: bool, seed_only: bool) -> None:
-    """Seed a demo office with a realistic catalogue and serve it."""
+def demo(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    kiosk_port: int | None,
+    no_browser: bool,
+    no_devices: bool,
+    seed_only: bool,
+) -> None:
+    """Seed a demo office and serve it, with a simulated kiosk printer and LED displays."""
     from queue_server.demo import DEMO_OFFICE, seed_demo
 
     settings = _settings(ctx)
@@ -109,22 +119,46 @@ def demo(ctx: click.Context, host: str, port: int, no_browser: bool, seed_only: 
     with db.transaction() as session:
         seed = seed_demo(session=session, clock=SystemClock())
     db.dispose()
+    kiosk_port = kiosk_port or port + 1
+    rig = None
+    if not (seed_only or no_devices):
+        # The composition root may wire device packages together; the server never does.
+        from hardware_sim.demo_rig import DemoRig
+
+        rig = DemoRig(
+            server_url=base,
+            kiosk_token=seed.devices["kiosk-1"],
+            led_token=seed.devices["led-bus"],
+            led_addresses=list(range(1, 7)),
+            kiosk_host=host,
+            kiosk_port=kiosk_port,
+            receipts_dir=Path("var/demo-receipts"),
+        )
+    board = f"{base}/board/{DEMO_OFFICE}?token={seed.devices['board-hall']}"
     lines = [
         "",
         "mfc-queue demo",
-        f"  database:        {_safe_url(settings.database_url)}",
-        f"  API docs:        {base}/docs",
-        f"  queue (JSON):    {base}/api/v1/offices/{DEMO_OFFICE}/queue",
+        f"  kiosk (touch screen): {rig.kiosk_url if rig else '(started with --no-devices: none)'}",
+        f"  waiting-room board:   {board}",
+        f"  clerk workplace:      {base}/clerk",
+        f"  manager dashboard:    {base}/admin/dashboard/{DEMO_OFFICE}",
+        f"  admin login:          {base}/admin/login",
+        f"  reports:              {base}/admin/reports",
+        f"  public booking:       {base}/book/{DEMO_OFFICE}",
+        f"  API docs:             {base}/docs",
+        f"  database:             {_safe_url(settings.database_url)}",
+    ]
+    if rig is not None:
+        lines.append(
+            f"  printed tickets:      {rig.receipts_dir}/ (PNG and text from the virtual printer)"
+        )
+        lines.append("  LED displays:         simulated RS-485 bus, one display per window")
+    lines += [
         "",
         "  staff accounts (username / password, role):",
         *[f"    {u} / {p}  ({r})" for u, r, p in seed.users],
         "  device tokens:",
         *[f"    {name}: {token}" for name, token in seed.devices.items()],
-        "",
-        "  try it:",
-        f"    curl -s -X POST {base}/api/v1/offices/{DEMO_OFFICE}/tickets \\",
-        f"      -H 'Authorization: Bearer {seed.devices['kiosk-1']}' \\",
-        "      -H 'Content-Type: application/json' -d '{\"service\": \"passport\"}'",
         "",
     ]
     click.echo("\n".join(lines))
@@ -133,12 +167,18 @@ def demo(ctx: click.Context, host: str, port: int, no_browser: bool, seed_only: 
     if not no_browser:
         import webbrowser
 
-        webbrowser.open(f"{base}/docs")
+        webbrowser.open(rig.kiosk_url if rig else f"{base}/docs")
     import uvicorn
 
     from queue_server.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port)
+    if rig is not None:
+        rig.start()
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port)
+    finally:
+        if rig is not None:
+            rig.stop()
 
 
 @main.command("create-user")

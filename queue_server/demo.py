@@ -384,7 +384,7 @@ def _windows() -> dict[int, Any]:
     def w(*services: tuple[str, int]) -> dict[str, Any]:
         return {"services": [{"service": s, "order": o} for s, o in services]}
 
-    return {
+    windows = {
         1: w(("passport", 1), ("passport_foreign", 1), ("residence", 1), ("consult", 2)),
         2: w(("passport", 1), ("passport_foreign", 1), ("residence", 1), ("case_status", 2)),
         3: w(("realty_rights", 1), ("egrn_extract", 1), ("consult", 2)),
@@ -392,6 +392,9 @@ def _windows() -> dict[int, Any]:
         5: w(("results", 1), ("passport_pickup", 1), ("case_status", 2), ("consult", 2)),
         6: w(("snils", 1), ("child_benefit", 1), ("inn", 1), ("results", 2)),
     }
+    for number, window in windows.items():
+        window["led_address"] = number  # the LED display over each window, on the RS-485 bus
+    return windows
 
 
 def demo_config() -> ConfigFile:
@@ -423,7 +426,7 @@ STAFF = [
     ("petrov", "clerk", "Петров Б. Н.", DEMO_OFFICE),
     ("sidorova", "clerk", "Сидорова Е. К.", DEMO_OFFICE),
 ]
-DEVICES = [("kiosk", "kiosk-1"), ("kiosk", "kiosk-2"), ("board", "board-hall")]
+DEVICES = [("kiosk", "kiosk-1"), ("kiosk", "kiosk-2"), ("board", "board-hall"), ("led", "led-bus")]
 
 
 def seed_demo(*, session: Session, clock: Clock) -> DemoSeed:

@@ -41,7 +41,7 @@ def test_demo_seeds_a_realistic_office(tmp_path: Path) -> None:
         assert s.scalar(select(func.count()).select_from(Window)) == 6
         assert s.scalar(select(func.count()).select_from(User).where(User.role == "clerk")) == 3
         kinds = [d.kind for d in s.scalars(select(Device).where(Device.revoked.is_(False)))]
-        assert sorted(kinds) == ["board", "kiosk", "kiosk"]
+        assert sorted(kinds) == ["board", "kiosk", "kiosk", "led"]
     db.dispose()
     # A second run refreshes the demo without duplicating it.
     code, out = run(url, "demo", "--seed-only", "--no-browser")

@@ -1,0 +1,80 @@
+"""`mfc-queue demo` comes up whole: server, kiosk agent on a simulated printer, LED driver."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(url: str, deadline: float) -> httpx.Response:
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            response = httpx.get(url, timeout=2)
+            if response.status_code == 200:
+                return response
+        except httpx.HTTPError as exc:
+            last = exc
+        time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer: {last}")
+
+
+def test_demo_serves_every_page_and_starts_its_devices(tmp_path: Path) -> None:
+    port, kiosk_port = free_port(), free_port()
+    env = {**os.environ, "MFCQ_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}"}
+    log = tmp_path / "demo.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "queue_server.cli",
+                "demo",
+                "--no-browser",
+                "--port",
+                str(port),
+                "--kiosk-port",
+                str(kiosk_port),
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            base = f"http://127.0.0.1:{port}"
+            wait_for(f"{base}/healthz", deadline)
+            printed = log.read_text(encoding="utf-8")
+            board = re.search(r"waiting-room board:\s+(\S+)", printed)
+            assert board is not None, printed
+            for url in (
+                f"http://127.0.0.1:{kiosk_port}/",
+                board.group(1),
+                f"{base}/clerk",
+                f"{base}/admin/login",
+                f"{base}/book/demo",
+            ):
+                wait_for(url, deadline)
+            # The LED driver's socket shows in the server's log once it has connected.
+            while time.monotonic() < deadline and "/ws/events" not in log.read_text(
+                encoding="utf-8"
+            ):
+                time.sleep(0.2)
+            assert "/ws/events" in log.read_text(encoding="utf-8")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
