@@ -713,6 +713,10 @@ SECTIONS = (
     "service_time",
     "breaches",
     "booking_outcomes",
+    "case_visits",
+    "case_visits_distribution",
+    "case_deadlines",
+    "case_overdue",
 )
 
 
@@ -729,6 +733,14 @@ def build_report(
         tables[table.key] = table
     tables["breaches"] = breaches(session, scope, limit=breach_limit)
     tables["booking_outcomes"] = booking_outcomes(session, scope)
+    # Imported here: the case module builds on this module's Scope, Table and Column.
+    from admin.reports.cases import case_deadlines, visits_per_case
+
+    for table in (
+        *visits_per_case(session, scope),
+        *case_deadlines(session, scope, now, limit=breach_limit),
+    ):
+        tables[table.key] = table
     return Report(scope=scope, generated_at=now, tables={k: tables[k] for k in SECTIONS})
 
 

@@ -7,9 +7,10 @@ both backends return the same integers.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer
+from sqlalchemy import Date, Integer
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -91,4 +92,53 @@ def _dow_pg(element: local_isodow, compiler: SQLCompiler, **kw: Any) -> str:
     return (
         f"CAST(EXTRACT(ISODOW FROM {compiler.process(at, **kw)} + "
         f"({compiler.process(offset, **kw)}) * INTERVAL '1 second') AS INTEGER)"
+    )
+
+
+class local_date(FunctionElement[date]):
+    """Local calendar date of a UTC datetime shifted by an offset in seconds."""
+
+    type = Date()
+    inherit_cache = True
+    name = "local_date"
+
+
+@compiles(local_date, "sqlite")
+def _date_sqlite(element: local_date, compiler: SQLCompiler, **kw: Any) -> str:
+    at, offset = list(element.clauses)
+    return f"date({compiler.process(at, **kw)}, ({compiler.process(offset, **kw)}) || ' seconds')"
+
+
+@compiles(local_date, "postgresql")
+def _date_pg(element: local_date, compiler: SQLCompiler, **kw: Any) -> str:
+    at, offset = list(element.clauses)
+    return (
+        f"CAST({compiler.process(at, **kw)} + "
+        f"({compiler.process(offset, **kw)}) * INTERVAL '1 second' AS DATE)"
+    )
+
+
+class days_between(FunctionElement[int]):
+    """Whole calendar days from the first date to the second (negative if before)."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "days_between"
+
+
+@compiles(days_between, "sqlite")
+def _days_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = list(element.clauses)
+    return (
+        f"CAST(ROUND(julianday({compiler.process(end, **kw)}) - "
+        f"julianday({compiler.process(start, **kw)})) AS INTEGER)"
+    )
+
+
+@compiles(days_between, "postgresql")
+def _days_pg(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = list(element.clauses)
+    return (
+        f"(CAST({compiler.process(end, **kw)} AS DATE) - "
+        f"CAST({compiler.process(start, **kw)} AS DATE))"
     )
