@@ -1,21 +1,17 @@
-"""The dashboard: its JSON on both backends, and the page in Chromium turning amber then red."""
+"""The dashboard: its JSON on both backends; the page in Chromium live over the WebSocket."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pytest
-import uvicorn
+import httpx
 
-from queue_server.app import create_app
-from queue_server.clock import FakeClock
-from queue_server.db import Database
-from queue_server.settings import Settings
-from tests.queue_server.conftest import PASSWORD, World, build_world, make_client
+from queue_server.scheduler import Scheduler
+from tests.admin.conftest import AppServer
+from tests.queue_server.conftest import PASSWORD, World, make_client
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 
 def _issue(api: Any, world: World, service: str = "passport") -> dict[str, Any]:
@@ -49,84 +45,63 @@ def test_dashboard_json_lights_and_scope(world: World) -> None:
         assert windows == {1: "closed", 2: "closed", 3: "closed", 4: "closed"}
 
 
-class _Server:
-    """uvicorn on a free port in a thread, serving the app with the test's clock."""
-
-    def __init__(self, world: World) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        settings = Settings(
-            database_url=str(world.db.engine.url),
-            environment="test",
-            scheduler_interval=0,
-            public_url=f"http://127.0.0.1:{self.port}",
-        )
-        app = create_app(settings, clock=world.clock, database=world.db)
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> _Server:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)  # waiting for the server to bind, not for a timer
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
-@pytest.fixture
-def sqlite_world(sqlite_url: str, clock: FakeClock) -> Iterator[World]:
-    """The configured world on SQLite only (one browser run is enough)."""
-    db = Database.from_url(sqlite_url)
-    yield build_world(db, clock)
-    db.dispose()
-
-
-def test_dashboard_page_turns_amber_then_red(sqlite_world: World) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_dashboard_page_turns_amber_then_red_and_shows_a_call_live(
+    sqlite_world: World, browser: Browser
+) -> None:
+    from playwright.sync_api import expect
 
     world = sqlite_world
-    with _Server(world) as server, sync_playwright() as pw:
-        base = f"http://127.0.0.1:{server.port}"
-        import httpx
-
+    scheduler = Scheduler(world.db, world.clock)
+    with AppServer(world) as server:
+        base = server.base
         issued = httpx.post(
             f"{base}/api/v1/offices/central/tickets",
             json={"service": "passport"},
             headers=world.auth("kiosk"),
         )
         assert issued.status_code == 201
-        browser = pw.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        page = browser.new_page()
         try:
-            page = browser.new_page()
-            page.goto(f"{base}/admin/dashboard/central")
-            expect(page).to_have_url(f"{base}/admin/login?next=%2Fadmin%2Fdashboard%2Fcentral")
+            # The fallback poll is set to a minute: what changes below within seconds came
+            # over the WebSocket.
+            page.goto(f"{base}/admin/dashboard/central?poll=60")
+            expect(page).to_have_url(
+                f"{base}/admin/login?next=%2Fadmin%2Fdashboard%2Fcentral%3Fpoll%3D60"
+            )
             page.fill("input[name=username]", "manager")
             page.fill("input[name=password]", "wrong-password")
             page.click("button[type=submit]")
             expect(page.locator("#error")).not_to_be_empty()
             page.fill("input[name=password]", PASSWORD)
             page.click("button[type=submit]")
+            expect(page.locator("#link")).to_have_attribute("data-live", "true")
             row = page.locator("#queues tr[data-service=passport]")
             expect(row).to_have_attribute("data-light", "green")
             expect(page.locator("[data-figure=issued]")).to_have_text("Выдано: 1")
+            # The scheduler raises ticket.wait_warning at 80% of the limit, then
+            # ticket.wait_breach; each event makes the page reload its figures.
             world.clock.advance(minutes=12.5)
-            # The page polls every 2 s; expect() retries until the next poll shows it.
-            expect(row).to_have_attribute("data-light", "amber", timeout=8000)
+            assert scheduler.run_pending() >= 1
+            expect(row).to_have_attribute("data-light", "amber", timeout=5000)
             expect(page.locator("#alerts li[data-kind=near_limit]")).to_have_count(1)
             world.clock.advance(minutes=3)
-            expect(row).to_have_attribute("data-light", "red", timeout=8000)
+            assert scheduler.run_pending() >= 1
+            expect(row).to_have_attribute("data-light", "red", timeout=5000)
             expect(page.locator("#alerts li[data-kind=breach]")).to_have_count(1)
+            # A clerk takes window 1 and calls: the window shows the call at once.
+            window = page.locator("#windows tr[data-window='1']")
+            expect(window).to_have_attribute("data-state", "closed")
+            took = httpx.post(
+                f"{base}/api/v1/offices/central/windows/1/take", headers=world.auth("clerk1")
+            )
+            assert took.status_code == 200, took.text
+            expect(window).to_have_attribute("data-state", "free", timeout=5000)
+            called = httpx.post(
+                f"{base}/api/v1/offices/central/windows/1/call-next",
+                headers=world.auth("clerk1"),
+            )
+            assert called.status_code == 200, called.text
+            expect(window).to_have_attribute("data-state", "calling", timeout=5000)
+            expect(window).to_contain_text(called.json()["number"])
         finally:
-            browser.close()
+            page.close()
