@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from admin.web.dashboard import office_dashboard
+from queue_server.catalogue.models import KIND_DEFAULTS
 from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, SessionDep
 from queue_server.errors import NotFound
 
@@ -53,6 +54,49 @@ def dashboard_page(request: Request, code: str) -> HTMLResponse:
 def reports_page(request: Request) -> HTMLResponse:
     """Reports: period, offices, tables, charts, exports, staffing plan."""
     return TEMPLATES.TemplateResponse(request, "reports.html", {})
+
+
+@pages_router.get("/settings", response_class=HTMLResponse)
+def settings_page(request: Request) -> HTMLResponse:
+    """Configuration: the index of the settings pages."""
+    return TEMPLATES.TemplateResponse(request, "settings.html", {})
+
+
+@pages_router.get("/settings/services", response_class=HTMLResponse)
+def services_page(request: Request) -> HTMLResponse:
+    """The service catalogue with links to each service's editor."""
+    return TEMPLATES.TemplateResponse(request, "services.html", {})
+
+
+@pages_router.get("/settings/services/{service_code}", response_class=HTMLResponse)
+def service_page(request: Request, service_code: str) -> HTMLResponse:
+    """The structured editor of one service ("+new" for a new one)."""
+    return TEMPLATES.TemplateResponse(
+        request,
+        "service.html",
+        {
+            "service_code": service_code,
+            "kind_defaults": {k: {"limit": v[0], "norm": v[1]} for k, v in KIND_DEFAULTS.items()},
+        },
+    )
+
+
+@pages_router.get("/settings/catalogue", response_class=HTMLResponse)
+def catalogue_page(request: Request) -> HTMLResponse:
+    """Service groups, agencies and priority categories."""
+    return TEMPLATES.TemplateResponse(request, "catalogue.html", {})
+
+
+@pages_router.get("/settings/users", response_class=HTMLResponse)
+def users_page(request: Request) -> HTMLResponse:
+    """Staff accounts and roles."""
+    return TEMPLATES.TemplateResponse(request, "users.html", {})
+
+
+@pages_router.get("/settings/offices/{code}", response_class=HTMLResponse)
+def office_page(request: Request, code: str) -> HTMLResponse:
+    """One office: opening hours, dates, windows and their services, devices."""
+    return TEMPLATES.TemplateResponse(request, "office.html", {"office": code})
 
 
 @pages_router.get("/static/{name}")
