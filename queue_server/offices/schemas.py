@@ -103,3 +103,6 @@ class DayHoursOut(BaseModel):
     opens: time | None
     closes: time | None
     reason: str
+    # True when the office set this date itself (PUT …/days/{date}); False: the weekly
+    # hours or the production calendar.
+    override: bool = False

@@ -84,6 +84,7 @@ def calendar(*, session: Session, office: Office, start: date, days: int) -> lis
                 opens=hours.opens,
                 closes=hours.closes,
                 reason=hours.reason,
+                override=hours.day in overrides,
             )
         )
     return result
