@@ -3,7 +3,9 @@ agent and the LED driver running as child processes against them, as on real mac
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,13 @@ from pathlib import Path
 from hardware_sim.cli import ReceiptSaver
 from hardware_sim.endpoints import SimulatedPrinter
 from hardware_sim.rs485 import VirtualRs485Bus
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to send SIGTERM when the demo process dies, however it dies."""
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 class DemoRig:
@@ -66,6 +75,7 @@ class DemoRig:
                     str(self.kiosk_port),
                 ],
                 env=kiosk_env,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
         )
         led_env = {**os.environ, "MFCQ_LED_TOKEN": self.led_token}
@@ -73,6 +83,7 @@ class DemoRig:
             subprocess.Popen(
                 [*cli, "led-driver", "--server", self.server_url, "--port", self.bus.path],
                 env=led_env,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -173,12 +174,19 @@ def demo(
     from queue_server.app import create_app
 
     if rig is not None:
+        # uvicorn re-raises SIGTERM after its own shutdown; with the default handler the
+        # process would die before `finally` stops the kiosk agent and LED driver.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
         rig.start()
     try:
         uvicorn.run(create_app(settings), host=host, port=port)
     finally:
         if rig is not None:
             rig.stop()
+
+
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 @main.command("create-user")

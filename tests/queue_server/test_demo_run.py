@@ -78,3 +78,10 @@ def test_demo_serves_every_page_and_starts_its_devices(tmp_path: Path) -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=20)
+    # The kiosk agent and LED driver went with it: none is left behind holding a pty.
+    time.sleep(0.5)  # a killed parent's children get their SIGTERM asynchronously
+    found = subprocess.run(
+        ["pgrep", "-f", "--", f"--server http://127.0.0.1:{port}"], capture_output=True, text=True
+    )
+    assert found.returncode in (0, 1), found.stderr  # 1: nothing matched
+    assert found.stdout.split() == []
