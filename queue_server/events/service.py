@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from queue_server.clock import Clock
 from queue_server.events.models import Event
@@ -13,14 +14,57 @@ from queue_server.events.models import Event
 # Every process that writes events gets the insert hooks (per-office commit order, NOTIFY).
 from queue_server.realtime import outbox as _outbox  # noqa: F401
 
+#: session.info key of the events emitted in the current transaction, not inserted yet.
+DEFERRED_KEY = "mfcq_events_deferred"
+
 
 def emit(
     *, session: Session, clock: Clock, type: str, office_id: int | None, payload: dict[str, Any]
 ) -> Event:
-    """Add an event to the current transaction; it commits or rolls back with the change."""
+    """Add an event to the current transaction; it commits or rolls back with the change.
+
+    The row is inserted when the transaction commits, after every other change: on
+    PostgreSQL the insert takes the office's ordering lock (realtime.outbox), and taking
+    it last means a transaction that holds it never waits for a row lock, so two
+    transactions can never deadlock over it. An event emitted inside a savepoint that
+    is rolled back is dropped with it.
+    """
     event = Event(office_id=office_id, type=type, payload=payload, created_at=clock.now())
-    session.add(event)
+    scope = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    session.info.setdefault(DEFERRED_KEY, []).append((event, scope))
     return event
+
+
+def _within(scope: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while scope is not None:
+        if scope is ended:
+            return True
+        scope = scope.parent
+    return False
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    deferred = session.info.get(DEFERRED_KEY)
+    if deferred:
+        session.info[DEFERRED_KEY] = [
+            (event, scope) for event, scope in deferred if not _within(scope, previous_transaction)
+        ]
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _insert_deferred(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint is released: its events wait for the real commit
+    deferred = session.info.pop(DEFERRED_KEY, None)
+    if not deferred:
+        return
+    session.flush()  # every other change (and its row locks) first
+    # Offices in ascending order, so two transactions never take two offices' locks in
+    # opposite orders; within an office, the order in which they were emitted.
+    for event, _scope in sorted(deferred, key=lambda item: item[0].office_id or 0):
+        session.add(event)
+    session.flush()
 
 
 def events_after(

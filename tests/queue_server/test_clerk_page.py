@@ -146,6 +146,10 @@ def test_call_intake_print_then_call_and_issue(live: tuple[str, World], page: An
         page.wait_for_selector("#intake-result:not([hidden])")
         number = page.inner_text("#reg-number")
         assert number.endswith("-2026/000001")
+        # The preview is fetched after the result shows; wait for it rather than race it.
+        page.wait_for_function(
+            "document.getElementById('receipt-preview').textContent.length > 0"
+        )
         assert "Смирнова Ольга Петровна" in page.inner_text("#receipt-preview")
         page.keyboard.press("Alt+O")  # print both copies on the window's printer
         receipts = sim.printer.wait_for_receipts(2, timeout=15)
