@@ -140,3 +140,30 @@ def test_book_on_the_public_page_move_it_and_check_in(live: tuple[str, World], p
     page.reload()
     page.wait_for_selector("text=Отмечен в терминале")
     assert page.locator("#actions").is_hidden()
+
+
+def test_a_late_answer_for_the_default_day_never_replaces_the_chosen_days_slots(
+    live: tuple[str, World], page: Any
+) -> None:
+    url, _world = live
+    held: list[Any] = []
+
+    def hold_today(route: Any) -> None:
+        if "day=2026-11-23" in route.request.url:
+            held.append(route)  # answered only when the test says so
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/public/offices/central/slots?*", hold_today)
+    page.goto(f"{url}/book/central")
+    page.wait_for_function("document.getElementById('service').options.length > 1")
+    page.select_option("#service", "passport")
+    page.fill("#day", "2026-11-24")
+    page.get_by_role("radio", name="10:15").wait_for()
+    assert held, "the default day's request was not made"
+    with page.expect_response(lambda r: "day=2026-11-23" in r.url):
+        for route in held:
+            route.continue_()
+    page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 100))")
+    starts = page.eval_on_selector_all("#slots .slot", "els => els.map(e => e.dataset.start)")
+    assert starts and all(s.startswith("2026-11-24") for s in starts), starts
