@@ -19,13 +19,13 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "heads") -> None:
+def upgrade(url: str, revision: str = "head") -> None:
     """Migrate the database at `url` to `revision`."""
     _ensure_sqlite_dir(url)
     command.upgrade(alembic_config(url), revision)
 
 
-def upgrade_engine(engine: Engine, revision: str = "heads") -> None:
+def upgrade_engine(engine: Engine, revision: str = "head") -> None:
     """Migrate through an existing engine (keeps e.g. a PostgreSQL search_path)."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.connect() as connection:

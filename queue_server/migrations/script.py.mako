@@ -16,7 +16,7 @@ import queue_server.db
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}
-down_revision: str | None = ${repr(down_revision)}
+down_revision: str | Sequence[str] | None = ${repr(down_revision)}
 branch_labels: str | Sequence[str] | None = ${repr(branch_labels)}
 depends_on: str | Sequence[str] | None = ${repr(depends_on)}
 
