@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -110,3 +111,29 @@ def any_db(any_db_url: str) -> Iterator[Database]:
     database = Database.from_url(any_db_url)
     yield database
     database.dispose()
+
+
+#: Debian's Chromium (package chromium); MFCQ_CHROMIUM points elsewhere.
+CHROMIUM = os.environ.get("MFCQ_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Chromium under Playwright, headless, one per test module.
+
+    Not per session: a sync Playwright keeps an event loop running in this thread, which
+    other packages' asyncio and Playwright tests must not find still running.
+    """
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("MFCQ_REQUIRE_POSTGRES"):  # CI installs chromium: never skip there
+            pytest.fail(f"{CHROMIUM} is not installed")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()

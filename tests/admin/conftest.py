@@ -8,8 +8,6 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 import uvicorn
@@ -232,8 +230,6 @@ def report_world(world: World) -> World:
 
 # --- a real server and a real browser for the page tests ----------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
-
 
 class AppServer:
     """uvicorn on a free port in a thread, serving the app with the test's clock."""
@@ -274,21 +270,3 @@ def sqlite_world(sqlite_url: str, clock: FakeClock) -> Iterator[World]:
     db = Database.from_url(sqlite_url)
     yield build_world(db, clock)
     db.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium under Playwright, headless, one per test module (a sync Playwright
-    keeps an event loop in this thread that later asyncio tests must not find running)."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +11,6 @@ from queue_server.clock import FakeClock
 from queue_server.db import Database
 from tests.queue_server.conftest import World, build_world
 
-CHROMIUM = "/usr/bin/chromium"
-
 
 @pytest.fixture
 def sqlite_world(sqlite_url: str, clock: FakeClock) -> Iterator[World]:
@@ -21,27 +18,6 @@ def sqlite_world(sqlite_url: str, clock: FakeClock) -> Iterator[World]:
     db = Database.from_url(sqlite_url)
     yield build_world(db, clock)
     db.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium under Playwright, headless, one per test module.
-
-    Module scope: a sync Playwright keeps an event loop running in this thread, which
-    other packages' asyncio and Playwright tests must not find still running.
-    """
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

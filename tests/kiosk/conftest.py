@@ -32,7 +32,6 @@ from queue_server.offices.models import Office
 from queue_server.settings import Settings
 from tests.queue_server.conftest import PASSWORD_HASH
 
-CHROMIUM = "/usr/bin/chromium"
 OFFICE = "demo"
 HOURS = {
     **{d: ["08:00", "19:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
@@ -313,27 +312,6 @@ class CuttingProxy:
 
 
 # --- the browser ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium under Playwright, headless, one per test module.
-
-    Not per session: a sync Playwright keeps an event loop running in this thread, which
-    other packages' asyncio and Playwright tests must not find still running.
-    """
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

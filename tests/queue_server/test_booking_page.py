@@ -10,7 +10,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,8 +22,6 @@ from queue_server.db import Database
 from queue_server.settings import Settings
 from tests.queue_server.bookings_helpers import at
 from tests.queue_server.conftest import World, build_world
-
-CHROMIUM = "/usr/bin/chromium"
 
 
 def _free_port() -> int:
@@ -63,23 +60,12 @@ def live(db: Database, clock: FakeClock) -> Iterator[tuple[str, World]]:
 
 
 @pytest.fixture
-def page() -> Iterator[Any]:
-    """A Chromium page (Debian's browser under Playwright, headless)."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(locale="ru-RU")
-        context.set_default_timeout(15_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh Russian-locale page in the module's Chromium."""
+    context = browser.new_context(locale="ru-RU")
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
 
 
 def test_book_on_the_public_page_move_it_and_check_in(live: tuple[str, World], page: Any) -> None:

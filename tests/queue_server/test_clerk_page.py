@@ -10,7 +10,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,8 +23,6 @@ from queue_server.db import Database
 from queue_server.settings import Settings
 from tests.queue_server.case_world import install_passport
 from tests.queue_server.conftest import PASSWORD, World, build_world
-
-CHROMIUM = "/usr/bin/chromium"
 
 
 def _free_port() -> int:
@@ -65,23 +62,12 @@ def live(db: Database, clock: FakeClock) -> Iterator[tuple[str, World]]:
 
 
 @pytest.fixture
-def page() -> Iterator[Any]:
-    """A Chromium page (Debian's browser under Playwright, headless)."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(locale="ru-RU")
-        context.set_default_timeout(15_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh Russian-locale page in the module's Chromium."""
+    context = browser.new_context(locale="ru-RU")
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
 
 
 def _kiosk_ticket(url: str, world: World, service: str) -> str:
@@ -147,9 +133,7 @@ def test_call_intake_print_then_call_and_issue(live: tuple[str, World], page: An
         number = page.inner_text("#reg-number")
         assert number.endswith("-2026/000001")
         # The preview is fetched after the result shows; wait for it rather than race it.
-        page.wait_for_function(
-            "document.getElementById('receipt-preview').textContent.length > 0"
-        )
+        page.wait_for_function("document.getElementById('receipt-preview').textContent.length > 0")
         assert "Смирнова Ольга Петровна" in page.inner_text("#receipt-preview")
         page.keyboard.press("Alt+O")  # print both copies on the window's printer
         receipts = sim.printer.wait_for_receipts(2, timeout=15)
