@@ -24,11 +24,11 @@ MONDAY_10 = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 
 
 def postgres_base_url() -> str:
-    """The PostgreSQL URL for tests, or skip (fail under MFCQ_REQUIRE_POSTGRES) without one."""
+    """The PostgreSQL URL for tests, or skip (fail under MFCQ_TEST_STRICT) without one."""
     url = os.environ.get("MFCQ_TEST_POSTGRES_URL")
     if not url:
-        if os.environ.get("MFCQ_REQUIRE_POSTGRES"):
-            pytest.fail("MFCQ_REQUIRE_POSTGRES is set but MFCQ_TEST_POSTGRES_URL is not")
+        if os.environ.get("MFCQ_TEST_STRICT"):
+            pytest.fail("MFCQ_TEST_STRICT is set but MFCQ_TEST_POSTGRES_URL is not")
         pytest.skip("MFCQ_TEST_POSTGRES_URL is not set: PostgreSQL tests are skipped")
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
@@ -67,7 +67,7 @@ def postgres_schema_url() -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     except Exception as exc:  # pragma: no cover - depends on the machine
-        if os.environ.get("MFCQ_REQUIRE_POSTGRES"):
+        if os.environ.get("MFCQ_TEST_STRICT"):
             raise
         pytest.skip(f"PostgreSQL at {make_url(base).host} is not reachable: {exc}")
     url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
@@ -126,7 +126,7 @@ def browser() -> Iterator[Any]:
     other packages' asyncio and Playwright tests must not find still running.
     """
     if not Path(CHROMIUM).exists():
-        if os.environ.get("MFCQ_REQUIRE_POSTGRES"):  # CI installs chromium: never skip there
+        if os.environ.get("MFCQ_TEST_STRICT"):  # CI installs chromium: never skip there
             pytest.fail(f"{CHROMIUM} is not installed")
         pytest.skip(f"{CHROMIUM} is not installed")
     from playwright.sync_api import sync_playwright
