@@ -187,3 +187,20 @@ def test_call_intake_print_then_call_and_issue(live: tuple[str, World], page: An
     assert case["status"] == "issued"
     assert [v["purpose"] for v in case["visits"]] == ["intake", "issuance"]
     assert [v["number"] for v in case["visits"]] == [first, results]
+
+
+def test_a_ticket_issued_elsewhere_reaches_the_clerk_page_over_the_socket(
+    live: tuple[str, World], page: Any
+) -> None:
+    url, world = live
+    page.goto(f"{url}/clerk?poll=60")
+    page.fill("#username", "clerk1")
+    page.fill("#password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.click("#window-list button[data-window='2']")
+    page.wait_for_selector("#work:not([hidden])")
+    page.wait_for_selector("#live:not(.stale)")  # the socket is up
+    page.wait_for_timeout(2500)  # past the first fallback poll; the next is 60 s away
+    number = _kiosk_ticket(url, world, "passport")
+    # Well inside the fallback poll: only the WebSocket can have brought it.
+    page.wait_for_selector(f"#queues li[data-number='{number}']", timeout=4000)

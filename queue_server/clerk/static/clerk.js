@@ -1,5 +1,5 @@
-// The clerk's workplace. Plain JS over the REST API; live updates by polling the office's
-// events every 2 s (to be switched to the WebSocket hub).
+// The clerk's workplace. Plain JS over the REST API; live updates come over the office's
+// event WebSocket, with a slow poll of the outbox as the fallback (fast while it is down).
 "use strict";
 const $ = (id) => document.getElementById(id);
 const state = {
@@ -49,8 +49,74 @@ async function start() {
   if (mine) enterWindow(mine); else listWindows(windows);
   const events = await api("GET", `/offices/${state.office}/events?after=0&limit=5000`);
   state.lastEvent = events.length ? events[events.length - 1].id : 0;
-  setInterval(poll, 2000);
+  subscribe();
+  schedulePoll();
   setInterval(tick, 500);
+}
+
+// --- live updates ------------------------------------------------------------------------
+// While the socket is up the poll only keeps colours and timers moving with time (a wait
+// crosses its warning threshold with no event); ?poll=N sets it in seconds.
+const SLOW_POLL_MS = 1000 * (Number(new URLSearchParams(location.search).get("poll")) || 5);
+const FAST_POLL_MS = 2000;
+let socketUp = false, pollTimer = null, refreshing = null, refreshAgain = false;
+
+function setLive(on) {
+  socketUp = on;
+  $("live").classList.toggle("stale", !on);
+  $("live").title = on ? "На связи: обновления приходят сразу" : "Нет связи: обновление каждые 2 с";
+}
+
+// The token goes in the first message, not the URL, so it stays out of access logs.
+function subscribe() {
+  let backoff = 500;
+  const connect = () => {
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    const office = encodeURIComponent(state.office);
+    const ws = new WebSocket(`${proto}//${location.host}/ws/offices/${office}/events?after=${state.lastEvent}`);
+    ws.onopen = () => ws.send(JSON.stringify({type: "auth", token: state.token}));
+    ws.onmessage = (ev) => {
+      let msg;
+      try { msg = JSON.parse(ev.data); } catch { return; }
+      if (msg.type === "hello") { backoff = 500; setLive(true); }
+      else if (msg.type === "ping") ws.send(JSON.stringify({type: "pong", t: msg.t}));
+      else if (msg.type === "resync") poll();
+      else if (typeof msg.id === "number") receive([msg]);
+    };
+    ws.onclose = (ev) => {
+      setLive(false);
+      if (ev.code === 4401) { logout(); return; }
+      setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, 5000);
+    };
+  };
+  connect();
+}
+
+function receive(events) {
+  const fresh = events.filter((e) => e.id > state.lastEvent);
+  if (!fresh.length) return;
+  state.lastEvent = fresh[fresh.length - 1].id;
+  for (const e of fresh) {
+    if (e.type === "case.scanned" && state.window && e.payload.window === state.window.number && e.payload.registration_numbers.length) {
+      $("scan").value = e.payload.registration_numbers[0]; lookup({number: e.payload.registration_numbers[0]});
+    }
+  }
+  refreshSoon();
+}
+
+// Bursts of events (a call writes several) make one refresh, never two at once.
+function refreshSoon() {
+  if (refreshing) { refreshAgain = true; return; }
+  refreshing = refresh().catch(() => {}).finally(() => {
+    refreshing = null;
+    if (refreshAgain) { refreshAgain = false; refreshSoon(); }
+  });
+}
+
+function schedulePoll() {
+  clearTimeout(pollTimer);
+  pollTimer = setTimeout(poll, socketUp ? SLOW_POLL_MS : FAST_POLL_MS);
 }
 
 function listWindows(windows) {
@@ -137,16 +203,9 @@ async function poll() {
   if (!state.office) return;
   try {
     const events = await api("GET", `/offices/${state.office}/events?after=${state.lastEvent}`);
-    $("live").classList.remove("stale");
-    if (!events.length) { tick(); return; }
-    state.lastEvent = events[events.length - 1].id;
-    for (const e of events) {
-      if (e.type === "case.scanned" && state.window && e.payload.window === state.window.number && e.payload.registration_numbers.length) {
-        $("scan").value = e.payload.registration_numbers[0]; lookup({number: e.payload.registration_numbers[0]});
-      }
-    }
-    await refresh();
-  } catch { $("live").classList.add("stale"); }
+    if (events.length) receive(events); else refreshSoon();
+  } catch { /* the next poll tries again */ }
+  schedulePoll();
 }
 
 const actions = {
