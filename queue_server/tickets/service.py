@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from queue_server.auth.models import User
 from queue_server.auth.service import Principal
 from queue_server.catalogue.models import PriorityCategory, Service
-from queue_server.catalogue.service import get_service
+from queue_server.catalogue.service import get_service, services_of_office
 from queue_server.clock import Clock
 from queue_server.errors import Conflict, Forbidden, InvalidInput
 from queue_server.events.service import emit
@@ -31,6 +31,7 @@ from queue_server.tickets.models import (
     WaitBreach,
 )
 from queue_server.tickets.numbering import next_number
+from queue_server.tickets.schemas import QueueOut, QueueServiceOut, QueueTicketOut
 from queue_server.tickets.statemachine import target_state
 from queue_server.windows.models import Window, WindowService
 from queue_server.windows.service import current_ticket, get_window
@@ -643,3 +644,51 @@ def process_wait_limits(*, session: Session, clock: Clock) -> int:
         )
         changed += 1
     return changed
+
+
+def wait_state(ticket: Ticket, now: datetime) -> str:
+    """ok, warning (past the warning threshold) or breach (past the limit)."""
+    if now > ticket.deadline:
+        return "breach"
+    return "warning" if now >= ticket.warn_at else "ok"
+
+
+def queue_view(*, session: Session, office: Office, now: datetime) -> QueueOut:
+    """The office's waiting tickets per service, in call order, with waits and deadlines."""
+    categories = {c.id: c.code for c in session.scalars(select(PriorityCategory))}
+    per_service: dict[int, list[QueueTicketOut]] = {}
+    for t in waiting_queue(session=session, office=office, now=now):
+        per_service.setdefault(t.service_id, []).append(
+            QueueTicketOut(
+                id=t.id,
+                number=t.number,
+                waiting_since=t.waiting_since,
+                wait_seconds=max(int((now - t.waiting_since).total_seconds()), 0),
+                deadline=t.deadline,
+                seconds_to_deadline=int((t.deadline - now).total_seconds()),
+                state=wait_state(t, now),
+                priority_category=categories.get(t.priority_category_id or -1),
+                booked=t.booking_id is not None,
+            )
+        )
+    services = services_of_office(session=session, office_id=office.id)
+    return QueueOut(
+        office=office.code,
+        at=now,
+        services=[
+            QueueServiceOut(
+                service=s.code,
+                name_ru=s.name_ru,
+                name_en=s.name_en,
+                prefix=s.prefix,
+                kind=s.kind,
+                wait_limit_minutes=s.wait_limit_minutes,
+                waiting=len(per_service.get(s.id, [])),
+                longest_wait_seconds=max(
+                    (t.wait_seconds for t in per_service.get(s.id, [])), default=0
+                ),
+                tickets=per_service.get(s.id, []),
+            )
+            for s in services
+        ],
+    )

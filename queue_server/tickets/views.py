@@ -7,7 +7,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from queue_server.catalogue.models import PriorityCategory
-from queue_server.catalogue.service import services_of_office
 from queue_server.deps import (
     ClockDep,
     CurrentOffice,
@@ -23,8 +22,6 @@ from queue_server.tickets.models import CALLED, SERVING, WAITING, Ticket
 from queue_server.tickets.schemas import (
     PublicStatusOut,
     QueueOut,
-    QueueServiceOut,
-    QueueTicketOut,
     RedirectIn,
     TicketIssuedOut,
     TicketIssueIn,
@@ -152,47 +149,7 @@ def queue(
 ) -> QueueOut:
     """Waiting tickets per service, in call order, with their waits and deadlines."""
     principal.require_office(office.id)
-    now = clock.now()
-    waiting = tickets.waiting_queue(session=session, office=office, now=now)
-    categories = {c.id: c.code for c in session.scalars(select(PriorityCategory))}
-    per_service: dict[int, list[QueueTicketOut]] = {}
-    for t in waiting:
-        remaining = int((t.deadline - now).total_seconds())
-        state = "breach" if remaining < 0 else ("warning" if now >= t.warn_at else "ok")
-        per_service.setdefault(t.service_id, []).append(
-            QueueTicketOut(
-                id=t.id,
-                number=t.number,
-                waiting_since=t.waiting_since,
-                wait_seconds=max(int((now - t.waiting_since).total_seconds()), 0),
-                deadline=t.deadline,
-                seconds_to_deadline=remaining,
-                state=state,
-                priority_category=categories.get(t.priority_category_id or -1),
-                booked=t.booking_id is not None,
-            )
-        )
-    services = services_of_office(session=session, office_id=office.id)
-    return QueueOut(
-        office=office.code,
-        at=now,
-        services=[
-            QueueServiceOut(
-                service=s.code,
-                name_ru=s.name_ru,
-                name_en=s.name_en,
-                prefix=s.prefix,
-                kind=s.kind,
-                wait_limit_minutes=s.wait_limit_minutes,
-                waiting=len(per_service.get(s.id, [])),
-                longest_wait_seconds=max(
-                    (t.wait_seconds for t in per_service.get(s.id, [])), default=0
-                ),
-                tickets=per_service.get(s.id, []),
-            )
-            for s in services
-        ],
-    )
+    return tickets.queue_view(session=session, office=office, now=clock.now())
 
 
 @router.get("/tickets/status/{status_code}", response_model=PublicStatusOut)
