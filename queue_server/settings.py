@@ -5,10 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-DEFAULT_SECRET = "change-me"
 
 
 class Settings(BaseSettings):
@@ -25,7 +23,6 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/mfc-queue.sqlite3"
     # Used to build the QR/status links printed on tickets.
     public_url: str = "http://127.0.0.1:8000"
-    secret_key: str = DEFAULT_SECRET
     token_ttl_minutes: int = Field(default=12 * 60, ge=1)
     # Seconds between scheduler passes (recalls, no-shows, wait limits); 0 disables
     # the background loop, which tests do and then drive the scheduler themselves.
@@ -41,12 +38,6 @@ class Settings(BaseSettings):
     ws_heartbeat_seconds: float = Field(default=15.0, gt=0)
     ws_replay_limit: int = Field(default=2000, ge=1)
     outbox_poll_seconds: float = Field(default=2.0, ge=0)
-
-    @model_validator(mode="after")
-    def _refuse_default_secret(self) -> Settings:
-        if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
-            raise ValueError("MFCQ_SECRET_KEY must be set to a non-default value in production")
-        return self
 
     def sqlite_path(self) -> Path | None:
         """The SQLite file path when the database is an SQLite file, else None."""
