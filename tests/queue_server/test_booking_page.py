@@ -6,57 +6,26 @@ app is tested in tests/kiosk).
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
-from queue_server.app import create_app
 from queue_server.clock import FakeClock
 from queue_server.db import Database
-from queue_server.settings import Settings
 from tests.queue_server.bookings_helpers import at
 from tests.queue_server.conftest import World, build_world
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from tests.queue_server.realtime_support import free_port, live_server
 
 
 @pytest.fixture
 def live(db: Database, clock: FakeClock) -> Iterator[tuple[str, World]]:
     """The queue server under uvicorn in a thread, on the test's SQLite file and fake clock."""
     world = build_world(db, clock)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    settings = Settings(
-        database_url=str(db.engine.url), environment="test", scheduler_interval=0, public_url=url
-    )
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, clock=clock, database=db),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    yield url, world
-    server.should_exit = True
-    thread.join(timeout=15)
+    port = free_port()
+    with live_server(world, port, public_url=f"http://127.0.0.1:{port}") as server:
+        yield server.url, world
 
 
 @pytest.fixture
