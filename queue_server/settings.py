@@ -19,7 +19,6 @@ class Settings(BaseSettings):
         extra="ignore",
     )
 
-    environment: str = Field(default="development", pattern="^(development|test|production)$")
     database_url: str = "sqlite:///var/mfc-queue.sqlite3"
     # Used to build the QR/status links printed on tickets.
     public_url: str = "http://127.0.0.1:8000"

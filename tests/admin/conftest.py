@@ -241,7 +241,6 @@ class AppServer:
         self.base = f"http://127.0.0.1:{self.port}"
         settings = Settings(
             database_url=str(world.db.engine.url),
-            environment="test",
             scheduler_interval=0,
             public_url=self.base,
         )

@@ -164,7 +164,6 @@ def kiosk_world(db: Database, clock: FakeClock) -> Iterator[KioskWorld]:
     def make_app() -> Any:
         settings = Settings(
             database_url=str(db.engine.url),
-            environment="test",
             scheduler_interval=0,
             public_url=f"http://127.0.0.1:{port}",
         )

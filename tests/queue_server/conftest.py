@@ -151,7 +151,6 @@ def make_client(world: World) -> TestClient:
     """An app client with the world's clock; the scheduler is driven by the test."""
     settings = Settings(
         database_url=str(world.db.engine.url),
-        environment="test",
         scheduler_interval=0,
         public_url="http://testserver",
     )

@@ -74,7 +74,6 @@ def make_settings(world: World, **overrides: Any) -> Settings:
     """Settings of a test app on the world's database; the scheduler is driven by tests."""
     values: dict[str, Any] = {
         "database_url": world.db.engine.url.render_as_string(hide_password=False),
-        "environment": "test",
         "scheduler_interval": 0,
         "public_url": "http://testserver",
         "outbox_poll_seconds": 0.5,
