@@ -22,7 +22,7 @@ from queue_server.bookings.views import router as bookings_router
 from queue_server.cases.views import router as cases_router
 from queue_server.catalogue.views import router as catalogue_router
 from queue_server.clerk.views import router as clerk_pages_router
-from queue_server.clock import Clock, SystemClock
+from queue_server.clock import Clock, RunningClock, SystemClock
 from queue_server.db import Database
 from queue_server.deps import ClockDep, SessionDep
 from queue_server.devices.views import router as devices_router
@@ -67,7 +67,8 @@ def create_app(
 ) -> FastAPI:
     """Build the server app; tests pass a fake clock and their own settings."""
     settings = settings or get_settings()
-    clock = clock or SystemClock()
+    if clock is None:
+        clock = RunningClock(settings.clock_start) if settings.clock_start else SystemClock()
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[dict[str, Any]]:

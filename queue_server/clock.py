@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -21,6 +22,26 @@ class SystemClock:
     def now(self) -> datetime:
         """The current instant in UTC."""
         return datetime.now(UTC)
+
+
+class RunningClock:
+    """The real passage of time, starting from a chosen instant.
+
+    For a training or demo server that should live on another day (a Monday morning
+    when the office is open), and for test servers that must share the time base of
+    the test's own clock. It runs on the monotonic clock, so moving the wall clock
+    does not move it.
+    """
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("RunningClock needs a timezone-aware start")
+        self._start = start.astimezone(UTC)
+        self._started = time.monotonic()
+
+    def now(self) -> datetime:
+        """The start instant plus the real time elapsed since the clock was made."""
+        return self._start + timedelta(seconds=time.monotonic() - self._started)
 
 
 class FakeClock:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,6 +20,9 @@ class Settings(BaseSettings):
         extra="ignore",
     )
 
+    # Start the server's clock at this instant (with its offset) and let it run: a
+    # training server that lives on another day; unset, the server keeps real time.
+    clock_start: datetime | None = None
     database_url: str = "sqlite:///var/mfc-queue.sqlite3"
     # Used to build the QR/status links printed on tickets.
     public_url: str = "http://127.0.0.1:8000"
@@ -37,6 +41,13 @@ class Settings(BaseSettings):
     ws_heartbeat_seconds: float = Field(default=15.0, gt=0)
     ws_replay_limit: int = Field(default=2000, ge=1)
     outbox_poll_seconds: float = Field(default=2.0, ge=0)
+
+    @field_validator("clock_start")
+    @classmethod
+    def _clock_start_has_offset(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("MFCQ_CLOCK_START needs an offset, e.g. 2026-11-23T10:00:00+03:00")
+        return value
 
     def sqlite_path(self) -> Path | None:
         """The SQLite file path when the database is an SQLite file, else None."""

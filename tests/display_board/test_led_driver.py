@@ -20,6 +20,7 @@ from queue_server.tickets import service as tickets
 from queue_server.windows.models import Window
 from tests.queue_server.conftest import World
 from tests.queue_server.realtime_support import Api, free_port, live_server
+from tests.support.processes import spawn, stop
 
 
 def test_frames_match_the_bus_format() -> None:
@@ -73,7 +74,7 @@ def driver_process(
 ) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
     """Starts the server port and the `mfc-queue led-driver` process (server first)."""
     port = free_port()
-    process = subprocess.Popen(
+    process = spawn(
         [
             sys.executable,
             "-m",
@@ -93,12 +94,7 @@ def driver_process(
     try:
         yield port, process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=10)
 
 
 def test_calls_light_displays_and_keypads_call_through_port_and_server_loss(

@@ -15,6 +15,7 @@ from printer.device import open_printer
 from printer.layouts import build_ticket, render_text
 from printer.status import PrinterState
 from tests.printer.samples import sample_ticket
+from tests.support.processes import spawn
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,7 +33,7 @@ def test_help_lists_faults() -> None:
 
 
 def _start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    process = subprocess.Popen(
+    process = spawn(
         [sys.executable, "-m", "hardware_sim.cli", "--out", str(tmp_path), *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,

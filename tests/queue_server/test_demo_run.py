@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.processes import spawn, stop
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -37,7 +39,7 @@ def test_demo_serves_every_page_and_starts_its_devices(tmp_path: Path) -> None:
     env = {**os.environ, "MFCQ_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}"}
     log = tmp_path / "demo.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen(
+        proc = spawn(
             [
                 sys.executable,
                 "-m",
@@ -76,8 +78,7 @@ def test_demo_serves_every_page_and_starts_its_devices(tmp_path: Path) -> None:
                 time.sleep(0.2)
             assert "/ws/events" in log.read_text(encoding="utf-8")
         finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+            stop(proc, timeout=20)
     # The kiosk agent and LED driver went with it: none is left behind holding a pty.
     time.sleep(0.5)  # a killed parent's children get their SIGTERM asynchronously
     found = subprocess.run(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -20,23 +20,26 @@ from queue_server.scheduler import Scheduler
 from queue_server.tickets.service import issue_ticket
 from tests.queue_server.conftest import World, build_world
 from tests.queue_server.realtime_support import free_port, open_events, receive_events
+from tests.support.processes import spawn, stop
 
 
 class ServerProcess:
     """`uvicorn` running the app factory in its own process."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, clock_start: datetime) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
         env = {
             **os.environ,
             "MFCQ_DATABASE_URL": database_url,
-            "MFCQ_ENVIRONMENT": "test",
+            # The servers run from the test's fake instant, not on the wall clock, so
+            # that they and the scheduler of this process share one time base.
+            "MFCQ_CLOCK_START": clock_start.isoformat(),
             "MFCQ_SCHEDULER_INTERVAL": "0",  # the timers run in the test process instead
             "MFCQ_OUTBOX_POLL_SECONDS": "0",  # so that only NOTIFY can deliver
         }
-        self.process = subprocess.Popen(
+        self.process = spawn(
             [
                 sys.executable,
                 "-m",
@@ -66,12 +69,7 @@ class ServerProcess:
 
     def stop(self) -> None:
         """Terminate the process and wait for it."""
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop(self.process)
 
 
 @pytest.fixture
@@ -86,11 +84,13 @@ def pg_world(postgres_url: str, clock: FakeClock) -> Iterator[World]:
 def two_servers(pg_world: World) -> Iterator[tuple[ServerProcess, ServerProcess]]:
     """Two server processes on the world's database schema."""
     url = pg_world.db.engine.url.render_as_string(hide_password=False)
-    servers = (ServerProcess(url), ServerProcess(url))
+    start = pg_world.clock.now()
+    servers: list[ServerProcess] = []
     try:
+        servers += [ServerProcess(url, start), ServerProcess(url, start)]
         for server in servers:
             server.wait_ready()
-        yield servers
+        yield servers[0], servers[1]
     finally:
         for server in servers:
             server.stop()
@@ -137,8 +137,11 @@ def test_events_reach_the_sockets_of_every_process(
             f"{b.url}/api/v1/offices/central/windows/1/call-next", headers=world.auth("clerk1")
         )
         assert called.status_code == 200, called.text
-        assert receive_events(on_a, 1) == receive_events(on_b, 1)
-        world.clock.advance(days=3)  # the servers called on the real clock; be well past it
+        (called_a,) = receive_events(on_a, 1)
+        assert [called_a] == receive_events(on_b, 1)
+        # The servers' clocks ran on from the world's start; the recall is due one minute
+        # (R5) after the call as they recorded it.
+        world.clock.set(datetime.fromisoformat(called_a["at"]) + timedelta(seconds=61))
         assert Scheduler(world.db, world.clock).run_pending() >= 1
         recalled_a, recalled_b = receive_events(on_a, 1)[0], receive_events(on_b, 1)[0]
         assert recalled_a == recalled_b

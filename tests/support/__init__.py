@@ -1,0 +1,1 @@
+"""Support shared by the tests of every package: worlds, servers, browsers, processes."""
