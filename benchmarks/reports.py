@@ -30,7 +30,8 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from admin.reports.planner import staffing_plan
-from admin.reports.queries import Scope, build_report
+from admin.reports.scope import Scope
+from admin.reports.service import build_report
 from queue_server.auth.models import User
 from queue_server.auth.service import hash_password
 from queue_server.clock import SystemClock

@@ -20,8 +20,9 @@ from sqlalchemy import Date, and_, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from admin.reports.queries import Column, Scope, Table, _offset_expr
+from admin.reports.scope import Scope, offset_expr
 from admin.reports.sql import days_between, local_date
+from admin.reports.tables import Column, Table
 from queue_server.cases.models import Case, CaseVisit, Issuance
 from queue_server.catalogue.models import Agency, Service
 from queue_server.offices.models import Office
@@ -34,7 +35,44 @@ _KIND_LABELS = {
 }
 
 
+_VISITS_COLUMNS = [
+    Column("office", "Офис", "Office"),
+    Column("cases", "Дел", "Cases", "int"),
+    Column("visits", "Посещений", "Visits", "int"),
+    Column("mean_visits", "В среднем", "Mean", "number"),
+    Column("max_visits", "Наибольшее", "Most", "int"),
+    Column("within_2", "Дел с ≤ 2", "Cases with ≤ 2", "int"),
+    Column("within_2_share", "Доля с ≤ 2", "Share with ≤ 2", "share"),
+]
+_DISTRIBUTION_COLUMNS = [
+    Column("office", "Офис", "Office"),
+    Column("visits", "Посещений", "Visits", "int"),
+    Column("cases", "Дел", "Cases", "int"),
+]
+_DEADLINE_COLUMNS = [
+    Column("office", "Офис", "Office"),
+    Column("kind_ru", "Срок", "Deadline"),
+    Column("due", "Сроков в периоде", "Due in period", "int"),
+    Column("late", "Нарушено", "Late", "int"),
+    Column("late_share", "Доля нарушенных", "Share late", "share"),
+    Column("open_late", "Не исполнено до сих пор", "Still not done", "int"),
+    Column("max_days_late", "Наибольшая просрочка, дн.", "Most days late", "int"),
+]
+_OVERDUE_COLUMNS = [
+    Column("office", "Офис", "Office"),
+    Column("number", "Рег. номер", "Number"),
+    Column("kind_ru", "Срок", "Deadline"),
+    Column("service", "Услуга", "Service"),
+    Column("agency", "Орган", "Agency"),
+    Column("due", "Срок до", "Due"),
+    Column("done", "Исполнено", "Done"),
+    Column("days_late", "Просрочка, дн.", "Days late", "int"),
+    Column("status", "Состояние дела", "Case status"),
+]
+
+
 def _today(scope: Scope, now: datetime, office_col: ColumnElement[Any]) -> ColumnElement[Any]:
+    """Each row's office local date at `now`: open deadlines are late against this day."""
     todays = {o.id: now.astimezone(ZoneInfo(o.timezone)).date() for o in scope.offices}
     if len(set(todays.values())) == 1:
         return literal(next(iter(todays.values())), Date())
@@ -43,7 +81,7 @@ def _today(scope: Scope, now: datetime, office_col: ColumnElement[Any]) -> Colum
 
 def _visit_counts(scope: Scope) -> Any:
     """One row per case registered in the period with its number of visits."""
-    offset = _offset_expr(scope, Case.__table__.c.office_id)
+    offset = offset_expr(scope, Case.__table__.c.office_id)
     registered = local_date(Case.registered_at, offset)
     return (
         select(
@@ -62,9 +100,8 @@ def _visit_counts(scope: Scope) -> Any:
     )
 
 
-def visits_per_case(session: Session, scope: Scope) -> list[Table]:
-    """Per office: cases, visits, share of cases with at most 2 visits; and the distribution."""
-    counts = _visit_counts(scope)
+def _visit_summary_rows(session: Session, counts: Any) -> list[dict[str, Any]]:
+    """Per office: cases, visits, mean and most visits, cases within R8's two visits."""
     c = counts.c
     summary = (
         select(
@@ -92,6 +129,14 @@ def visits_per_case(session: Session, scope: Scope) -> list[Table]:
                 "within_2_share": round(within / cases, 4) if cases else None,
             }
         )
+    return rows
+
+
+def visits_per_case(session: Session, scope: Scope) -> list[Table]:
+    """Per office: cases, visits, share of cases with at most 2 visits; and the distribution."""
+    counts = _visit_counts(scope)
+    c = counts.c
+    rows = _visit_summary_rows(session, counts)
     distribution = (
         select(Office.code.label("office"), c.visits, func.count().label("cases"))
         .join(Office, Office.id == c.office_id)
@@ -107,15 +152,7 @@ def visits_per_case(session: Session, scope: Scope) -> list[Table]:
             "case_visits",
             "Посещения на дело (R8: не более 2)",
             "Visits per case (R8: at most 2)",
-            [
-                Column("office", "Офис", "Office"),
-                Column("cases", "Дел", "Cases", "int"),
-                Column("visits", "Посещений", "Visits", "int"),
-                Column("mean_visits", "В среднем", "Mean", "number"),
-                Column("max_visits", "Наибольшее", "Most", "int"),
-                Column("within_2", "Дел с ≤ 2", "Cases with ≤ 2", "int"),
-                Column("within_2_share", "Доля с ≤ 2", "Share with ≤ 2", "share"),
-            ],
+            list(_VISITS_COLUMNS),
             rows,
             note="Дела, зарегистрированные в периоде; посещение — талон, связанный с делом.",
         ),
@@ -123,11 +160,7 @@ def visits_per_case(session: Session, scope: Scope) -> list[Table]:
             "case_visits_distribution",
             "Распределение дел по числу посещений",
             "Cases by number of visits",
-            [
-                Column("office", "Офис", "Office"),
-                Column("visits", "Посещений", "Visits", "int"),
-                Column("cases", "Дел", "Cases", "int"),
-            ],
+            list(_DISTRIBUTION_COLUMNS),
             dist_rows,
         ),
     ]
@@ -135,7 +168,7 @@ def visits_per_case(session: Session, scope: Scope) -> list[Table]:
 
 def _deadlines(scope: Scope, now: datetime) -> Any:
     """Every case deadline dated in the period: kind, date, when done (local), days late."""
-    offset = _offset_expr(scope, Case.__table__.c.office_id)
+    offset = offset_expr(scope, Case.__table__.c.office_id)
     today = _today(scope, now, Case.__table__.c.office_id)
 
     def one(kind: str, due: Any, done: Any, *joins: Any) -> Any:
@@ -174,9 +207,8 @@ def _deadlines(scope: Scope, now: datetime) -> Any:
     ).subquery("case_deadlines")
 
 
-def case_deadlines(session: Session, scope: Scope, now: datetime, *, limit: int) -> list[Table]:
-    """Per office and kind: deadlines in the period, how many late; and the late cases."""
-    d = _deadlines(scope, now)
+def _deadline_summary_rows(session: Session, d: Any) -> list[dict[str, Any]]:
+    """Per office and kind (in DEADLINE_KINDS order): deadlines due, late, still open."""
     late = d.c.days_late > 0
     summary = (
         select(
@@ -191,10 +223,10 @@ def case_deadlines(session: Session, scope: Scope, now: datetime, *, limit: int)
         .group_by(Office.code, d.c.kind)
     )
     order = {k: i for i, k in enumerate(DEADLINE_KINDS)}
-    summary_rows = []
+    rows = []
     for r in sorted(session.execute(summary), key=lambda r: (r.office, order[r.kind])):
         due, n_late = int(r.due), int(r.late or 0)
-        summary_rows.append(
+        rows.append(
             {
                 "office": r.office,
                 "kind": r.kind,
@@ -206,6 +238,11 @@ def case_deadlines(session: Session, scope: Scope, now: datetime, *, limit: int)
                 "max_days_late": int(r.max_days_late or 0),
             }
         )
+    return rows
+
+
+def _overdue_rows(session: Session, d: Any, *, limit: int) -> list[dict[str, Any]]:
+    """The late deadlines, most days late first, at most `limit` of them."""
     listing = (
         select(
             Office.code.label("office"),
@@ -221,11 +258,11 @@ def case_deadlines(session: Session, scope: Scope, now: datetime, *, limit: int)
         .join(Office, Office.id == d.c.office_id)
         .join(Service, Service.id == d.c.service_id)
         .join(Agency, Agency.id == d.c.agency_id)
-        .where(late)
+        .where(d.c.days_late > 0)
         .order_by(d.c.days_late.desc(), Office.code, d.c.due, d.c.number, d.c.kind)
         .limit(limit)
     )
-    late_rows = [
+    return [
         {
             "office": r.office,
             "number": r.number,
@@ -240,39 +277,26 @@ def case_deadlines(session: Session, scope: Scope, now: datetime, *, limit: int)
         }
         for r in session.execute(listing)
     ]
+
+
+def case_deadlines(session: Session, scope: Scope, now: datetime, *, limit: int) -> list[Table]:
+    """Per office and kind: deadlines in the period, how many late; and the late cases."""
+    d = _deadlines(scope, now)
     return [
         Table(
             "case_deadlines",
             "Сроки по делам",
             "Case deadlines",
-            [
-                Column("office", "Офис", "Office"),
-                Column("kind_ru", "Срок", "Deadline"),
-                Column("due", "Сроков в периоде", "Due in period", "int"),
-                Column("late", "Нарушено", "Late", "int"),
-                Column("late_share", "Доля нарушенных", "Share late", "share"),
-                Column("open_late", "Не исполнено до сих пор", "Still not done", "int"),
-                Column("max_days_late", "Наибольшая просрочка, дн.", "Most days late", "int"),
-            ],
-            summary_rows,
+            list(_DEADLINE_COLUMNS),
+            _deadline_summary_rows(session, d),
             note="Просрочка — в календарных днях до исполнения или до сегодняшнего дня.",
         ),
         Table(
             "case_overdue",
             "Просроченные дела",
             "Overdue cases",
-            [
-                Column("office", "Офис", "Office"),
-                Column("number", "Рег. номер", "Number"),
-                Column("kind_ru", "Срок", "Deadline"),
-                Column("service", "Услуга", "Service"),
-                Column("agency", "Орган", "Agency"),
-                Column("due", "Срок до", "Due"),
-                Column("done", "Исполнено", "Done"),
-                Column("days_late", "Просрочка, дн.", "Days late", "int"),
-                Column("status", "Состояние дела", "Case status"),
-            ],
-            late_rows,
+            list(_OVERDUE_COLUMNS),
+            _overdue_rows(session, d, limit=limit),
         ),
     ]
 

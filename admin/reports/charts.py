@@ -11,7 +11,7 @@ matplotlib.use("Agg")  # no display on a server; set before anything imports pyp
 
 from matplotlib.figure import Figure
 
-from admin.reports.queries import Report
+from admin.reports.tables import Report
 
 CHARTS = ("wait_by_hour", "within_by_service", "heatmap")
 WEEKDAYS_RU = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")

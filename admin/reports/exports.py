@@ -13,7 +13,7 @@ from openpyxl.drawing.image import Image as XLImage
 from openpyxl.styles import Font
 
 from admin.reports.charts import CHARTS, render_chart
-from admin.reports.queries import Column, Report, Table
+from admin.reports.tables import Column, Report, Table
 
 FONT_DIRS = (
     Path("/usr/share/fonts/truetype/dejavu"),

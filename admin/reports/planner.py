@@ -17,7 +17,9 @@ from typing import Any
 from sqlalchemy import case, distinct, func, select, true
 from sqlalchemy.orm import Session
 
-from admin.reports.queries import Column, Scope, Table, segments
+from admin.reports.scope import Scope
+from admin.reports.segments import segments
+from admin.reports.tables import Column, Table
 from queue_server.offices.models import Office
 
 TARGET = 0.95
@@ -86,6 +88,84 @@ class HourPlan:
     achieved_share: float | None
 
 
+_COLUMNS = [
+    Column("hour", "Час", "Hour", "int"),
+    Column("arrivals_per_hour", "Приход в час", "Arrivals per hour"),
+    Column("mean_service_s", "Среднее обслуживание", "Mean service", "seconds"),
+    Column("limit_s", "Норматив ожидания", "Wait limit", "seconds"),
+    Column("needed", "Нужно окон", "Windows needed", "int"),
+    Column("open_windows", "Было открыто", "Actually open"),
+    Column("predicted_share", "Прогноз при открытых", "Predicted at open", "share"),
+    Column("achieved_share", "Достигнуто", "Achieved", "share"),
+]
+
+
+@dataclass(frozen=True)
+class _Measured:
+    """What the period showed: open days, per-hour arrivals and service, windows that called."""
+
+    days: int
+    by_hour: list[Any]
+    overall_service: Any  # a Decimal on PostgreSQL, a float on SQLite, None without service
+    open_by_hour: dict[int, int]
+
+
+def _measure(session: Session, scope: Scope, weekday: int | None) -> _Measured:
+    """Arrivals, service times, waits within the limit and calling windows, per local hour."""
+    c = segments(scope).c
+    day_filter = c.weekday == weekday if weekday else true()
+    days = session.scalar(select(func.count(distinct(c.day))).where(day_filter)) or 0
+    by_hour = session.execute(
+        select(
+            c.hour,
+            func.count().label("arrivals"),
+            func.avg(c.service_s).label("service"),
+            func.min(c.limit_s).label("limit"),
+            func.count(c.called_at).label("called"),
+            func.sum(case((c.wait_s <= c.limit_s, 1), else_=0)).label("within"),
+        )
+        .where(day_filter)
+        .group_by(c.hour)
+        .order_by(c.hour)
+    ).all()
+    overall_service = session.scalar(select(func.avg(c.service_s)).where(day_filter))
+    calls = (
+        select(c.call_hour.label("hour"), c.day, c.window_id)
+        .where(c.called_at.is_not(None), c.window_id.is_not(None), day_filter)
+        .distinct()
+        .subquery("calls")
+    )
+    open_by_hour = {
+        r.hour: int(r.n)
+        for r in session.execute(
+            select(calls.c.hour, func.count().label("n")).group_by(calls.c.hour)
+        )
+    }
+    return _Measured(days, list(by_hour), overall_service, open_by_hour)
+
+
+def _hour_plan(r: Any, measured: _Measured) -> HourPlan:
+    """One hour: the mean rate and service over the open days, and the windows they need."""
+    days = measured.days
+    rate = int(r.arrivals) / days if days else 0.0
+    service = float(r.service if r.service is not None else measured.overall_service or 0.0)
+    limit = int(r.limit)
+    needed = windows_needed(rate, service, limit) if service > 0 else 0
+    opened = measured.open_by_hour.get(r.hour, 0) / days if days else 0.0
+    traffic = rate * service / 3600.0
+    predicted = share_within(round(opened), traffic, service, limit) if service > 0 else None
+    return HourPlan(
+        hour=int(r.hour),
+        arrivals_per_hour=round(rate, 2),
+        mean_service_s=round(service, 1),
+        limit_s=limit,
+        needed=needed,
+        open_windows=round(opened, 2),
+        predicted_share=None if predicted is None else round(predicted, 4),
+        achieved_share=round(int(r.within or 0) / int(r.called), 4) if r.called else None,
+    )
+
+
 def staffing_plan(
     *, session: Session, office: Office, start: date, end: date, weekday: int | None = None
 ) -> Table:
@@ -96,72 +176,13 @@ def staffing_plan(
     windows that called someone in that hour; "achieved" is the share of waits that began
     in that hour and ended within their limit.
     """
-    scope = Scope(offices=(office,), start=start, end=end)
-    if True:
-        segs = segments(scope)
-        c = segs.c
-        day_filter = c.weekday == weekday if weekday else true()
-        days = session.scalar(select(func.count(distinct(c.day))).where(day_filter)) or 0
-        by_hour = session.execute(
-            select(
-                c.hour,
-                func.count().label("arrivals"),
-                func.avg(c.service_s).label("service"),
-                func.min(c.limit_s).label("limit"),
-                func.count(c.called_at).label("called"),
-                func.sum(case((c.wait_s <= c.limit_s, 1), else_=0)).label("within"),
-            )
-            .where(day_filter)
-            .group_by(c.hour)
-            .order_by(c.hour)
-        ).all()
-        overall_service = session.scalar(select(func.avg(c.service_s)).where(day_filter))
-        calls = (
-            select(c.call_hour.label("hour"), c.day, c.window_id)
-            .where(c.called_at.is_not(None), c.window_id.is_not(None), day_filter)
-            .distinct()
-            .subquery("calls")
-        )
-        open_rows = {
-            r.hour: int(r.n)
-            for r in session.execute(
-                select(calls.c.hour, func.count().label("n")).group_by(calls.c.hour)
-            )
-        }
-    rows: list[dict[str, Any]] = []
-    for r in by_hour:
-        rate = int(r.arrivals) / days if days else 0.0
-        service = float(r.service if r.service is not None else overall_service or 0.0)
-        limit = int(r.limit)
-        needed = windows_needed(rate, service, limit) if service > 0 else 0
-        opened = open_rows.get(r.hour, 0) / days if days else 0.0
-        traffic = rate * service / 3600.0
-        predicted = share_within(round(opened), traffic, service, limit) if service > 0 else None
-        plan = HourPlan(
-            hour=int(r.hour),
-            arrivals_per_hour=round(rate, 2),
-            mean_service_s=round(service, 1),
-            limit_s=limit,
-            needed=needed,
-            open_windows=round(opened, 2),
-            predicted_share=None if predicted is None else round(predicted, 4),
-            achieved_share=round(int(r.within or 0) / int(r.called), 4) if r.called else None,
-        )
-        rows.append(plan.__dict__)
+    measured = _measure(session, Scope(offices=(office,), start=start, end=end), weekday)
+    rows: list[dict[str, Any]] = [_hour_plan(r, measured).__dict__ for r in measured.by_hour]
     return Table(
         "staffing",
         "Планирование окон (Erlang C, 95% в пределах норматива)",
         "Staffing plan (Erlang C, 95% within the limit)",
-        [
-            Column("hour", "Час", "Hour", "int"),
-            Column("arrivals_per_hour", "Приход в час", "Arrivals per hour"),
-            Column("mean_service_s", "Среднее обслуживание", "Mean service", "seconds"),
-            Column("limit_s", "Норматив ожидания", "Wait limit", "seconds"),
-            Column("needed", "Нужно окон", "Windows needed", "int"),
-            Column("open_windows", "Было открыто", "Actually open"),
-            Column("predicted_share", "Прогноз при открытых", "Predicted at open", "share"),
-            Column("achieved_share", "Достигнуто", "Achieved", "share"),
-        ],
+        list(_COLUMNS),
         rows,
-        note=f"{days} open days",
+        note=f"{measured.days} open days",
     )

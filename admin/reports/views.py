@@ -7,10 +7,18 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from admin.reports.charts import CHARTS, render_chart
-from admin.reports.exports import MEDIA_TYPES, export
+from admin.reports.charts import CHARTS
+from admin.reports.exports import MEDIA_TYPES
 from admin.reports.planner import staffing_plan
-from admin.reports.queries import Scope, build_report, resolve_scope
+from admin.reports.presenters import (
+    CHART_MEDIA_TYPES,
+    chart_image,
+    export_download,
+    report_json,
+    table_json,
+)
+from admin.reports.scope import Scope, resolve_scope
+from admin.reports.service import build_report
 from queue_server.deps import ClockDep, PrincipalDep, SessionDep
 from queue_server.errors import InvalidInput
 
@@ -44,9 +52,8 @@ def report(
 ) -> dict[str, Any]:
     """Every table of the report for the period and offices."""
     scope = _scope(session, principal, start, end, office)
-    return build_report(
-        session=session, scope=scope, now=clock.now(), breach_limit=breach_limit
-    ).as_dict()
+    data = build_report(session=session, scope=scope, now=clock.now(), breach_limit=breach_limit)
+    return report_json(data)
 
 
 @router.get("/export.{fmt}")
@@ -67,12 +74,7 @@ def export_report(
         )
     scope = _scope(session, principal, start, end, office)
     data = build_report(session=session, scope=scope, now=clock.now(), breach_limit=10_000)
-    name = f"report_{'-'.join(o.code for o in scope.offices)}_{start}_{end}.{fmt}"
-    return Response(
-        export(data, fmt, lang=lang),
-        media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return export_download(data, fmt, lang=lang)
 
 
 @router.get("/charts/{chart}.{fmt}")
@@ -90,12 +92,11 @@ def chart(
     """One chart of the report as SVG or PNG."""
     if chart not in CHARTS:
         raise InvalidInput(f"Unknown chart {chart!r}; use {', '.join(CHARTS)}.", code="bad_chart")
-    if fmt not in ("svg", "png"):
+    if fmt not in CHART_MEDIA_TYPES:
         raise InvalidInput("Charts are svg or png.", code="bad_format")
     scope = _scope(session, principal, start, end, office)
     data = build_report(session=session, scope=scope, now=clock.now(), breach_limit=1)
-    media = "image/svg+xml" if fmt == "svg" else "image/png"
-    return Response(render_chart(data, chart, fmt=fmt, lang=lang), media_type=media)
+    return chart_image(data, chart, fmt, lang=lang)
 
 
 @router.get("/staffing")
@@ -109,6 +110,7 @@ def staffing(
 ) -> dict[str, Any]:
     """Windows needed per hour (Erlang C, 95% within the limit) beside those actually open."""
     scope = _scope(session, principal, start, end, [office])
-    return staffing_plan(
+    plan = staffing_plan(
         session=session, office=scope.offices[0], start=start, end=end, weekday=weekday
-    ).as_dict()
+    )
+    return table_json(plan)

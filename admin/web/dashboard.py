@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from admin.reports.queries import today_figures
+from admin.reports.service import today_figures
 from queue_server.auth.models import Device, User
 from queue_server.cases.models import Case
 from queue_server.catalogue.models import Service

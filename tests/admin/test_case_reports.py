@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from admin.reports.queries import Scope, build_report
+from admin.reports.scope import Scope
+from admin.reports.service import build_report
 from queue_server.cases.models import Case, CaseVisit, Issuance
 from queue_server.catalogue.models import Agency
 from queue_server.offices.models import Office

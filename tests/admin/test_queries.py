@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from admin.reports.queries import Scope, build_report, resolve_scope
+from admin.reports.scope import Scope, resolve_scope
+from admin.reports.service import build_report
 from queue_server.offices.models import Office
 from tests.admin.conftest import MONDAY, TUESDAY
 from tests.queue_server.conftest import World
