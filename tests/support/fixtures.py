@@ -1,0 +1,109 @@
+"""The fixtures every test package shares (loaded by tests/conftest.py as a plugin)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from queue_server.clock import FakeClock
+from queue_server.db import Database
+from tests.support.browser import chromium
+from tests.support.databases import (
+    PostgresSchema,
+    fresh_sqlite_url,
+    migrated_sqlite_file,
+    postgres_schema,
+)
+from tests.support.world import MONDAY_10, World, build_world
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that drives Chromium `browser` (CI's shifted-clock pass leaves them)."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A fake clock on a Monday morning when the office is open."""
+    return FakeClock(MONDAY_10)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database migrated once per session, copied for each test."""
+    return migrated_sqlite_file(tmp_path_factory.mktemp("template") / "template.sqlite3")
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A fresh migrated SQLite file for one test."""
+    return fresh_sqlite_url(sqlite_template, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def pg_schema() -> Iterator[PostgresSchema]:
+    """A private schema in the test database, migrated once per session."""
+    yield from postgres_schema()
+
+
+@pytest.fixture
+def postgres_url(pg_schema: PostgresSchema) -> str:
+    """The session's PostgreSQL schema, emptied for this test."""
+    return pg_schema.empty()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_db_url(request: pytest.FixtureRequest) -> str:
+    """Runs the test once on SQLite and once on PostgreSQL."""
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    return url
+
+
+@pytest.fixture
+def db(sqlite_url: str) -> Iterator[Database]:
+    """The default test database (SQLite)."""
+    database = Database.from_url(sqlite_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def any_db(any_db_url: str) -> Iterator[Database]:
+    """A database on each backend in turn."""
+    database = Database.from_url(any_db_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def world(any_db: Database, clock: FakeClock) -> World:
+    """The configured world, once on SQLite and once on PostgreSQL."""
+    return build_world(any_db, clock)
+
+
+@pytest.fixture
+def any_world(world: World) -> World:
+    """The configured world on each backend (alias used by the concurrency tests)."""
+    return world
+
+
+@pytest.fixture
+def sqlite_world(db: Database, clock: FakeClock) -> World:
+    """The configured world on SQLite only (one browser run is enough)."""
+    return build_world(db, clock)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Chromium under Playwright, headless, one per test module.
+
+    Not per session: a sync Playwright keeps an event loop running in this thread, which
+    other packages' asyncio and Playwright tests must not find still running.
+    """
+    with chromium() as browser:
+        yield browser
