@@ -5,23 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
+from fastapi import APIRouter, FastAPI
 
 from admin.reports.views import router as reports_router
-from admin.web.views import pages_router as admin_pages_router
+from admin.web.pages import router as admin_pages_router
 from admin.web.views import router as dashboard_router
 from queue_server.auth.views import router as auth_router
 from queue_server.bookings.pages import router as booking_pages_router
 from queue_server.bookings.views import router as bookings_router
 from queue_server.cases.views import router as cases_router
 from queue_server.catalogue.views import router as catalogue_router
-from queue_server.clerk.views import router as clerk_pages_router
+from queue_server.clerk.pages import router as clerk_pages_router
 from queue_server.clock import Clock, RunningClock, SystemClock
 from queue_server.db import Database
 from queue_server.deps import ClockDep, SessionDep
@@ -29,20 +25,19 @@ from queue_server.devices.views import router as devices_router
 from queue_server.errors import install_error_handlers
 from queue_server.events.models import Event
 from queue_server.events.views import router as events_router
-from queue_server.offices.models import Office
 from queue_server.offices.views import router as offices_router
+from queue_server.pages import router as common_static_router
 from queue_server.realtime.hub import Hub
+from queue_server.realtime.pages import router as board_pages_router
 from queue_server.realtime.pg_listener import PgListener
-from queue_server.realtime.views import mount_board_static, pages_router
+from queue_server.realtime.views import pages_router
 from queue_server.realtime.views import router as realtime_router
 from queue_server.runtime import Runtime
 from queue_server.scheduler import Scheduler
 from queue_server.settings import Settings, get_settings
-from queue_server.tickets.models import Ticket
+from queue_server.tickets.pages import router as ticket_pages_router
 from queue_server.tickets.views import router as tickets_router
 from queue_server.windows.views import router as windows_router
-
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
 def _bench_router() -> APIRouter:
@@ -138,37 +133,16 @@ def create_app(
         api.include_router(_bench_router())
     app.include_router(api)
     app.include_router(admin_pages_router)  # /admin pages
-    app.include_router(pages_router)
-    mount_board_static(app)
+    app.include_router(pages_router)  # the event WebSockets /ws/…
+    app.include_router(common_static_router)  # /static/common/mfcq.js, shared by the pages
+    app.include_router(board_pages_router)  # /board/{office}
     app.include_router(clerk_pages_router)  # /clerk and the public case page /c/{code}
     app.include_router(booking_pages_router)  # /book/{office}, /b/{code}
+    app.include_router(ticket_pages_router)  # /t/{code}, the ticket's QR
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         """Liveness probe."""
         return {"status": "ok"}
-
-    @app.get("/t/{status_code}", response_class=HTMLResponse, include_in_schema=False)
-    def ticket_page(
-        request: Request, status_code: str, session: SessionDep, lang: str = "ru"
-    ) -> HTMLResponse:
-        """The public status page the ticket's QR opens: live position, notice when called."""
-        row = session.execute(
-            select(Ticket.number, Office.name)
-            .join(Office, Office.id == Ticket.office_id)
-            .where(Ticket.status_code == status_code)
-        ).first()
-        return TEMPLATES.TemplateResponse(
-            request,
-            "ticket_status.html",
-            {
-                "status_code": status_code,
-                "known": row is not None,
-                "number": row[0] if row else "",
-                "office_name": row[1] if row else "",
-                "lang": "en" if lang == "en" else "ru",
-            },
-            status_code=200 if row is not None else 404,
-        )
 
     return app

@@ -3,9 +3,9 @@
 (function () {
   "use strict";
 
-  const cfg = JSON.parse(document.getElementById("board-config").textContent);
-  const params = new URLSearchParams(location.search);
-  const token = params.get("token") || "";
+  const cfg = MFCQ.pageConfig();
+  // The board is a device: its token comes in the page's URL (?token=dev_…).
+  MFCQ.useDeviceToken(new URLSearchParams(location.search).get("token") || "");
   const en = cfg.lang === "en";
   const BLINK_MS = 8000;
   const ACTIVE = new Set(["called"]);
@@ -21,11 +21,6 @@
 
   let order = 0;
   let timezone = "Europe/Moscow";
-  let heartbeatMs = 15000;
-  let socket = null;
-  let lastMessageAt = 0;
-  let backoff = 500;
-  let countsTimer = null;
 
   const $ = (id) => document.getElementById(id);
 
@@ -99,19 +94,8 @@
   }
 
   // --- state over HTTP ------------------------------------------------------------
-  async function fetchState() {
-    const res = await fetch(
-      "/api/v1/offices/" + encodeURIComponent(cfg.office) + "/board?recent=" + cfg.recent,
-      { headers: { Authorization: "Bearer " + token }, cache: "no-store" }
-    );
-    if (!res.ok) {
-      let message = "HTTP " + res.status;
-      try {
-        message = (await res.json()).error.message;
-      } catch (e) {}
-      throw new Error(message);
-    }
-    return res.json();
+  function fetchState() {
+    return MFCQ.api("GET", "/offices/" + encodeURIComponent(cfg.office) + "/board?recent=" + cfg.recent);
   }
 
   function applyState(state, full) {
@@ -136,16 +120,8 @@
     tickClock();
   }
 
-  function refreshCountsSoon() {
-    clearTimeout(countsTimer);
-    countsTimer = setTimeout(async () => {
-      try {
-        applyState(await fetchState(), false);
-      } catch (e) {
-        /* the next event or reconnect tries again */
-      }
-    }, 400);
-  }
+  // A burst of events makes one reload of the counts; a failed one waits for the next event.
+  const refreshCountsSoon = MFCQ.coalesce(async () => applyState(await fetchState(), false), 400);
 
   // --- events ---------------------------------------------------------------------
   function applyEvent(msg) {
@@ -176,59 +152,24 @@
     refreshCountsSoon();
   }
 
+  // Events resume after the last one applied, so a restart of the server loses no call.
   function connect() {
-    const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    const q = new URLSearchParams({ token: token });
-    if (board.lastId != null) q.set("after", String(board.lastId));
-    const url = proto + "//" + location.host + "/ws/offices/" + encodeURIComponent(cfg.office) + "/events?" + q;
-    const ws = (socket = new WebSocket(url));
-    lastMessageAt = Date.now();
-    ws.onopen = () => {
-      backoff = 500;
-    };
-    ws.onmessage = (ev) => {
-      lastMessageAt = Date.now();
-      let msg;
-      try {
-        msg = JSON.parse(ev.data);
-      } catch (e) {
-        return;
-      }
-      board.received += 1;
-      if (msg.type === "hello") {
-        heartbeatMs = (msg.heartbeat || 15) * 1000;
-        setLink(true);
-        showError("");
-        refreshCountsSoon();
-      } else if (msg.type === "ping") {
-        ws.send(JSON.stringify({ type: "pong", t: msg.t }));
-      } else if (msg.type === "resync") {
-        // Fell behind: reload the whole state, then go on from its event id.
-        fetchState().then((s) => applyState(s, true)).catch(() => {});
-      } else if (msg.type === "error") {
-        showError(msg.error.message);
-      } else if (typeof msg.id === "number") {
-        if (board.lastId != null && msg.id <= board.lastId) return; // already applied
-        applyEvent(msg);
-      }
-    };
-    ws.onclose = (ev) => {
-      if (socket !== ws) return;
-      setLink(false);
-      socket = null;
-      // Refused tokens are not retried quickly; everything else reconnects with backoff.
-      const delay = ev.code >= 4401 && ev.code <= 4404 ? 30000 : backoff;
-      backoff = Math.min(backoff * 2, 5000);
-      setTimeout(connect, delay);
-    };
+    MFCQ.subscribe(cfg.office, {
+      after: () => board.lastId,
+      onMessage: () => { board.received += 1; },
+      onLink(up) {
+        setLink(up);
+        if (up) {
+          showError("");
+          refreshCountsSoon();
+        }
+      },
+      // Fell behind: reload the whole state, then go on from its event id.
+      onResync: () => fetchState().then((s) => applyState(s, true)).catch(() => {}),
+      onError: (error) => showError(error.message),
+      onEvent: applyEvent,
+    });
   }
-
-  // A silent server (half-open TCP, sleeping proxy) is detected by missing pings.
-  setInterval(() => {
-    if (socket && socket.readyState === WebSocket.OPEN && Date.now() - lastMessageAt > 2.5 * heartbeatMs) {
-      socket.close();
-    }
-  }, 1000);
 
   // --- announcer ------------------------------------------------------------------
   const announcer = (function () {

@@ -6,17 +6,19 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from queue_server.bookings.models import Booking
 from queue_server.bookings.service import normalize_code
 from queue_server.deps import SessionDep
 from queue_server.offices.models import Office
+from queue_server.pages import page_templates, serve_static
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+HERE = Path(__file__).parent
+TEMPLATES = page_templates(HERE)
 
 router = APIRouter(include_in_schema=False)
+serve_static(router, "bookings", HERE / "static")
 
 
 @router.get("/book/{office_code}", response_class=HTMLResponse)

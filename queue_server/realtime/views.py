@@ -1,17 +1,12 @@
-"""Routes: the event WebSockets, the board state and the board page."""
+"""Routes: the event WebSockets and the board state (the board page is in `pages.py`)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from importlib.resources import files
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Request, WebSocket, WebSocketDisconnect
-from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
+from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
 from queue_server.auth.service import Principal
 from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, SessionDep
@@ -25,19 +20,8 @@ from queue_server.runtime import Runtime
 router = APIRouter(tags=["realtime"])
 pages_router = APIRouter(include_in_schema=False)
 
-BOARD_ASSETS = files("display_board")
-TEMPLATES = Jinja2Templates(directory=str(BOARD_ASSETS / "templates"))
 #: A client without a token in the URL must send {"type": "auth", "token": …} this fast.
 AUTH_TIMEOUT_SECONDS = 5.0
-
-
-def mount_board_static(app: FastAPI) -> None:
-    """Serve the board page's scripts and styles."""
-    app.mount(
-        "/static/board",
-        StaticFiles(directory=str(BOARD_ASSETS / "static")),
-        name="board-static",
-    )
 
 
 @router.get("/offices/{code}/board", response_model=BoardStateOut)
@@ -52,36 +36,6 @@ def get_board_state(
     principal.require_office(office.id)
     require_subscriber(principal)
     return board_state(session=session, clock=clock, office=office, recent=recent)
-
-
-@pages_router.get("/board/{code}", response_class=HTMLResponse)
-def board_page(
-    request: Request,
-    code: str,
-    session: SessionDep,
-    text: Annotated[str, Query(max_length=500)] = "",
-    recent: Annotated[int, Query(ge=1, le=20)] = 8,
-    voice: bool = True,
-    lang: Annotated[str, Query(pattern="^(ru|en)$")] = "ru",
-) -> HTMLResponse:
-    """The waiting-room board of an office (the token comes in the URL: ?token=dev_…)."""
-    office = session.scalar(select(Office).where(Office.code == code))
-    return TEMPLATES.TemplateResponse(
-        request,
-        "board.html",
-        {
-            "office": office,
-            "code": code,
-            "config": {
-                "office": code,
-                "runningText": text,
-                "recent": recent,
-                "voice": voice,
-                "lang": lang,
-            },
-        },
-        status_code=200 if office is not None else 404,
-    )
 
 
 def _runtime(websocket: WebSocket) -> Runtime:

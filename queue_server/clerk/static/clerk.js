@@ -1,24 +1,15 @@
-// The clerk's workplace. Plain JS over the REST API; live updates come over the office's
-// event WebSocket, with a slow poll of the outbox as the fallback (fast while it is down).
+// The clerk's workplace. Plain JS over the REST API (MFCQ, the pages' shared client); live
+// updates come over the office's event WebSocket, with a slow poll of the outbox as the
+// fallback (fast while it is down).
 "use strict";
 const $ = (id) => document.getElementById(id);
 const state = {
-  token: sessionStorage.getItem("mfcq-token"), me: null, office: null, window: null,
+  me: null, office: null, window: null,
   services: {}, current: null, lastEvent: 0, offset: 0, caseId: null, issuedCase: null,
 };
-
-async function api(method, path, body) {
-  const headers = {Authorization: `Bearer ${state.token}`};
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const r = await fetch(`/api/v1${path}`, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
-  if (r.status === 204) return null;
-  const data = r.headers.get("content-type")?.includes("json") ? await r.json() : await r.blob();
-  if (!r.ok) {
-    if (r.status === 401) logout();
-    throw new Error(data?.error?.message || `HTTP ${r.status}`);
-  }
-  return data;
-}
+const api = MFCQ.api;
+// A refused token is already forgotten: the reload shows the login.
+MFCQ.onUnauthorized(() => location.reload());
 const show = (id, on) => { $(id).hidden = !on; };
 const fail = (where) => (e) => { $(where).textContent = e.message; };
 const clear = (...ids) => ids.forEach((id) => { $(id).textContent = ""; });
@@ -28,14 +19,11 @@ const serverNow = () => Date.now() + state.offset;
 // --- login and windows -----------------------------------------------------------------
 $("login-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
-  const form = new URLSearchParams({username: $("username").value, password: $("password").value});
-  const r = await fetch("/api/v1/auth/token", {method: "POST", body: form});
-  const data = await r.json();
-  if (!r.ok) { $("login-error").textContent = data.error.message; return; }
-  state.token = data.access_token; sessionStorage.setItem("mfcq-token", state.token);
+  try { await MFCQ.login($("username").value, $("password").value); }
+  catch (e) { $("login-error").textContent = e.message; return; }
   start();
 });
-function logout() { sessionStorage.removeItem("mfcq-token"); location.reload(); }
+function logout() { MFCQ.forgetToken(); location.reload(); }
 $("logout").addEventListener("click", logout);
 
 async function start() {
@@ -59,7 +47,7 @@ async function start() {
 // crosses its warning threshold with no event); ?poll=N sets it in seconds.
 const SLOW_POLL_MS = 1000 * (Number(new URLSearchParams(location.search).get("poll")) || 5);
 const FAST_POLL_MS = 2000;
-let socketUp = false, pollTimer = null, refreshing = null, refreshAgain = false;
+let socketUp = false, pollTimer = null;
 
 function setLive(on) {
   socketUp = on;
@@ -67,30 +55,11 @@ function setLive(on) {
   $("live").title = on ? "На связи: обновления приходят сразу" : "Нет связи: обновление каждые 2 с";
 }
 
-// The token goes in the first message, not the URL, so it stays out of access logs.
+// Resumes after the last event the page has seen, so a reconnect misses no scan.
 function subscribe() {
-  let backoff = 500;
-  const connect = () => {
-    const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    const office = encodeURIComponent(state.office);
-    const ws = new WebSocket(`${proto}//${location.host}/ws/offices/${office}/events?after=${state.lastEvent}`);
-    ws.onopen = () => ws.send(JSON.stringify({type: "auth", token: state.token}));
-    ws.onmessage = (ev) => {
-      let msg;
-      try { msg = JSON.parse(ev.data); } catch { return; }
-      if (msg.type === "hello") { backoff = 500; setLive(true); }
-      else if (msg.type === "ping") ws.send(JSON.stringify({type: "pong", t: msg.t}));
-      else if (msg.type === "resync") poll();
-      else if (typeof msg.id === "number") receive([msg]);
-    };
-    ws.onclose = (ev) => {
-      setLive(false);
-      if (ev.code === 4401) { logout(); return; }
-      setTimeout(connect, backoff);
-      backoff = Math.min(backoff * 2, 5000);
-    };
-  };
-  connect();
+  MFCQ.subscribe(state.office, {
+    after: () => state.lastEvent, onLink: setLive, onResync: poll, onEvent: (msg) => receive([msg]),
+  });
 }
 
 function receive(events) {
@@ -106,13 +75,7 @@ function receive(events) {
 }
 
 // Bursts of events (a call writes several) make one refresh, never two at once.
-function refreshSoon() {
-  if (refreshing) { refreshAgain = true; return; }
-  refreshing = refresh().catch(() => {}).finally(() => {
-    refreshing = null;
-    if (refreshAgain) { refreshAgain = false; refreshSoon(); }
-  });
-}
+const refreshSoon = MFCQ.coalesce(refresh);
 
 function schedulePoll() {
   clearTimeout(pollTimer);
@@ -350,4 +313,4 @@ function caseCard(c) {
   return div;
 }
 
-if (state.token) start(); else show("login", true);
+if (MFCQ.token()) start(); else show("login", true);

@@ -1,49 +1,4 @@
-<!doctype html>
-<html lang="{{ lang }}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title id="title">{{ "Ticket status" if lang == "en" else "Талон — статус" }}</title>
-<style>
-  :root { --fg: #111; --bg: #f4f6f8; --card: #fff; --muted: #444; --go: #0a6b2b; --warn: #8a4b00; }
-  * { box-sizing: border-box; }
-  body { font-family: system-ui, sans-serif; margin: 0; padding: 1rem; background: var(--bg); color: var(--fg); font-size: 1.15rem; line-height: 1.4; }
-  .card { max-width: 30rem; margin: 0 auto; background: var(--card); border-radius: 12px; padding: 1.25rem; box-shadow: 0 1px 4px #0003; }
-  header { display: flex; justify-content: space-between; align-items: center; gap: 1rem; }
-  .lang { font-size: 1rem; padding: .6rem 1rem; border: 2px solid var(--fg); border-radius: 8px; color: var(--fg); text-decoration: none; min-height: 48px; display: inline-flex; align-items: center; }
-  .number { font-size: 4.5rem; font-weight: 800; text-align: center; letter-spacing: .05em; margin: .5rem 0; }
-  .service { text-align: center; font-weight: 600; }
-  .notice { border-radius: 10px; padding: 1rem; font-size: 1.6rem; font-weight: 700; text-align: center; margin: 1rem 0; }
-  .notice.called { background: var(--go); color: #fff; animation: pulse 1.2s ease-in-out 3; }
-  .notice.final { background: #e6e6e6; color: var(--fg); font-size: 1.3rem; }
-  @keyframes pulse { 50% { transform: scale(1.04); } }
-  @media (prefers-reduced-motion: reduce) { .notice.called { animation: none; } }
-  dl { display: grid; grid-template-columns: auto 1fr; gap: .4rem 1rem; margin: 1rem 0; }
-  dt { color: var(--muted); } dd { margin: 0; font-weight: 600; }
-  .offline { color: var(--warn); font-weight: 600; }
-  small { color: var(--muted); }
-</style>
-</head>
-<body>
-<main class="card" id="card" data-code="{{ status_code }}" data-lang="{{ lang }}">
-<header>
-  <span id="office">{{ office_name }}</span>
-  <a class="lang" id="lang" href="?lang={{ 'ru' if lang == 'en' else 'en' }}" hreflang="{{ 'ru' if lang == 'en' else 'en' }}">{{ "Русский" if lang == "en" else "English" }}</a>
-</header>
-{% if known %}
-  <div class="number" id="number" aria-label="{{ 'Ticket' if lang == 'en' else 'Талон' }}">{{ number }}</div>
-  <p class="service" id="service"></p>
-  <div id="notice" class="notice" role="alert" hidden></div>
-  <dl id="details" aria-live="polite"></dl>
-  <p id="offline" class="offline" hidden></p>
-  <p><small id="updated"></small></p>
-{% else %}
-  <h1>{{ "Ticket not found" if lang == "en" else "Талон не найден" }}</h1>
-  <p>{{ "Check the link or scan the QR code on the ticket again." if lang == "en" else "Проверьте ссылку или снова отсканируйте QR-код на талоне." }}</p>
-{% endif %}
-</main>
-{% if known %}
-<script>
+// The public status page of a ticket: polls the public status API every 5 s.
 "use strict";
 const card = document.getElementById("card");
 const code = card.dataset.code;
@@ -122,7 +77,3 @@ async function refresh() {
 }
 refresh();
 timer = setInterval(refresh, 5000);
-</script>
-{% endif %}
-</body>
-</html>

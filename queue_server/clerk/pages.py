@@ -1,40 +1,28 @@
-"""Routes of the pages: the clerk workplace (/clerk) and the public case status (/c/{code})."""
+"""Pages: the clerk workplace (/clerk) and the public case status (/c/{code})."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from queue_server.cases.models import Case
 from queue_server.deps import SessionDep
-from queue_server.errors import NotFound
+from queue_server.pages import page_templates, serve_static
 
 HERE = Path(__file__).parent
-TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
-STATIC = {
-    "clerk.js": "text/javascript",
-    "clerk.css": "text/css",
-}
+TEMPLATES = page_templates(HERE)
 
 router = APIRouter(include_in_schema=False)
+serve_static(router, "clerk", HERE / "static")
 
 
 @router.get("/clerk", response_class=HTMLResponse)
 def clerk_page(request: Request) -> HTMLResponse:
     """The clerk's workplace: log in, take a window, call and serve, intake and issuance."""
     return TEMPLATES.TemplateResponse(request, "clerk.html", {})
-
-
-@router.get("/clerk/static/{name}")
-def clerk_static(name: str) -> FileResponse:
-    """The page's script and style (a fixed list, nothing else is served)."""
-    if name not in STATIC:
-        raise NotFound(f"No file {name!r}.")
-    return FileResponse(HERE / "static" / name, media_type=STATIC[name])
 
 
 @router.get("/c/{status_code}", response_class=HTMLResponse)

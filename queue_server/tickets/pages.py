@@ -1,0 +1,44 @@
+"""Page: the public status of a ticket (/t/{code}), which the QR on the ticket opens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+from queue_server.deps import SessionDep
+from queue_server.offices.models import Office
+from queue_server.pages import page_templates, serve_static
+from queue_server.tickets.models import Ticket
+
+HERE = Path(__file__).parent
+TEMPLATES = page_templates(HERE)
+
+router = APIRouter(include_in_schema=False)
+serve_static(router, "tickets", HERE / "static")
+
+
+@router.get("/t/{status_code}", response_class=HTMLResponse)
+def ticket_status_page(
+    request: Request, status_code: str, session: SessionDep, lang: str = "ru"
+) -> HTMLResponse:
+    """Live position, and a notice when called; the page polls the public status API."""
+    row = session.execute(
+        select(Ticket.number, Office.name)
+        .join(Office, Office.id == Ticket.office_id)
+        .where(Ticket.status_code == status_code)
+    ).first()
+    return TEMPLATES.TemplateResponse(
+        request,
+        "ticket_status.html",
+        {
+            "status_code": status_code,
+            "known": row is not None,
+            "number": row[0] if row else "",
+            "office_name": row[1] if row else "",
+            "lang": "en" if lang == "en" else "ru",
+        },
+        status_code=200 if row is not None else 404,
+    )
