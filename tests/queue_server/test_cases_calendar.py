@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from queue_server.cases.service import term_deadline, transfer_deadline
+from queue_server.cases.deadlines import term_deadline, transfer_deadline
 from queue_server.offices.models import Office, OfficeDay
 from tests.queue_server.conftest import World
 

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from queue_server.auth.models import User
 from queue_server.auth.service import Principal
-from queue_server.cases import service as cases
+from queue_server.cases.intake import register_intake
 from queue_server.cases.schemas import IntakeIn
+from queue_server.catalogue.service import get_service
 from queue_server.errors import DomainError
 from queue_server.offices.models import Office
 from tests.queue_server.case_world import install_passport
@@ -24,7 +25,7 @@ def _clerk(world: World) -> tuple[Principal, int, dict[str, int]]:
         user = s.scalar(select(User).where(User.username == "clerk1"))
         office = s.scalar(select(Office).where(Office.code == "central"))
         assert user is not None and office is not None
-        service = cases.get_service(session=s, code="passport")
+        service = get_service(session=s, code="passport")
         ids = {d.name_ru: d.id for d in service.documents}
         return Principal("user", user.id, "clerk", office.id, "clerk1"), office.id, ids
 
@@ -52,7 +53,7 @@ def _register(world: World, principal: Principal, office_id: int, body: IntakeIn
     with world.db.transaction() as s:
         office = s.get(Office, office_id)
         assert office is not None
-        case = cases.register_intake(
+        case = register_intake(
             session=s, clock=world.clock, office=office, principal=principal, data=body
         )
         return case.registration_number
