@@ -60,6 +60,7 @@ def _register(world: World, principal: Principal, office_id: int, body: IntakeIn
 
 
 def test_forty_clerks_registering_at_once_get_forty_consecutive_numbers(any_world: World) -> None:
+    """R9: concurrent registrations get consecutive numbers."""
     principal, office_id, ids = _clerk(any_world)
 
     def work(i: int) -> str | None:
@@ -75,6 +76,7 @@ def test_forty_clerks_registering_at_once_get_forty_consecutive_numbers(any_worl
 
 
 def test_numbers_restart_each_year_and_per_office(any_world: World) -> None:
+    """R9: each office has its own register, numbered per year."""
     principal, office_id, ids = _clerk(any_world)
     assert _register(any_world, principal, office_id, _intake(ids, 1)).endswith("2026/000001")
     assert _register(any_world, principal, office_id, _intake(ids, 2)).endswith("2026/000002")
@@ -94,6 +96,7 @@ def test_numbers_restart_each_year_and_per_office(any_world: World) -> None:
 
 @pytest.mark.parametrize("consent", [False])
 def test_a_refused_registration_leaves_the_counter_alone(any_world: World, consent: bool) -> None:
+    """R9, R10: a refused registration takes no number."""
     principal, office_id, ids = _clerk(any_world)
     with pytest.raises(DomainError):
         _register(any_world, principal, office_id, _intake(ids, 1, consent=consent))
