@@ -11,7 +11,11 @@ from sqlalchemy.orm import Session
 
 from queue_server.bookings.notify import deliver_notifications
 from queue_server.bookings.service import process_booking_no_shows
-from queue_server.cases.service import watch_case_deadlines
+from queue_server.cases.scheduled import (
+    flag_late_agency_results,
+    flag_late_transfers,
+    store_uncollected_results,
+)
 from queue_server.clock import Clock
 from queue_server.db import Database
 from queue_server.tickets.service import process_call_timeouts, process_wait_limits
@@ -33,7 +37,9 @@ class Scheduler:
         self.jobs: list[Job] = jobs or [
             process_call_timeouts,
             process_wait_limits,
-            watch_case_deadlines,
+            flag_late_transfers,
+            flag_late_agency_results,
+            store_uncollected_results,
             process_booking_no_shows,
         ]
         self.deliveries: list[DeliveryJob] = [deliver_notifications]

@@ -11,7 +11,8 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from queue_server.cases import service as cases
+from queue_server.cases.history import history_of
+from queue_server.cases.lifecycle import register_result, send_to_agency
 from queue_server.cases.models import Case
 from queue_server.cases.schemas import ResultIn
 from queue_server.clock import SystemClock
@@ -56,7 +57,7 @@ def show(ctx: click.Context, number: str) -> None:
     def work(session: Session) -> str:
         case = _find(session, number)
         lines = [f"{case.registration_number}: {case.status}"]
-        for step, clerk in cases.history_of(session=session, case=case):
+        for step, clerk in history_of(session=session, case=case):
             lines.append(
                 f"  {step.at:%Y-%m-%d %H:%M} UTC  {step.action:<8} → {step.to_status}"
                 f"  {clerk or ('auto' if step.automatic else 'agency')}"
@@ -74,7 +75,7 @@ def sent(ctx: click.Context, number: str, incoming_number: str | None) -> None:
     """The agency took the case (courier delivery confirmed)."""
 
     def work(session: Session) -> str:
-        case = cases.send_to_agency(
+        case = send_to_agency(
             session=session,
             clock=SystemClock(),
             case=_find(session, number),
@@ -107,7 +108,7 @@ def result(
         data: dict[str, Any] = {"outcome": outcome, "note": note, "ready": ready}
         if incoming_number:
             data["agency_incoming_number"] = incoming_number
-        case = cases.register_result(
+        case = register_result(
             session=session,
             clock=SystemClock(),
             case=_find(session, number),

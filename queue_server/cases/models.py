@@ -18,7 +18,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from queue_server.auth.models import User
+from queue_server.cases.rules import DEFAULT_STORAGE_DAYS
+from queue_server.catalogue.models import Agency, Service, ServiceVariant
 from queue_server.db import Base, BigIntPK, UTCDateTime
+from queue_server.offices.models import Office
 
 # The life of a case (R11–R14).
 REGISTERED = "registered"
@@ -96,6 +100,13 @@ class Case(Base):
     documents: Mapped[list[CaseDocument]] = relationship(
         cascade="all, delete-orphan", order_by="CaseDocument.position", lazy="selectin"
     )
+    # Read-only: the *_id columns above are what is written; these serve presenters and
+    # receipts, and the register's list loads them in its one query.
+    office: Mapped[Office] = relationship(viewonly=True)
+    service: Mapped[Service] = relationship(viewonly=True)
+    variant: Mapped[ServiceVariant | None] = relationship(viewonly=True)
+    agency: Mapped[Agency] = relationship(viewonly=True)
+    registrar: Mapped[User] = relationship(viewonly=True)
 
 
 class CaseCounter(Base):
@@ -170,6 +181,8 @@ class Issuance(Base):
     representative_authority: Mapped[str | None] = mapped_column(String(300), nullable=True)
     items: Mapped[list[str]] = mapped_column(JSON, default=list)
 
+    clerk: Mapped[User] = relationship(viewonly=True)
+
 
 class CaseSettings(Base):
     """Per-office settings of the case flow: storage period, courier days, printers."""
@@ -179,7 +192,7 @@ class CaseSettings(Base):
     office_id: Mapped[int] = mapped_column(
         ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True
     )
-    storage_days: Mapped[int] = mapped_column(Integer, default=30)
+    storage_days: Mapped[int] = mapped_column(Integer, default=DEFAULT_STORAGE_DAYS)
     # e.g. ["mon", "wed", "fri"]; empty: the case goes the next working day (R11).
     courier_weekdays: Mapped[list[str]] = mapped_column(JSON, default=list)
     # window number (as text) → printer URL of that workplace's receipt printer.

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,23 +16,30 @@ from sqlalchemy.orm import Session
 
 from printer import (
     AcceptedDocument,
+    Cut,
     Document,
+    Feed,
     IntakeReceiptData,
     IssuanceReceiptData,
     PrinterError,
+    QrBlock,
+    TextLine,
     build_intake_receipt,
     build_issuance_receipt,
+    line_text,
     open_printer,
+    qr_image,
     render_text,
+    split_receipts,
 )
-from printer.document import Cut, QrBlock, qr_image
-from queue_server.auth.models import User
+from queue_server.auth.service import Principal
 from queue_server.cases.exceptions import PrintFailed
+from queue_server.cases.lookup import issuance_of, window_of
 from queue_server.cases.models import Case, CaseSettings, Issuance
-from queue_server.catalogue.models import Agency, Service, ServiceVariant
+from queue_server.cases.office_settings import case_settings
+from queue_server.cases.presenters import status_url, user_name
 from queue_server.errors import Conflict
 from queue_server.offices.calendar import local_now
-from queue_server.offices.models import Office
 
 FONT_FILE = "DejaVuSansMono.ttf"
 FONT_DIRS = (
@@ -63,101 +69,73 @@ def find_pdf_font() -> Path | None:
     return None
 
 
-def status_url(public_url: str, case: Case) -> str:
-    """The public progress page of the case (R15)."""
-    return f"{public_url.rstrip('/')}/c/{case.status_code}"
-
-
-def _clerk_name(session: Session, user_id: int) -> str:
-    user = session.get(User, user_id)
-    return (user.full_name or user.username) if user else "—"
-
-
-def intake_receipt_data(*, session: Session, case: Case) -> IntakeReceiptData:
-    """What the intake receipt shows, in the office's local time."""
-    office = session.get(Office, case.office_id)
-    service = session.get(Service, case.service_id)
-    agency = session.get(Agency, case.agency_id)
-    variant = session.get(ServiceVariant, case.variant_id) if case.variant_id else None
-    assert office is not None and service is not None
+def intake_receipt_data(case: Case) -> IntakeReceiptData:
+    """What the intake receipt shows, in the office's local time (R9)."""
     representative = None
     if case.representative_name:
         representative = f"{case.representative_name} ({case.representative_authority})"
     return IntakeReceiptData(
-        office_name=office.name,
+        office_name=case.office.name,
         registration_number=case.registration_number,
-        registered_at=local_now(office, case.registered_at).replace(tzinfo=None),
+        registered_at=local_now(case.office, case.registered_at).replace(tzinfo=None),
         applicant=f"{case.applicant_name}, {case.applicant_document_type} "
         f"{case.applicant_document_number}",
-        service_name=service.name_ru,
+        service_name=case.service.name_ru,
         documents=[
             AcceptedDocument(name=d.name, original=d.original, sheets=d.sheets, copies=d.copies)
             for d in case.documents
         ],
         # No term configured: the receipt says the date the case goes to the agency.
         due_date=case.due_date or case.transfer_due,
-        clerk=_clerk_name(session, case.registered_by),
-        service_variant=variant.name_ru if variant else None,
+        clerk=user_name(case.registrar),
+        service_variant=case.variant.name_ru if case.variant else None,
         representative=representative,
-        agency=agency.name if agency else None,
+        agency=case.agency.name if case.agency else None,
     )
 
 
-def issuance_receipt_data(
-    *, session: Session, case: Case, issuance: Issuance
-) -> IssuanceReceiptData:
-    """What the issuance receipt shows."""
-    office = session.get(Office, case.office_id)
-    service = session.get(Service, case.service_id)
-    assert office is not None and service is not None
+def issuance_receipt_data(case: Case, issuance: Issuance) -> IssuanceReceiptData:
+    """What the issuance receipt shows (R13)."""
     representative = None
     if issuance.representative_authority:
         representative = f"{issuance.recipient_name} ({issuance.representative_authority})"
     return IssuanceReceiptData(
-        office_name=office.name,
+        office_name=case.office.name,
         case_number=case.registration_number,
-        issued_at=local_now(office, issuance.issued_at).replace(tzinfo=None),
+        issued_at=local_now(case.office, issuance.issued_at).replace(tzinfo=None),
         applicant=case.applicant_name,
         issued_items=list(issuance.items),
-        clerk=_clerk_name(session, issuance.clerk_id),
-        service_name=service.name_ru,
+        clerk=user_name(issuance.clerk),
+        service_name=case.service.name_ru,
         representative=representative,
     )
 
 
 def with_status_link(doc: Document, url: str) -> Document:
     """Add the public status link (text and QR) before every cut of the receipt (R15)."""
-    blocks: list[object] = []
-    extra = Document(doc.paper)
-    extra.line("Ход рассмотрения дела:")
-    extra.line(url)
-    extra.qr(url)
-    extra.blank()
+    link = Document(doc.paper).line("Ход рассмотрения дела:").line(url).qr(url).blank()
+    linked = Document(doc.paper)
     for block in doc.blocks:
         if isinstance(block, Cut):
-            blocks.extend(extra.blocks)
-        blocks.append(block)
-    return replace(doc, blocks=blocks)  # type: ignore[arg-type]
+            linked.blocks.extend(link.blocks)
+        linked.blocks.append(block)
+    return linked
 
 
-def intake_document(*, session: Session, case: Case, public_url: str, width: int = 80) -> Document:
+def intake_document(case: Case, *, public_url: str, width: int = 80) -> Document:
     """Both copies of the intake receipt, each with the status link."""
-    doc = build_intake_receipt(intake_receipt_data(session=session, case=case), width)
+    doc = build_intake_receipt(intake_receipt_data(case), width)
     return with_status_link(doc, status_url(public_url, case))
 
 
-def issuance_document(
-    *, session: Session, case: Case, issuance: Issuance, width: int = 80
-) -> Document:
+def issuance_document(case: Case, issuance: Issuance, *, width: int = 80) -> Document:
     """The issuance receipt the applicant signs."""
-    return build_issuance_receipt(
-        issuance_receipt_data(session=session, case=case, issuance=issuance), width
-    )
+    return build_issuance_receipt(issuance_receipt_data(case, issuance), width)
 
 
-def receipt_texts(doc: Document) -> list[str]:
-    """The text of each cut receipt, as printed."""
-    return render_text(doc)
+def receipt_texts(case: Case, *, public_url: str) -> list[str]:
+    """The text of each cut copy of the intake receipt, as printed (for the screen)."""
+    return render_text(intake_document(case, public_url=public_url))
 
 
 def to_pdf(doc: Document, *, title: str) -> bytes:
@@ -174,14 +152,9 @@ def to_pdf(doc: Document, *, title: str) -> bytes:
     pdf.set_creator("mfc-queue")
     pdf.add_font("receipt", fname=str(font))
     pdf.set_auto_page_break(auto=True, margin=15)
-    pieces: list[list[object]] = [[]]
-    for block in doc.blocks:
-        if isinstance(block, Cut):
-            pieces.append([])
-        else:
-            pieces[-1].append(block)
-    pieces = [p for p in pieces if p]
-    for piece in pieces:
+    for piece in split_receipts(doc):
+        if not piece:
+            continue  # two cuts in a row make no empty page
         pdf.add_page()
         pdf.set_font("receipt", size=10)
         _pdf_blocks(pdf, piece, doc)
@@ -189,8 +162,6 @@ def to_pdf(doc: Document, *, title: str) -> bytes:
 
 
 def _pdf_blocks(pdf: FPDF, blocks: Iterable[object], doc: Document) -> None:
-    from printer.document import Feed, TextLine, line_text
-
     for block in blocks:
         if isinstance(block, TextLine):
             pdf.cell(0, 5, line_text(block, doc.paper), new_x="LMARGIN", new_y="NEXT")
@@ -199,6 +170,18 @@ def _pdf_blocks(pdf: FPDF, blocks: Iterable[object], doc: Document) -> None:
         elif isinstance(block, QrBlock):
             image = qr_image(block.data, 4)
             pdf.image(image, x=pdf.l_margin + 40, w=30, h=30)
+
+
+def intake_receipt_pdf(case: Case, *, public_url: str) -> bytes:
+    """Both copies of the intake receipt/inventory as a PDF."""
+    doc = intake_document(case, public_url=public_url)
+    return to_pdf(doc, title=f"Расписка {case.registration_number}")
+
+
+def issuance_receipt_pdf(*, session: Session, case: Case) -> bytes:
+    """The issuance receipt as a PDF; 404 while the case is not issued."""
+    doc = issuance_document(case, issuance_of(session=session, case=case))
+    return to_pdf(doc, title=f"Выдача {case.registration_number}")
 
 
 def print_document(*, settings: CaseSettings, window_number: int | None, doc: Document) -> str:
@@ -219,3 +202,29 @@ def print_document(*, settings: CaseSettings, window_number: int | None, doc: Do
     except PrinterError as exc:
         raise PrintFailed(f"The receipt was not printed: {exc}") from exc
     return url
+
+
+def _print_at_workplace(
+    *, session: Session, case: Case, principal: Principal, doc: Document
+) -> str:
+    """Print the document on the clerk's workplace printer; the printer URL used."""
+    settings = case_settings(session=session, office_id=case.office_id)
+    window_number = window_of(session=session, principal=principal)
+    # Nothing was written: end the transaction before talking to the printer, so a slow
+    # or silent printer never holds the database (SQLite's single write slot) meanwhile.
+    session.commit()
+    return print_document(settings=settings, window_number=window_number, doc=doc)
+
+
+def print_intake_receipt(
+    *, session: Session, case: Case, principal: Principal, public_url: str
+) -> str:
+    """Print both copies of the intake receipt at the clerk's workplace; the printer URL."""
+    doc = intake_document(case, public_url=public_url)
+    return _print_at_workplace(session=session, case=case, principal=principal, doc=doc)
+
+
+def print_issuance_receipt(*, session: Session, case: Case, principal: Principal) -> str:
+    """Print the issuance receipt for the applicant's signature (R13); the printer URL."""
+    doc = issuance_document(case, issuance_of(session=session, case=case))
+    return _print_at_workplace(session=session, case=case, principal=principal, doc=doc)

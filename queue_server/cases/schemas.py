@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from queue_server.cases.rules import DEFAULT_STORAGE_DAYS
+
 
 def _squeeze(value: str) -> str:
     """Collapse runs of whitespace; a blank value then fails the length check."""
@@ -118,7 +120,7 @@ class CaseSettingsIn(BaseModel):
     """Per-office case settings."""
 
     model_config = ConfigDict(extra="forbid")
-    storage_days: int = Field(default=30, ge=1, le=3650)
+    storage_days: int = Field(default=DEFAULT_STORAGE_DAYS, ge=1, le=3650)
     courier_weekdays: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = []
     printers: dict[str, str] = Field(
         default_factory=dict,

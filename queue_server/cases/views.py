@@ -1,4 +1,7 @@
-"""Routes: intake, the register, the case life cycle, issuance, receipts, public status."""
+"""Routes: intake, the register, the case life cycle, issuance, receipts, public status.
+
+Each route parses, calls a service of the case domain and returns a presenter's result.
+"""
 
 from __future__ import annotations
 
@@ -6,39 +9,40 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from queue_server.auth.models import User
-from queue_server.auth.service import Principal
-from queue_server.cases import receipts
-from queue_server.cases import service as cases
-from queue_server.cases.models import CASE_STATUSES, READY, STORED, Case, CaseStep, Issuance
+from queue_server.cases import (
+    access,
+    deadlines,
+    history,
+    intake,
+    issuance,
+    lifecycle,
+    office_settings,
+    presenters,
+    receipts,
+    visits,
+)
+from queue_server.cases import lookup as case_lookup
+from queue_server.cases.models import Case
 from queue_server.cases.schemas import (
     CaseOut,
     CaseSettingsIn,
     CaseSettingsOut,
     CaseSummaryOut,
-    DocumentOut,
-    FormDocumentOut,
-    FormVariantOut,
     IntakeFormOut,
     IntakeIn,
-    IssuanceOut,
     IssueIn,
     LinkTicketIn,
     LookupOut,
     PublicCaseOut,
-    PublicCaseStep,
     ReasonIn,
     ResultIn,
     ScanIn,
     SendIn,
     StepOut,
     TicketCaseOut,
-    VisitOut,
 )
-from queue_server.catalogue.models import Agency, Service, ServiceVariant
 from queue_server.catalogue.service import get_service
 from queue_server.deps import (
     ClockDep,
@@ -48,110 +52,27 @@ from queue_server.deps import (
     RuntimeDep,
     SessionDep,
 )
-from queue_server.errors import Forbidden, InvalidInput, NotFound
-from queue_server.events.service import emit
-from queue_server.offices.models import Office
-from queue_server.windows.models import Window
-from queue_server.windows.service import get_window
 
 router = APIRouter(tags=["cases"])
 
 
 def get_case(case_id: int, session: SessionDep, principal: PrincipalDep) -> Case:
     """The case in the path, locked for the change, visible only to its office's staff."""
-    case = cases.get_case(session=session, case_id=case_id, lock=True)
-    cases.require_office_staff(principal, case.office_id)
+    case = case_lookup.get_case(session=session, case_id=case_id, lock=True)
+    access.require_office_staff(principal, case.office_id)
     return case
 
 
 CurrentCase = Annotated[Case, Depends(get_case)]
 
 
-def summary_out(session: Session, case: Case) -> CaseSummaryOut:
-    """A register line without personal data."""
-    office = session.get(Office, case.office_id)
-    service = session.get(Service, case.service_id)
-    agency = session.get(Agency, case.agency_id)
-    variant = session.get(ServiceVariant, case.variant_id) if case.variant_id else None
-    assert office is not None and service is not None and agency is not None
-    return CaseSummaryOut(
-        id=case.id,
-        registration_number=case.registration_number,
-        status=case.status,
-        office=office.code,
-        service=service.code,
-        service_name_ru=service.name_ru,
-        variant=variant.code if variant else None,
-        agency=agency.code,
-        registered_at=case.registered_at,
-        transfer_due=case.transfer_due,
-        due_date=case.due_date,
-        storage_until=case.storage_until,
-    )
-
-
-def _name(session: Session, user_id: int | None) -> str:
-    user = session.get(User, user_id) if user_id else None
-    return (user.full_name or user.username) if user else "—"
-
-
-def case_out(session: Session, runtime_public_url: str, case: Case) -> CaseOut:
-    """A case with the applicant's details, for the staff of its office."""
-    summary = summary_out(session, case)
-    service = session.get(Service, case.service_id)
-    agency = session.get(Agency, case.agency_id)
-    variant = session.get(ServiceVariant, case.variant_id) if case.variant_id else None
-    assert service is not None and agency is not None
-    issuance = session.scalar(select(Issuance).where(Issuance.case_id == case.id))
-    return CaseOut(
-        **summary.model_dump(),
-        variant_name_ru=variant.name_ru if variant else None,
-        agency_name=agency.name,
-        applicant_name=case.applicant_name,
-        applicant_document_type=case.applicant_document_type,
-        applicant_document_number=case.applicant_document_number,
-        representative_name=case.representative_name,
-        representative_authority=case.representative_authority,
-        consent_personal_data=case.consent_personal_data,
-        delivery=case.delivery,
-        postal_address=case.postal_address,
-        agency_incoming_number=case.agency_incoming_number,
-        outcome=case.outcome,
-        status_code=case.status_code,
-        status_url=receipts.status_url(runtime_public_url, case),
-        registered_by=_name(session, case.registered_by),
-        documents=[
-            DocumentOut(
-                name=d.name,
-                original=d.original,
-                sheets=d.sheets,
-                copies=d.copies,
-                service_document_id=d.service_document_id,
-            )
-            for d in case.documents
-        ],
-        visits=[
-            VisitOut(
-                ticket_id=t.id, number=t.number, purpose=v.purpose, at=v.at, service=t.service.code
-            )
-            for v, t in cases.visits_of(session=session, case=case)
-        ],
-        issuance=IssuanceOut(
-            issued_at=issuance.issued_at,
-            clerk=_name(session, issuance.clerk_id),
-            identity_checked=issuance.identity_checked,
-            recipient_name=issuance.recipient_name,
-            representative_authority=issuance.representative_authority,
-            items=list(issuance.items),
-            ticket_id=issuance.ticket_id,
-        )
-        if issuance
-        else None,
-    )
-
-
 def _out(session: Session, runtime: RuntimeDep, case: Case) -> CaseOut:
-    return case_out(session, runtime.settings.public_url, case)
+    return _outs(session, runtime, [case])[0]
+
+
+def _outs(session: Session, runtime: RuntimeDep, cases: list[Case]) -> list[CaseOut]:
+    records = case_lookup.case_records(session=session, cases=cases)
+    return [presenters.case_out(r, runtime.settings.public_url) for r in records]
 
 
 # --- public (no login, no personal data) -------------------------------------------------
@@ -160,25 +81,8 @@ def _out(session: Session, runtime: RuntimeDep, case: Case) -> CaseOut:
 @router.get("/cases/status/{status_code}", response_model=PublicCaseOut)
 def public_case_status(status_code: str, session: SessionDep) -> PublicCaseOut:
     """A case's progress by the unguessable code on its receipt (R15); no personal data."""
-    case = session.scalar(select(Case).where(Case.status_code == status_code))
-    if case is None:
-        raise NotFound("No case with this code.", code="case_not_found")
-    office = session.get(Office, case.office_id)
-    service = session.get(Service, case.service_id)
-    assert office is not None and service is not None
-    steps = session.scalars(
-        select(CaseStep).where(CaseStep.case_id == case.id).order_by(CaseStep.id)
-    )
-    return PublicCaseOut(
-        registration_number=case.registration_number,
-        office_name=office.name,
-        service_name_ru=service.name_ru,
-        status=case.status,
-        registered_at=case.registered_at,
-        due_date=case.due_date,
-        ready_for_issuance=case.status in (READY, STORED),
-        steps=[PublicCaseStep(status=s.to_status, at=s.at) for s in steps],
-    )
+    case = case_lookup.case_by_status_code(session=session, status_code=status_code)
+    return presenters.public_case_out(case, history.public_steps(session=session, case=case))
 
 
 # --- the register ------------------------------------------------------------------------
@@ -194,7 +98,7 @@ def register_intake(
     runtime: RuntimeDep,
 ) -> CaseOut:
     """Register an intake case while serving an intake ticket (R9–R11)."""
-    case = cases.register_intake(
+    case = intake.register_intake(
         session=session, clock=clock, office=office, principal=principal, data=data
     )
     return _out(session, runtime, case)
@@ -203,31 +107,8 @@ def register_intake(
 @router.get("/services/{service_code}/intake-form", response_model=IntakeFormOut)
 def intake_form(service_code: str, session: SessionDep, principal: PrincipalDep) -> IntakeFormOut:
     """The variants and the document checklist (with ids) the intake form shows."""
-    if principal.kind != "user":
-        raise Forbidden("Only staff fill intake records.", code="wrong_role")
-    service = get_service(session=session, code=service_code)
-    return IntakeFormOut(
-        service=service.code,
-        name_ru=service.name_ru,
-        agency=service.agency.code if service.agency else None,
-        agency_name=service.agency.name if service.agency else None,
-        term_working_days=service.term_working_days,
-        variants=[
-            FormVariantOut(code=v.code, name_ru=v.name_ru, term_working_days=v.term_working_days)
-            for v in service.variants
-        ],
-        documents=[
-            FormDocumentOut(
-                id=d.id,
-                name_ru=d.name_ru,
-                needs_original=d.needs_original,
-                needs_copy=d.needs_copy,
-                required=d.required,
-                variant=d.variant.code if d.variant else None,
-            )
-            for d in service.documents
-        ],
-    )
+    access.require_staff(principal)
+    return presenters.intake_form_out(get_service(session=session, code=service_code))
 
 
 @router.get("/offices/{code}/cases", response_model=list[CaseSummaryOut])
@@ -239,16 +120,10 @@ def list_cases(
     limit: int = Query(default=200, ge=1, le=1000),
 ) -> list[CaseSummaryOut]:
     """The office's register, newest first."""
-    cases.require_office_staff(principal, office.id)
-    if status is not None and status not in CASE_STATUSES:
-        raise InvalidInput(
-            f"Unknown status {status!r}; use one of {', '.join(CASE_STATUSES)}.",
-            code="unknown_status",
-        )
-    return [
-        summary_out(session, c)
-        for c in cases.list_cases(session=session, office=office, status=status, limit=limit)
-    ]
+    found = case_lookup.list_cases(
+        session=session, office=office, principal=principal, status=status, limit=limit
+    )
+    return [presenters.summary_out(c) for c in found]
 
 
 @router.get("/offices/{code}/cases/lookup", response_model=LookupOut)
@@ -262,11 +137,15 @@ def lookup(
     document_number: str | None = Query(default=None, max_length=50),
 ) -> LookupOut:
     """Find cases for issuance: by receipt number/code, or by applicant name and document."""
-    cases.require_office_staff(principal, office.id)
-    found = cases.find_cases(
-        session=session, office=office, number=number, name=name, document_number=document_number
+    found = case_lookup.find_cases(
+        session=session,
+        office=office,
+        principal=principal,
+        number=number,
+        name=name,
+        document_number=document_number,
     )
-    return LookupOut(cases=[_out(session, runtime, c) for c in found])
+    return LookupOut(cases=_outs(session, runtime, found))
 
 
 @router.post("/offices/{code}/windows/{number}/scans", response_model=LookupOut)
@@ -280,22 +159,15 @@ def scanned(
     runtime: RuntimeDep,
 ) -> LookupOut:
     """A scanner at the window read a receipt: find the case and tell the window's page."""
-    cases.require_office_staff(principal, office.id)
-    window = get_window(session=session, office=office, number=number)
-    found = cases.find_cases(session=session, office=office, number=data.payload)
-    emit(
+    found = case_lookup.record_scan(
         session=session,
         clock=clock,
-        type="case.scanned",
-        office_id=office.id,
-        payload={
-            "window": window.number,
-            "case_ids": [c.id for c in found],
-            "registration_numbers": [c.registration_number for c in found],
-            "found": bool(found),
-        },
+        office=office,
+        principal=principal,
+        window_number=number,
+        payload=data.payload,
     )
-    return LookupOut(cases=[_out(session, runtime, c) for c in found])
+    return LookupOut(cases=_outs(session, runtime, found))
 
 
 @router.get("/offices/{code}/case-settings", response_model=CaseSettingsOut)
@@ -304,13 +176,8 @@ def get_case_settings(
 ) -> CaseSettingsOut:
     """Storage period, courier days and workplace printers of the office."""
     principal.require_office(office.id)
-    row = cases.case_settings(session=session, office_id=office.id)
-    return CaseSettingsOut(
-        office=office.code,
-        storage_days=row.storage_days,
-        courier_weekdays=list(row.courier_weekdays or []),
-        printers=dict(row.printers or {}),
-    )
+    row = office_settings.case_settings(session=session, office_id=office.id)
+    return presenters.settings_out(office, row)
 
 
 @router.put("/offices/{code}/case-settings", response_model=CaseSettingsOut)
@@ -320,8 +187,8 @@ def put_case_settings(
     """Replace the office's case settings (admin, manager)."""
     principal.require_role("admin", "manager")
     principal.require_office(office.id)
-    cases.put_case_settings(session=session, office=office, data=data)
-    return CaseSettingsOut(office=office.code, **data.model_dump())
+    row = office_settings.put_case_settings(session=session, office=office, data=data)
+    return presenters.settings_out(office, row)
 
 
 @router.get("/offices/{code}/cases/overdue", response_model=dict[str, int])
@@ -330,7 +197,7 @@ def overdue(
 ) -> dict[str, int]:
     """How many cases are past their transfer or agency deadline, and how many are stored."""
     principal.require_office(office.id)
-    return cases.overdue_counts(session=session, office=office, now=clock.now())
+    return deadlines.overdue_counts(session=session, office=office, now=clock.now())
 
 
 @router.get("/tickets/{ticket_id}/cases", response_model=list[TicketCaseOut])
@@ -338,16 +205,8 @@ def cases_of_ticket(
     ticket: CurrentTicket, session: SessionDep, principal: PrincipalDep
 ) -> list[TicketCaseOut]:
     """The records a ticket produced or served (R8)."""
-    cases.require_office_staff(principal, ticket.office_id)
-    return [
-        TicketCaseOut(
-            case_id=case.id,
-            registration_number=case.registration_number,
-            purpose=purpose,
-            status=case.status,
-        )
-        for case, purpose in cases.cases_of_ticket(session=session, ticket=ticket)
-    ]
+    found = visits.cases_of_ticket(session=session, ticket=ticket, principal=principal)
+    return [presenters.ticket_case_out(case, purpose) for case, purpose in found]
 
 
 # --- one case ----------------------------------------------------------------------------
@@ -362,18 +221,8 @@ def read_case(case: CurrentCase, session: SessionDep, runtime: RuntimeDep) -> Ca
 @router.get("/cases/{case_id}/history", response_model=list[StepOut])
 def case_history(case: CurrentCase, session: SessionDep) -> list[StepOut]:
     """Every step of the case with time and clerk (append-only)."""
-    return [
-        StepOut(
-            action=s.action,
-            from_status=s.from_status,
-            to_status=s.to_status,
-            at=s.at,
-            clerk=clerk,
-            automatic=s.automatic,
-            detail=s.detail,
-        )
-        for s, clerk in cases.history_of(session=session, case=case)
-    ]
+    steps = history.history_of(session=session, case=case)
+    return [presenters.step_out(step, clerk) for step, clerk in steps]
 
 
 @router.post("/cases/{case_id}/send", response_model=CaseOut)
@@ -386,7 +235,7 @@ def send(
     runtime: RuntimeDep,
 ) -> CaseOut:
     """The case goes to the agency (R11)."""
-    cases.send_to_agency(
+    lifecycle.send_to_agency(
         session=session,
         clock=clock,
         case=case,
@@ -406,7 +255,9 @@ def result(
     runtime: RuntimeDep,
 ) -> CaseOut:
     """The agency's result arrived at the office (R12)."""
-    cases.register_result(session=session, clock=clock, case=case, principal=principal, data=data)
+    lifecycle.register_result(
+        session=session, clock=clock, case=case, principal=principal, data=data
+    )
     return _out(session, runtime, case)
 
 
@@ -419,7 +270,7 @@ def ready(
     runtime: RuntimeDep,
 ) -> CaseOut:
     """The result is ready for issuance."""
-    cases.mark_ready(session=session, clock=clock, case=case, principal=principal)
+    lifecycle.mark_ready(session=session, clock=clock, case=case, principal=principal)
     return _out(session, runtime, case)
 
 
@@ -433,7 +284,7 @@ def issue(
     runtime: RuntimeDep,
 ) -> CaseOut:
     """Hand the result over (R13): 409 if not ready or already issued."""
-    cases.issue_result(session=session, clock=clock, case=case, principal=principal, data=data)
+    issuance.issue_result(session=session, clock=clock, case=case, principal=principal, data=data)
     return _out(session, runtime, case)
 
 
@@ -446,7 +297,7 @@ def _close(action: str, doc: str) -> Callable[..., CaseOut]:
         clock: ClockDep,
         runtime: RuntimeDep,
     ) -> CaseOut:
-        cases.close_case(
+        lifecycle.close_case(
             session=session,
             clock=clock,
             case=case,
@@ -482,7 +333,7 @@ def add_visit(
     runtime: RuntimeDep,
 ) -> CaseOut:
     """Link another ticket that served the case (R8)."""
-    cases.link_visit(
+    visits.link_visit(
         session=session, clock=clock, case=case, ticket_id=data.ticket_id, principal=principal
     )
     return _out(session, runtime, case)
@@ -491,42 +342,17 @@ def add_visit(
 # --- receipts ----------------------------------------------------------------------------
 
 
-def _issuance_of(session: Session, case: Case) -> Issuance:
-    issuance = session.scalar(select(Issuance).where(Issuance.case_id == case.id))
-    if issuance is None:
-        raise NotFound(
-            f"Case {case.registration_number} has not been issued yet.", code="not_issued"
-        )
-    return issuance
-
-
-def _window_of(session: Session, principal: Principal) -> int | None:
-    window = session.scalar(select(Window).where(Window.clerk_id == principal.id))
-    return window.number if window else None
-
-
 @router.get("/cases/{case_id}/receipt", response_model=list[str])
-def receipt_text(case: CurrentCase, session: SessionDep, runtime: RuntimeDep) -> list[str]:
+def receipt_text(case: CurrentCase, runtime: RuntimeDep) -> list[str]:
     """The text of both copies of the intake receipt, as printed (for the screen)."""
-    doc = receipts.intake_document(
-        session=session, case=case, public_url=runtime.settings.public_url
-    )
-    return receipts.receipt_texts(doc)
+    return receipts.receipt_texts(case, public_url=runtime.settings.public_url)
 
 
 @router.get("/cases/{case_id}/receipt.pdf", response_class=Response)
-def receipt_pdf(case: CurrentCase, session: SessionDep, runtime: RuntimeDep) -> Response:
+def receipt_pdf(case: CurrentCase, runtime: RuntimeDep) -> Response:
     """Both copies of the intake receipt/inventory as a PDF."""
-    doc = receipts.intake_document(
-        session=session, case=case, public_url=runtime.settings.public_url
-    )
-    body = receipts.to_pdf(doc, title=f"Расписка {case.registration_number}")
-    filename = "receipt-" + case.registration_number.replace("/", "-") + ".pdf"
-    return Response(
-        body,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
-    )
+    body = receipts.intake_receipt_pdf(case, public_url=runtime.settings.public_url)
+    return presenters.pdf_response(body, kind="receipt", case=case)
 
 
 @router.post("/cases/{case_id}/receipt/print", response_model=dict[str, str])
@@ -534,31 +360,17 @@ def print_receipt(
     case: CurrentCase, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
 ) -> dict[str, str]:
     """Print both copies of the intake receipt on the clerk's workplace printer."""
-    doc = receipts.intake_document(
-        session=session, case=case, public_url=runtime.settings.public_url
+    url = receipts.print_intake_receipt(
+        session=session, case=case, principal=principal, public_url=runtime.settings.public_url
     )
-    settings = cases.case_settings(session=session, office_id=case.office_id)
-    window_number = _window_of(session, principal)
-    # Nothing was written: end the transaction before talking to the printer, so a slow
-    # or silent printer never holds the database (SQLite's single write slot) meanwhile.
-    session.commit()
-    url = receipts.print_document(settings=settings, window_number=window_number, doc=doc)
-    return {"printed": "intake_receipt", "printer": url.split("?")[0]}
+    return presenters.printed_out("intake_receipt", url)
 
 
 @router.get("/cases/{case_id}/issuance-receipt.pdf", response_class=Response)
 def issuance_pdf(case: CurrentCase, session: SessionDep) -> Response:
     """The issuance receipt as a PDF."""
-    doc = receipts.issuance_document(
-        session=session, case=case, issuance=_issuance_of(session, case)
-    )
-    body = receipts.to_pdf(doc, title=f"Выдача {case.registration_number}")
-    filename = "issuance-" + case.registration_number.replace("/", "-") + ".pdf"
-    return Response(
-        body,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
-    )
+    body = receipts.issuance_receipt_pdf(session=session, case=case)
+    return presenters.pdf_response(body, kind="issuance", case=case)
 
 
 @router.post("/cases/{case_id}/issuance-receipt/print", response_model=dict[str, str])
@@ -566,11 +378,5 @@ def print_issuance(
     case: CurrentCase, session: SessionDep, principal: PrincipalDep
 ) -> dict[str, str]:
     """Print the issuance receipt for the applicant's signature (R13)."""
-    doc = receipts.issuance_document(
-        session=session, case=case, issuance=_issuance_of(session, case)
-    )
-    settings = cases.case_settings(session=session, office_id=case.office_id)
-    window_number = _window_of(session, principal)
-    session.commit()  # read-only so far; free the database before the printer I/O
-    url = receipts.print_document(settings=settings, window_number=window_number, doc=doc)
-    return {"printed": "issuance_receipt", "printer": url.split("?")[0]}
+    url = receipts.print_issuance_receipt(session=session, case=case, principal=principal)
+    return presenters.printed_out("issuance_receipt", url)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi.testclient import TestClient
 
 from tests.queue_server.case_world import install_passport, intake_body, serve
@@ -9,6 +11,7 @@ from tests.queue_server.conftest import World
 
 
 def test_a_case_from_intake_to_issuance(api: TestClient, world: World) -> None:
+    """R9–R13: intake, transfer, result, readiness and issuance of one case."""
     install_passport(world)
     clerk = world.auth("clerk1")
     # Monday 23.11.2026, 10:00 Moscow: an applicant hands in documents at window 1.
@@ -99,6 +102,7 @@ def test_a_case_from_intake_to_issuance(api: TestClient, world: World) -> None:
 
 
 def test_a_day_of_intakes_numbers_the_register_without_gaps(api: TestClient, world: World) -> None:
+    """R9: the register numbers a day of intakes without gaps."""
     install_passport(world)
     clerk = world.auth("clerk1")
     numbers = []
@@ -128,6 +132,7 @@ def test_a_day_of_intakes_numbers_the_register_without_gaps(api: TestClient, wor
 
 
 def test_lost_receipt_is_found_by_name_and_document(api: TestClient, world: World) -> None:
+    """R13: a lost receipt's case is found by the applicant's details."""
     install_passport(world)
     ticket = serve(api, world, "clerk1", 1, "passport")
     body = intake_body(api, world, ticket["id"], name="Петрова Анна", document_number="4510 654321")
@@ -147,6 +152,7 @@ def test_lost_receipt_is_found_by_name_and_document(api: TestClient, world: Worl
 
 
 def test_public_status_shows_progress_without_personal_data(api: TestClient, world: World) -> None:
+    """R15: the applicant follows the progress; R16: no personal data."""
     install_passport(world)
     ticket = serve(api, world, "clerk1", 1, "passport")
     case = api.post(
@@ -171,6 +177,7 @@ def test_public_status_shows_progress_without_personal_data(api: TestClient, wor
 
 
 def test_deadlines_raise_events_once(api: TestClient, world: World, scheduler) -> None:  # type: ignore[no-untyped-def]
+    """R11 transfer and agency deadlines, R14 storage: each raises its event once."""
     install_passport(world)
     clerk = world.auth("clerk1")
     ticket = serve(api, world, "clerk1", 1, "passport")
@@ -227,3 +234,28 @@ def _case_events(api: TestClient, world: World) -> list[tuple[str, int]]:
     events = api.get("/api/v1/offices/central/events", headers=world.auth("clerk1")).json()
     watched = ("case.transfer_overdue", "case.agency_overdue", "case.uncollected")
     return [(e["type"], e["payload"]["case_id"]) for e in events if e["type"] in watched]
+
+
+def test_the_result_is_registered_the_day_it_arrives(api: TestClient, world: World) -> None:
+    """R12: the result is registered when it arrives, with the agency's incoming number."""
+    install_passport(world)
+    clerk = world.auth("clerk1")
+    ticket = serve(api, world, "clerk1", 1, "passport")
+    case = api.post(
+        "/api/v1/offices/central/cases", json=intake_body(api, world, ticket["id"]), headers=clerk
+    ).json()
+    api.post(f"/api/v1/cases/{case['id']}/send", json={}, headers=clerk)
+    arrived = world.clock.advance(days=3)
+    got = api.post(
+        f"/api/v1/cases/{case['id']}/result",
+        json={"outcome": "refusal", "agency_incoming_number": "МВД-1"},
+        headers=clerk,
+    ).json()
+    assert (got["status"], got["outcome"], got["agency_incoming_number"]) == (
+        "result_received",
+        "refusal",
+        "МВД-1",
+    )
+    step = api.get(f"/api/v1/cases/{case['id']}/history", headers=clerk).json()[-1]
+    assert step["action"] == "result"
+    assert datetime.fromisoformat(step["at"]) == arrived

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from queue_server.cases.service import term_deadline, transfer_deadline
+from queue_server.cases.deadlines import term_deadline, transfer_deadline
 from queue_server.offices.models import Office, OfficeDay
 from tests.queue_server.conftest import World
 
@@ -36,6 +36,7 @@ def _office(world: World) -> Office:
 def test_transfer_is_due_the_next_working_day(
     world: World, registered: date, transfer: date
 ) -> None:
+    """R11: the transfer deadline on the office calendar is the next working day."""
     office = _office(world)
     with world.db.transaction(read_only=True) as s:
         got = transfer_deadline(
@@ -45,6 +46,7 @@ def test_transfer_is_due_the_next_working_day(
 
 
 def test_term_counts_working_days_across_the_new_year(world: World) -> None:
+    """R11: the agency's term counts working days across the New Year holidays."""
     office = _office(world)
     with world.db.transaction(read_only=True) as s:
         # 25.12.2026 (Fri) + 10 working days: 28, 29, 30 Dec, then 11–15, 18, 19 Jan.
@@ -58,6 +60,7 @@ def test_term_counts_working_days_across_the_new_year(world: World) -> None:
 
 
 def test_a_transferred_working_saturday_counts(world: World) -> None:
+    """R11: a transferred working Saturday counts, its transferred day off does not."""
     office = _office(world)
     with world.db.transaction(read_only=True) as s:
         # 1 November 2025 was a working Saturday (transferred from 3 November).
@@ -71,6 +74,7 @@ def test_a_transferred_working_saturday_counts(world: World) -> None:
 
 
 def test_office_overrides_and_courier_days(world: World) -> None:
+    """R11: the office's closed days and its courier weekdays move the transfer."""
     office = _office(world)
     with world.db.transaction() as s:
         s.add(

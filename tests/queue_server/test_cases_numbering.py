@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from queue_server.auth.models import User
 from queue_server.auth.service import Principal
-from queue_server.cases import service as cases
+from queue_server.cases.intake import register_intake
 from queue_server.cases.schemas import IntakeIn
+from queue_server.catalogue.service import get_service
 from queue_server.errors import DomainError
 from queue_server.offices.models import Office
 from tests.queue_server.case_world import install_passport
@@ -24,7 +25,7 @@ def _clerk(world: World) -> tuple[Principal, int, dict[str, int]]:
         user = s.scalar(select(User).where(User.username == "clerk1"))
         office = s.scalar(select(Office).where(Office.code == "central"))
         assert user is not None and office is not None
-        service = cases.get_service(session=s, code="passport")
+        service = get_service(session=s, code="passport")
         ids = {d.name_ru: d.id for d in service.documents}
         return Principal("user", user.id, "clerk", office.id, "clerk1"), office.id, ids
 
@@ -52,13 +53,14 @@ def _register(world: World, principal: Principal, office_id: int, body: IntakeIn
     with world.db.transaction() as s:
         office = s.get(Office, office_id)
         assert office is not None
-        case = cases.register_intake(
+        case = register_intake(
             session=s, clock=world.clock, office=office, principal=principal, data=body
         )
         return case.registration_number
 
 
 def test_forty_clerks_registering_at_once_get_forty_consecutive_numbers(any_world: World) -> None:
+    """R9: concurrent registrations get consecutive numbers."""
     principal, office_id, ids = _clerk(any_world)
 
     def work(i: int) -> str | None:
@@ -74,6 +76,7 @@ def test_forty_clerks_registering_at_once_get_forty_consecutive_numbers(any_worl
 
 
 def test_numbers_restart_each_year_and_per_office(any_world: World) -> None:
+    """R9: each office has its own register, numbered per year."""
     principal, office_id, ids = _clerk(any_world)
     assert _register(any_world, principal, office_id, _intake(ids, 1)).endswith("2026/000001")
     assert _register(any_world, principal, office_id, _intake(ids, 2)).endswith("2026/000002")
@@ -93,6 +96,7 @@ def test_numbers_restart_each_year_and_per_office(any_world: World) -> None:
 
 @pytest.mark.parametrize("consent", [False])
 def test_a_refused_registration_leaves_the_counter_alone(any_world: World, consent: bool) -> None:
+    """R9, R10: a refused registration takes no number."""
     principal, office_id, ids = _clerk(any_world)
     with pytest.raises(DomainError):
         _register(any_world, principal, office_id, _intake(ids, 1, consent=consent))

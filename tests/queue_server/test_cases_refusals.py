@@ -62,6 +62,7 @@ def test_bad_intake_is_refused_and_writes_nothing(
     status: int,
     code: str,
 ) -> None:
+    """R9, R10: an incomplete intake (no consent, variant, agency…) registers nothing."""
     body = {**intake_body(api, world, serving["id"]), **change}
     before = counts(world)
     response = api.post("/api/v1/offices/central/cases", json=body, headers=world.auth("clerk1"))
@@ -72,6 +73,7 @@ def test_bad_intake_is_refused_and_writes_nothing(
 def test_missing_required_document_is_named(
     api: TestClient, world: World, serving: dict[str, Any]
 ) -> None:
+    """R9: the documents are checked against the service's list."""
     body = intake_body(api, world, serving["id"])
     body["documents"] = body["documents"][:1]
     before = counts(world)
@@ -84,6 +86,7 @@ def test_missing_required_document_is_named(
 def test_a_clerk_of_another_office_is_refused(
     api: TestClient, world: World, serving: dict[str, Any]
 ) -> None:
+    """R16: cases only for the staff of the case's own office."""
     body = intake_body(api, world, serving["id"])
     before = counts(world)
     refused(
@@ -161,6 +164,7 @@ def test_unknown_case_is_404(api: TestClient, world: World) -> None:
 def test_issuing_before_ready_and_twice_is_refused(
     api: TestClient, world: World, serving: dict[str, Any]
 ) -> None:
+    """R13: no issuance before the result is ready, and never twice."""
     clerk = world.auth("clerk1")
     case = api.post(
         "/api/v1/offices/central/cases", json=intake_body(api, world, serving["id"]), headers=clerk
