@@ -11,7 +11,12 @@ from typing import Any
 import click
 from sqlalchemy import select
 
+from display_board.led_driver import led_driver_command
+from hardware_sim.cli import sim_printer
+from hardware_sim.demo_rig import DemoRig
+from kiosk.cli import kiosk
 from queue_server.auth.service import add_device, create_user
+from queue_server.cases.cli import case_cli
 from queue_server.clock import SystemClock
 from queue_server.config_io import ConfigFile, export_config, import_config
 from queue_server.db import Database
@@ -123,9 +128,6 @@ def demo(
     kiosk_port = kiosk_port or port + 1
     rig = None
     if not (seed_only or no_devices):
-        # The composition root may wire device packages together; the server never does.
-        from hardware_sim.demo_rig import DemoRig
-
         rig = DemoRig(
             server_url=base,
             kiosk_token=seed.devices["kiosk-1"],
@@ -292,25 +294,12 @@ def config_export(ctx: click.Context) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-# Commands of the device packages, loaded here so that the server modules themselves
-# never import hardware code. One line per command: (module, attribute, command name).
-DEVICE_COMMANDS = [
-    ("hardware_sim.cli", "sim_printer", "sim-printer"),
-    ("kiosk.cli", "kiosk", "kiosk"),
-    ("queue_server.cases.cli", "case_cli", "case"),
-    ("display_board.led_driver", "led_driver_command", "led-driver"),
-]
-
-
-def _register_optional_commands() -> None:
-    import importlib
-
-    for module_name, attribute, name in DEVICE_COMMANDS:
-        module = importlib.import_module(module_name)
-        main.add_command(getattr(module, attribute), name)
-
-
-_register_optional_commands()
+# The server's case commands, then the device packages' own commands: this module and
+# app.py are the composition root, the only server modules that know every package.
+main.add_command(case_cli, "case")
+main.add_command(kiosk, "kiosk")
+main.add_command(led_driver_command, "led-driver")
+main.add_command(sim_printer, "sim-printer")
 
 if __name__ == "__main__":
     main()
