@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Query, Request, WebSocket, WebSocketDisconnect
@@ -25,19 +25,17 @@ from queue_server.runtime import Runtime
 router = APIRouter(tags=["realtime"])
 pages_router = APIRouter(include_in_schema=False)
 
-BOARD_ASSETS = files("display_board")
-TEMPLATES = Jinja2Templates(directory=str(BOARD_ASSETS / "templates"))
 #: A client without a token in the URL must send {"type": "auth", "token": …} this fast.
 AUTH_TIMEOUT_SECONDS = 5.0
 
 
-def mount_board_static(app: FastAPI) -> None:
-    """Serve the board page's scripts and styles."""
-    app.mount(
-        "/static/board",
-        StaticFiles(directory=str(BOARD_ASSETS / "static")),
-        name="board-static",
-    )
+def mount_board_assets(app: FastAPI, assets: Traversable) -> None:
+    """Serve the board page's templates, scripts and styles from `assets` (display_board's).
+
+    The composition root hands them over, so this module never names the display package.
+    """
+    app.state.board_templates = Jinja2Templates(directory=str(assets / "templates"))
+    app.mount("/static/board", StaticFiles(directory=str(assets / "static")), name="board-static")
 
 
 @router.get("/offices/{code}/board", response_model=BoardStateOut)
@@ -66,7 +64,8 @@ def board_page(
 ) -> HTMLResponse:
     """The waiting-room board of an office (the token comes in the URL: ?token=dev_…)."""
     office = session.scalar(select(Office).where(Office.code == code))
-    return TEMPLATES.TemplateResponse(
+    templates: Jinja2Templates = request.app.state.board_templates
+    return templates.TemplateResponse(
         request,
         "board.html",
         {
@@ -127,7 +126,7 @@ async def _subscribe(
     types: str | None,
 ) -> None:
     runtime = _runtime(websocket)
-    hub: Hub = runtime.extras["hub"]
+    hub = runtime.hub
     await websocket.accept()
     if token is None:
         token = await _token_from_first_message(websocket)
