@@ -20,6 +20,7 @@ from queue_server.cases.cli import case_cli
 from queue_server.clock import SystemClock
 from queue_server.config_io import ConfigFile, export_config, import_config
 from queue_server.db import Database
+from queue_server.demo import DEMO_OFFICE, DemoSeed, seed_demo
 from queue_server.errors import DomainError
 from queue_server.migrate import upgrade
 from queue_server.offices.models import Office
@@ -115,8 +116,6 @@ def demo(
     seed_only: bool,
 ) -> None:
     """Seed a demo office and serve it, with a simulated kiosk printer and LED displays."""
-    from queue_server.demo import DEMO_OFFICE, seed_demo
-
     settings = _settings(ctx)
     base = f"http://{host}:{port}"
     settings = settings.model_copy(update={"public_url": base})
@@ -137,6 +136,31 @@ def demo(
             kiosk_port=kiosk_port,
             receipts_dir=Path("var/demo-receipts"),
         )
+    click.echo(_demo_banner(base=base, settings=settings, seed=seed, rig=rig))
+    if seed_only:
+        return
+    if not no_browser:
+        import webbrowser
+
+        webbrowser.open(rig.kiosk_url if rig else f"{base}/docs")
+    import uvicorn
+
+    from queue_server.app import create_app
+
+    if rig is not None:
+        # uvicorn re-raises SIGTERM after its own shutdown; with the default handler the
+        # process would die before `finally` stops the kiosk agent and LED driver.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        rig.start()
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port)
+    finally:
+        if rig is not None:
+            rig.stop()
+
+
+def _demo_banner(*, base: str, settings: Settings, seed: DemoSeed, rig: DemoRig | None) -> str:
+    """What the demo prints: where every page is, the accounts and the device tokens."""
     board = f"{base}/board/{DEMO_OFFICE}?token={seed.devices['board-hall']}"
     lines = [
         "",
@@ -164,27 +188,7 @@ def demo(
         *[f"    {name}: {token}" for name, token in seed.devices.items()],
         "",
     ]
-    click.echo("\n".join(lines))
-    if seed_only:
-        return
-    if not no_browser:
-        import webbrowser
-
-        webbrowser.open(rig.kiosk_url if rig else f"{base}/docs")
-    import uvicorn
-
-    from queue_server.app import create_app
-
-    if rig is not None:
-        # uvicorn re-raises SIGTERM after its own shutdown; with the default handler the
-        # process would die before `finally` stops the kiosk agent and LED driver.
-        signal.signal(signal.SIGTERM, _exit_on_sigterm)
-        rig.start()
-    try:
-        uvicorn.run(create_app(settings), host=host, port=port)
-    finally:
-        if rig is not None:
-            rig.stop()
+    return "\n".join(lines)
 
 
 def _exit_on_sigterm(_signum: int, _frame: object) -> None:
