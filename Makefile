@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: all install demo serve test test-shifted lint format bench clean
+.PHONY: all install demo serve test test-shifted lint format bench graph clean
 
 all: test
 
@@ -30,9 +30,11 @@ demo: install
 serve: install
 	$(BIN)/mfc-queue serve --host $(HOST) --port $(PORT)
 
+# lint-imports checks the package arrows (contracts in .importlinter).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy queue_server printer hardware_sim kiosk display_board admin
+	PYTHONPATH=$(CURDIR) $(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .
@@ -50,6 +52,11 @@ test-shifted: install
 	PYTHONPATH=$(CURDIR)/tests/support/shifted_clock MFCQ_TEST_CLOCK_SHIFT_TO=$(SHIFT_TO) \
 	  TZ=$(SHIFT_TZ) $(BIN)/pytest -p no:time_machine \
 	  -W ignore::pytest.PytestAssertRewriteWarning -m "not browser"
+
+# The package graph of docs/architecture.md, from the real imports (needs graphviz's `dot`).
+graph: install
+	@command -v dot >/dev/null || { echo "graphviz is missing: apt-get install graphviz"; exit 1; }
+	PYTHONPATH=$(CURDIR) $(BIN)/python docs/package_graph.py | dot -Tsvg -o docs/img/packages.svg
 
 bench: install
 	$(BIN)/python benchmarks/issue_and_call.py

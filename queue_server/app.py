@@ -1,14 +1,18 @@
-"""The application factory: routers, error mapping and the lifespan that owns resources."""
+"""The application factory, part of the composition root: every router and page, error
+mapping, and the lifespan that owns the long-lived resources (typed in `Runtime`)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
+import display_board
 from admin.reports.views import router as reports_router
 from admin.web.pages import router as admin_pages_router
 from admin.web.views import router as dashboard_router
@@ -28,10 +32,10 @@ from queue_server.events.views import router as events_router
 from queue_server.offices.views import router as offices_router
 from queue_server.pages import router as common_static_router
 from queue_server.realtime.hub import Hub
-from queue_server.realtime.pages import router as board_pages_router
+from queue_server.realtime.pages import board_pages
 from queue_server.realtime.pg_listener import PgListener
-from queue_server.realtime.views import pages_router
 from queue_server.realtime.views import router as realtime_router
+from queue_server.realtime.views import sockets_router as event_sockets_router
 from queue_server.runtime import Runtime
 from queue_server.scheduler import Scheduler
 from queue_server.settings import Settings, get_settings
@@ -54,6 +58,22 @@ def _bench_router() -> APIRouter:
     return router
 
 
+API_ROUTERS = (
+    auth_router,
+    offices_router,
+    catalogue_router,
+    windows_router,
+    tickets_router,
+    bookings_router,
+    events_router,
+    realtime_router,
+    cases_router,
+    devices_router,
+    reports_router,
+    dashboard_router,
+)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -64,81 +84,15 @@ def create_app(
     settings = settings or get_settings()
     if clock is None:
         clock = RunningClock(settings.clock_start) if settings.clock_start else SystemClock()
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[dict[str, Any]]:
-        db = database or Database.from_url(
-            settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
-        )
-        scheduler = Scheduler(db, clock)
-        hub = Hub(
-            db,
-            queue_size=settings.ws_queue_size,
-            heartbeat_seconds=settings.ws_heartbeat_seconds,
-            replay_limit=settings.ws_replay_limit,
-            poll_seconds=settings.outbox_poll_seconds,
-        )
-        # Every process listens, so events committed by any process reach its sockets.
-        listener = (
-            None
-            if db.is_sqlite
-            else PgListener(hub, db.engine.url.render_as_string(hide_password=False))
-        )
-        runtime = Runtime(
-            settings=settings, db=db, clock=clock, extras={"scheduler": scheduler, "hub": hub}
-        )
-        await hub.start()
-        if listener is not None:
-            await listener.start()
-        task = None
-        if settings.scheduler_interval > 0:
-            task = asyncio.create_task(scheduler.run_forever(settings.scheduler_interval))
-        try:
-            yield {"runtime": runtime}
-        finally:
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            if listener is not None:
-                await listener.stop()
-            await hub.stop()
-            if database is None:
-                db.dispose()
-
     app = FastAPI(
         title="mfc-queue",
         version="0.1.0",
         description="Queue server of a public-services centre (МФЦ).",
-        lifespan=lifespan,
+        lifespan=_lifespan(settings, clock, database),
     )
     install_error_handlers(app)
-    api = APIRouter(prefix="/api/v1")
-    for router in (
-        auth_router,
-        offices_router,
-        catalogue_router,
-        windows_router,
-        tickets_router,
-        bookings_router,
-        events_router,
-        realtime_router,
-        cases_router,
-        devices_router,
-        reports_router,
-        dashboard_router,
-    ):
-        api.include_router(router)
-    if settings.benchmark_endpoints:
-        api.include_router(_bench_router())
-    app.include_router(api)
-    app.include_router(admin_pages_router)  # /admin pages
-    app.include_router(pages_router)  # the event WebSockets /ws/…
-    app.include_router(common_static_router)  # /static/common/mfcq.js, shared by the pages
-    app.include_router(board_pages_router)  # /board/{office}
-    app.include_router(clerk_pages_router)  # /clerk and the public case page /c/{code}
-    app.include_router(booking_pages_router)  # /book/{office}, /b/{code}
-    app.include_router(ticket_pages_router)  # /t/{code}, the ticket's QR
+    _include_api(app, settings)
+    _include_pages(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -146,3 +100,81 @@ def create_app(
         return {"status": "ok"}
 
     return app
+
+
+def _include_api(app: FastAPI, settings: Settings) -> None:
+    api = APIRouter(prefix="/api/v1")
+    for router in API_ROUTERS:
+        api.include_router(router)
+    if settings.benchmark_endpoints:
+        api.include_router(_bench_router())
+    app.include_router(api)
+
+
+def _include_pages(app: FastAPI) -> None:
+    app.include_router(event_sockets_router)  # the event WebSockets /ws/…
+    app.include_router(common_static_router)  # /static/common/mfcq.js, shared by the pages
+    app.include_router(admin_pages_router)  # /admin pages
+    app.include_router(board_pages(Path(str(files(display_board)))))  # /board/{office}
+    app.include_router(clerk_pages_router)  # /clerk and the public case page /c/{code}
+    app.include_router(booking_pages_router)  # /book/{office}, /b/{code}
+    app.include_router(ticket_pages_router)  # /t/{code}, the ticket's QR
+
+
+Lifespan = Callable[[FastAPI], contextlib.AbstractAsyncContextManager[dict[str, Any]]]
+
+
+def _lifespan(settings: Settings, clock: Clock, database: Database | None) -> Lifespan:
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        runtime = _build_runtime(settings, clock, database)
+        # Unwound in reverse: timed jobs stop first, then the fan-out, then the engine.
+        async with contextlib.AsyncExitStack() as stack:
+            if database is None:  # a database the caller passed in stays theirs to dispose
+                stack.callback(runtime.db.dispose)
+            await _start_event_fan_out(stack, runtime)
+            _start_timed_jobs(stack, runtime)
+            yield {"runtime": runtime}
+
+    return lifespan
+
+
+def _build_runtime(settings: Settings, clock: Clock, database: Database | None) -> Runtime:
+    db = database or Database.from_url(
+        settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
+    )
+    hub = Hub(
+        db,
+        queue_size=settings.ws_queue_size,
+        heartbeat_seconds=settings.ws_heartbeat_seconds,
+        replay_limit=settings.ws_replay_limit,
+        poll_seconds=settings.outbox_poll_seconds,
+    )
+    return Runtime(settings=settings, db=db, clock=clock, hub=hub, scheduler=Scheduler(db, clock))
+
+
+async def _start_event_fan_out(stack: contextlib.AsyncExitStack, runtime: Runtime) -> None:
+    await runtime.hub.start()
+    stack.push_async_callback(runtime.hub.stop)
+    if runtime.db.is_sqlite:
+        return
+    # Every process listens, so events committed by any process reach its sockets.
+    url = runtime.db.engine.url.render_as_string(hide_password=False)
+    listener = PgListener(runtime.hub, url)
+    await listener.start()
+    stack.push_async_callback(listener.stop)
+
+
+def _start_timed_jobs(stack: contextlib.AsyncExitStack, runtime: Runtime) -> None:
+    interval = runtime.settings.scheduler_interval
+    if interval <= 0:
+        return  # the tests drive the scheduler themselves
+    # Two tasks: a gateway that hangs delays the next notification, never an R5 recall.
+    for loop in (runtime.scheduler.run_forever, runtime.scheduler.deliver_forever):
+        stack.push_async_callback(_cancel, asyncio.create_task(loop(interval)))
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

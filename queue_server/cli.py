@@ -11,10 +11,16 @@ from typing import Any
 import click
 from sqlalchemy import select
 
+from display_board.led_driver import led_driver_command
+from hardware_sim.cli import sim_printer
+from hardware_sim.demo_rig import DemoRig
+from kiosk.cli import kiosk
 from queue_server.auth.service import add_device, create_user
+from queue_server.cases.cli import case_cli
 from queue_server.clock import SystemClock
 from queue_server.config_io import ConfigFile, export_config, import_config
 from queue_server.db import Database
+from queue_server.demo import DEMO_OFFICE, DemoSeed, seed_demo
 from queue_server.errors import DomainError
 from queue_server.migrate import upgrade
 from queue_server.offices.models import Office
@@ -110,8 +116,6 @@ def demo(
     seed_only: bool,
 ) -> None:
     """Seed a demo office and serve it, with a simulated kiosk printer and LED displays."""
-    from queue_server.demo import DEMO_OFFICE, seed_demo
-
     settings = _settings(ctx)
     base = f"http://{host}:{port}"
     settings = settings.model_copy(update={"public_url": base})
@@ -123,9 +127,6 @@ def demo(
     kiosk_port = kiosk_port or port + 1
     rig = None
     if not (seed_only or no_devices):
-        # The composition root may wire device packages together; the server never does.
-        from hardware_sim.demo_rig import DemoRig
-
         rig = DemoRig(
             server_url=base,
             kiosk_token=seed.devices["kiosk-1"],
@@ -135,6 +136,31 @@ def demo(
             kiosk_port=kiosk_port,
             receipts_dir=Path("var/demo-receipts"),
         )
+    click.echo(_demo_banner(base=base, settings=settings, seed=seed, rig=rig))
+    if seed_only:
+        return
+    if not no_browser:
+        import webbrowser
+
+        webbrowser.open(rig.kiosk_url if rig else f"{base}/docs")
+    import uvicorn
+
+    from queue_server.app import create_app
+
+    if rig is not None:
+        # uvicorn re-raises SIGTERM after its own shutdown; with the default handler the
+        # process would die before `finally` stops the kiosk agent and LED driver.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        rig.start()
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port)
+    finally:
+        if rig is not None:
+            rig.stop()
+
+
+def _demo_banner(*, base: str, settings: Settings, seed: DemoSeed, rig: DemoRig | None) -> str:
+    """What the demo prints: where every page is, the accounts and the device tokens."""
     board = f"{base}/board/{DEMO_OFFICE}?token={seed.devices['board-hall']}"
     lines = [
         "",
@@ -162,27 +188,7 @@ def demo(
         *[f"    {name}: {token}" for name, token in seed.devices.items()],
         "",
     ]
-    click.echo("\n".join(lines))
-    if seed_only:
-        return
-    if not no_browser:
-        import webbrowser
-
-        webbrowser.open(rig.kiosk_url if rig else f"{base}/docs")
-    import uvicorn
-
-    from queue_server.app import create_app
-
-    if rig is not None:
-        # uvicorn re-raises SIGTERM after its own shutdown; with the default handler the
-        # process would die before `finally` stops the kiosk agent and LED driver.
-        signal.signal(signal.SIGTERM, _exit_on_sigterm)
-        rig.start()
-    try:
-        uvicorn.run(create_app(settings), host=host, port=port)
-    finally:
-        if rig is not None:
-            rig.stop()
+    return "\n".join(lines)
 
 
 def _exit_on_sigterm(_signum: int, _frame: object) -> None:
@@ -292,25 +298,12 @@ def config_export(ctx: click.Context) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-# Commands of the device packages, loaded here so that the server modules themselves
-# never import hardware code. One line per command: (module, attribute, command name).
-DEVICE_COMMANDS = [
-    ("hardware_sim.cli", "sim_printer", "sim-printer"),
-    ("kiosk.cli", "kiosk", "kiosk"),
-    ("queue_server.cases.cli", "case_cli", "case"),
-    ("display_board.led_driver", "led_driver_command", "led-driver"),
-]
-
-
-def _register_optional_commands() -> None:
-    import importlib
-
-    for module_name, attribute, name in DEVICE_COMMANDS:
-        module = importlib.import_module(module_name)
-        main.add_command(getattr(module, attribute), name)
-
-
-_register_optional_commands()
+# The server's case commands, then the device packages' own commands: this module and
+# app.py are the composition root, the only server modules that know every package.
+main.add_command(case_cli, "case")
+main.add_command(kiosk, "kiosk")
+main.add_command(led_driver_command, "led-driver")
+main.add_command(sim_printer, "sim-printer")
 
 if __name__ == "__main__":
     main()

@@ -134,6 +134,11 @@ class Database:
     """The engine and its session factories; owned by the app's lifespan."""
 
     def __init__(self, engine: Engine) -> None:
+        # Imported here: the events tables import Base from this module.
+        from queue_server.events.service import install_outbox_hooks
+
+        # Explicitly, for every Database: whoever writes through it gets a working outbox.
+        install_outbox_hooks()
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._writer = sessionmaker(engine, expire_on_commit=False)

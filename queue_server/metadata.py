@@ -1,6 +1,5 @@
 """Imports every domain's tables so that metadata (Alembic, tests) sees them all."""
 
-import admin.reports.models  # noqa: F401  (report indexes on tickets and wait breaches)
 import queue_server.cases.models  # noqa: F401  (cases, register, history, issuances)
 from queue_server.auth.models import ApiToken, Device, User
 from queue_server.bookings.models import (

@@ -1,20 +1,22 @@
-"""What the app's lifespan owns: settings, database, clock, scheduler."""
+"""What the app's lifespan owns: settings, database, clock, the WebSocket hub, the scheduler."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from queue_server.clock import Clock
 from queue_server.db import Database
+from queue_server.realtime.hub import Hub
+from queue_server.scheduler import Scheduler
 from queue_server.settings import Settings
 
 
-@dataclass
+@dataclass(frozen=True)
 class Runtime:
     """Long-lived parts of one server process, handed to requests via lifespan state."""
 
     settings: Settings
     db: Database
     clock: Clock
-    extras: dict[str, Any] = field(default_factory=dict)
+    hub: Hub
+    scheduler: Scheduler

@@ -1,5 +1,10 @@
-"""Runs the timed jobs (R5 recalls and no-shows, wait-limit events, booking no-shows and
-notifications) on the injected clock."""
+"""Runs the timed jobs on the injected clock, in two loops that never wait on each other.
+
+The timers (R5 recalls and no-shows, wait limits, case deadlines, booking no-shows) only
+touch the database. The deliveries (booking notifications) talk to gateways that may hang
+for a minute per message; in the timers' loop one dead webhook would hold back a 1-minute
+recall, so they get a loop of their own.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from queue_server.tickets.service import process_call_timeouts, process_wait_lim
 
 log = logging.getLogger(__name__)
 
+# A timer job takes `session=` and `clock=`; it runs in a transaction the scheduler opens.
 Job = Callable[..., int]
 # A delivery job takes `db=` and opens its own short transactions: it talks to the
 # outside world (gateways) with no transaction open.
@@ -31,7 +37,13 @@ DeliveryJob = Callable[..., int]
 class Scheduler:
     """Runs each job in its own transaction; all state lives in the database."""
 
-    def __init__(self, db: Database, clock: Clock, jobs: list[Job] | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        jobs: list[Job] | None = None,
+        deliveries: list[DeliveryJob] | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.jobs: list[Job] = jobs or [
@@ -42,26 +54,39 @@ class Scheduler:
             store_uncollected_results,
             process_booking_no_shows,
         ]
-        self.deliveries: list[DeliveryJob] = [deliver_notifications]
+        self.deliveries: list[DeliveryJob] = (
+            [deliver_notifications] if deliveries is None else deliveries
+        )
 
     def run_pending(self) -> int:
-        """Run every job once; the number of tickets they changed."""
+        """Run every timer job once; the number of tickets they changed."""
         changed = 0
         for job in self.jobs:
             session: Session
             with self.db.transaction() as session:
                 changed += job(session=session, clock=self.clock)
-        for delivery in self.deliveries:
-            delivery(db=self.db, clock=self.clock)
         return changed
 
+    def deliver_pending(self) -> int:
+        """Run every delivery job once; the number of messages they delivered."""
+        return sum(delivery(db=self.db, clock=self.clock) for delivery in self.deliveries)
+
     async def run_forever(self, interval: float) -> None:
-        """Run the jobs every `interval` seconds until cancelled, off the event loop."""
-        while True:
-            try:
-                await asyncio.to_thread(self.run_pending)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a failed pass must not stop the next one
-                log.exception("scheduler pass failed")
-            await asyncio.sleep(interval)
+        """Run the timer jobs every `interval` seconds until cancelled."""
+        await _every(interval, self.run_pending, "scheduler pass failed")
+
+    async def deliver_forever(self, interval: float) -> None:
+        """Run the delivery jobs every `interval` seconds until cancelled."""
+        await _every(interval, self.deliver_pending, "delivery pass failed")
+
+
+async def _every(interval: float, run: Callable[[], int], failure: str) -> None:
+    # Off the event loop: the jobs use the synchronous database API and blocking HTTP.
+    while True:
+        try:
+            await asyncio.to_thread(run)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a failed pass must not stop the next one
+            log.exception(failure)
+        await asyncio.sleep(interval)

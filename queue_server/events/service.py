@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from sqlalchemy import event as sa_event
@@ -10,10 +11,9 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from queue_server.clock import Clock
 from queue_server.events.models import Event
+from queue_server.realtime.outbox import install_insert_hooks
 
-# Every process that writes events gets the insert hooks (per-office commit order, NOTIFY).
-from queue_server.realtime import outbox as _outbox  # noqa: F401
-
+_INSTALLING = threading.Lock()
 #: session.info key of the events emitted in the current transaction, not inserted yet.
 DEFERRED_KEY = "mfcq_events_deferred"
 
@@ -43,7 +43,23 @@ def _within(scope: SessionTransaction | None, ended: SessionTransaction) -> bool
     return False
 
 
-@sa_event.listens_for(Session, "after_soft_rollback")
+def install_outbox_hooks() -> None:
+    """Install the session hooks that make `emit` work; idempotent.
+
+    Called by `Database` when it is built, so every process that writes events (server,
+    scheduler, CLI, simulator, tests, benchmarks) has them, and importing this module
+    changes nothing.
+    """
+    with _INSTALLING:  # two threads building a Database must not hook twice
+        for name, hook in (
+            ("after_soft_rollback", _drop_rolled_back),
+            ("before_commit", _insert_deferred),
+        ):
+            if not sa_event.contains(Session, name, hook):
+                sa_event.listen(Session, name, hook)
+        install_insert_hooks()
+
+
 def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
     deferred = session.info.get(DEFERRED_KEY)
     if deferred:
@@ -52,7 +68,6 @@ def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction
         ]
 
 
-@sa_event.listens_for(Session, "before_commit")
 def _insert_deferred(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint is released: its events wait for the real commit

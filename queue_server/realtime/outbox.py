@@ -1,7 +1,8 @@
 """Hooks on every outbox insert: commit order per office, NOTIFY on PostgreSQL.
 
-Loaded by ``queue_server.events.service`` so that every process that writes events (server,
-scheduler, CLI, simulator) gets them, not only a process that serves WebSockets.
+Installed with the outbox's session hooks (``events.service.install_outbox_hooks``) when a
+``Database`` is built, so that every process that writes events (server, scheduler, CLI,
+simulator) gets them, not only a process that serves WebSockets.
 
 Why a lock: ids come from a sequence when the row is inserted, but transactions commit in
 any order. Without care, event 11 of an office can become visible before event 10, and a
@@ -17,6 +18,7 @@ listening process (including this one); a rolled-back transaction sends nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event, func, inspect, select
@@ -51,13 +53,24 @@ def _is_postgres(connection: Connection) -> bool:
     return connection.dialect.name == "postgresql"
 
 
-@event.listens_for(Event, "before_insert")
+def install_insert_hooks() -> None:
+    """Hook the outbox inserts (office lock, NOTIFY) and the commit bookkeeping; idempotent."""
+    hooks: list[tuple[Any, str, Callable[..., None]]] = [
+        (Event, "before_insert", _lock_office_order),
+        (Event, "after_insert", _announce),
+        (Session, "after_commit", _forget_pending),
+        (Session, "after_rollback", _forget_pending),
+    ]
+    for target, name, hook in hooks:
+        if not event.contains(target, name, hook):
+            event.listen(target, name, hook)
+
+
 def _lock_office_order(_mapper: Mapper[Event], connection: Connection, target: Event) -> None:
     if _is_postgres(connection) and target.office_id is not None:
         connection.execute(select(func.pg_advisory_xact_lock(LOCK_KEY, target.office_id)))
 
 
-@event.listens_for(Event, "after_insert")
 def _announce(_mapper: Mapper[Event], connection: Connection, target: Event) -> None:
     message = event_message(target)
     if _is_postgres(connection):
@@ -81,7 +94,5 @@ def committed_messages(session: Session) -> list[dict[str, Any]]:
     return [message for row, message in pending if inspect(row).persistent]
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
 def _forget_pending(session: Session) -> None:
     session.info.pop(PENDING_KEY, None)

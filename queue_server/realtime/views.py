@@ -18,7 +18,7 @@ from queue_server.realtime.service import authorize_subscription, board_state, r
 from queue_server.runtime import Runtime
 
 router = APIRouter(tags=["realtime"])
-pages_router = APIRouter(include_in_schema=False)
+sockets_router = APIRouter(include_in_schema=False)
 
 #: A client without a token in the URL must send {"type": "auth", "token": …} this fast.
 AUTH_TIMEOUT_SECONDS = 5.0
@@ -81,7 +81,7 @@ async def _subscribe(
     types: str | None,
 ) -> None:
     runtime = _runtime(websocket)
-    hub: Hub = runtime.extras["hub"]
+    hub = runtime.hub
     await websocket.accept()
     if token is None:
         token = await _token_from_first_message(websocket)
@@ -144,7 +144,7 @@ async def _greet_and_replay(
     await connection.send_events(replay)
 
 
-@pages_router.websocket("/ws/offices/{code}/events")
+@sockets_router.websocket("/ws/offices/{code}/events")
 async def office_events(
     websocket: WebSocket,
     code: str,
@@ -159,7 +159,7 @@ async def office_events(
     )
 
 
-@pages_router.websocket("/ws/events")
+@sockets_router.websocket("/ws/events")
 async def own_events(
     websocket: WebSocket,
     token: str | None = None,

@@ -66,7 +66,7 @@ class LiveServer:
         """The hub of the running app."""
         assert self._server is not None
         state: dict[str, Any] = self._server.lifespan.state
-        hub: Hub = state["runtime"].extras["hub"]
+        hub: Hub = state["runtime"].hub
         return hub
 
 

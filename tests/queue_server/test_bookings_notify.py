@@ -74,7 +74,7 @@ def test_webhook_gets_the_confirmation_and_later_the_reminder(
 ) -> None:
     set_policy(api, world, notifier="webhook", webhook_url=gateway.url, webhook_token="s3cret")
     body = booked(api, "passport", "2026-11-25", "10:15", email="i@example.ru")  # Wednesday
-    scheduler.run_pending()
+    scheduler.deliver_pending()
     assert gateway.kinds() == ["confirmation"]
     sms = gateway.received[0]
     assert sms["code"] == body["code"] and sms["phone"] == "79161234567"
@@ -82,12 +82,12 @@ def test_webhook_gets_the_confirmation_and_later_the_reminder(
     assert body["code"] in sms["text_ru"] and "25.11.2026 в 10:15" in sms["text_ru"]
     assert gateway.headers[0]["Authorization"] == "Bearer s3cret"
     world.clock.advance(hours=24)  # Tuesday 10:00: 24 h before is 10:15, not yet
-    scheduler.run_pending()
+    scheduler.deliver_pending()
     assert gateway.kinds() == ["confirmation"]
     world.clock.advance(minutes=15)
-    scheduler.run_pending()
+    scheduler.deliver_pending()
     assert gateway.kinds() == ["confirmation", "reminder"]
-    scheduler.run_pending()
+    scheduler.deliver_pending()
     assert gateway.kinds() == ["confirmation", "reminder"]  # each is sent once
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 from sqlalchemy import func, select, text
 
@@ -105,3 +109,40 @@ def wait_until_someone_waits_for_a_lock(db: Database) -> None:
             conn.rollback()
             time.sleep(0.01)
     raise AssertionError("the other transaction never blocked")
+
+
+HOOKS_BEFORE_AND_AFTER_A_DATABASE = """
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from queue_server.events import service
+from queue_server.events.models import Event
+from queue_server.realtime import outbox
+
+
+def installed():
+    return (
+        event.contains(Session, "before_commit", service._insert_deferred),
+        event.contains(Event, "after_insert", outbox._announce),
+    )
+
+
+before = installed()
+from queue_server.db import Database
+
+Database.from_url("sqlite://").dispose()
+print(before, installed())
+"""
+
+
+def test_the_outbox_hooks_come_with_a_database_not_with_an_import() -> None:
+    """Importing the events service hooks nothing; building a Database hooks everything."""
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", HOOKS_BEFORE_AND_AFTER_A_DATABASE],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert done.stdout.strip() == "(False, False) (True, True)"

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from queue_server.app import create_app
+from queue_server.bookings.models import BookingNotification
 from queue_server.events.models import Event
 from queue_server.offices.models import Office
 from queue_server.scheduler import Scheduler
+from queue_server.settings import Settings
 from queue_server.tickets.models import TicketTransition, WaitBreach
+from tests.queue_server.bookings_helpers import booked, set_policy
 from tests.queue_server.conftest import World
 from tests.queue_server.test_tickets_api import call, issue, take
 
@@ -170,3 +179,107 @@ def test_called_in_time_is_no_breach(api: TestClient, world: World, scheduler: S
     world.clock.advance(minutes=5)
     scheduler.run_pending()
     assert events_of(world, "ticket.wait_breach") == []
+
+
+class SilentGateway:
+    """A webhook endpoint that accepts connections and never answers: a hung SMS gateway."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(0.1)  # the accept loop checks `closing` this often
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}/sms"
+        self.accepted = threading.Event()
+        self.closing = threading.Event()
+        self.connections: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while not self.closing.is_set():
+            try:
+                connection, _address = self.server.accept()
+            except TimeoutError:
+                continue
+            self.connections.append(connection)
+            self.accepted.set()
+
+    def hang_up(self) -> None:
+        """Drop every connection: the stuck delivery fails at once instead of timing out."""
+        if self.closing.is_set():
+            return
+        self.closing.set()
+        self.thread.join(timeout=5)
+        for connection in self.connections:
+            connection.close()
+        self.server.close()
+
+
+@pytest.fixture
+def silent_gateway() -> Iterator[SilentGateway]:
+    gateway = SilentGateway()
+    yield gateway
+    gateway.hang_up()
+
+
+def _book_with_a_hung_gateway(api: TestClient, world: World, gateway: SilentGateway) -> None:
+    set_policy(
+        api,
+        world,
+        notifier="webhook",
+        webhook_url=gateway.url,
+        webhook_timeout_seconds=60,
+        reminder_minutes_before=0,
+    )
+    booked(api, "passport", "2026-11-24", "10:15")  # its confirmation is due now
+
+
+def _notification_attempts(world: World) -> list[int]:
+    with world.db.transaction(read_only=True) as s:
+        return list(s.scalars(select(BookingNotification.attempts)))
+
+
+def test_a_hung_gateway_does_not_hold_back_the_recall(
+    api: TestClient, world: World, scheduler: Scheduler, silent_gateway: SilentGateway
+) -> None:
+    _book_with_a_hung_gateway(api, world, silent_gateway)
+    ticket = issue(api, world)
+    take(api, world, 1, "clerk1")
+    call(api, world, 1, "clerk1")
+    world.clock.advance(minutes=1)
+    assert scheduler.run_pending() == 1  # the recall
+    assert not silent_gateway.accepted.is_set()  # a timer pass never calls a gateway
+    delivery = threading.Thread(target=scheduler.deliver_pending, daemon=True)
+    delivery.start()
+    assert silent_gateway.accepted.wait(timeout=10), "the delivery never reached the gateway"
+    world.clock.advance(minutes=1)
+    assert scheduler.run_pending() == 1  # the no-show, while the delivery still waits
+    assert status(api, world, ticket["id"])["status"] == "no_show"
+    assert delivery.is_alive() and _notification_attempts(world) == [0]
+    silent_gateway.hang_up()
+    delivery.join(timeout=10)
+    assert not delivery.is_alive() and _notification_attempts(world) == [1]
+
+
+def test_the_app_runs_timers_and_deliveries_in_separate_loops(
+    world: World, silent_gateway: SilentGateway
+) -> None:
+    settings = Settings(
+        database_url=str(world.db.engine.url),
+        scheduler_interval=0.02,  # real seconds between passes; the timers read the fake clock
+        public_url="http://testserver",
+    )
+    with TestClient(create_app(settings, clock=world.clock, database=world.db)) as api:
+        try:
+            _book_with_a_hung_gateway(api, world, silent_gateway)
+            issue(api, world)
+            take(api, world, 1, "clerk1")
+            call(api, world, 1, "clerk1")
+            assert silent_gateway.accepted.wait(timeout=10), "the delivery loop never ran"
+            world.clock.advance(minutes=1)
+            deadline = time.monotonic() + 10  # a pass takes milliseconds; the gateway hangs 60 s
+            while not events_of(world, "ticket.recalled") and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert len(events_of(world, "ticket.recalled")) == 1
+            assert _notification_attempts(world) == [0]  # the delivery is still stuck meanwhile
+        finally:
+            silent_gateway.hang_up()  # before the app stops, so its delivery thread ends

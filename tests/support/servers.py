@@ -81,7 +81,7 @@ class LiveServer:
     @property
     def hub(self) -> Hub:
         """The hub of the running app."""
-        hub: Hub = self.runtime.extras["hub"]
+        hub: Hub = self.runtime.hub
         return hub
 
 

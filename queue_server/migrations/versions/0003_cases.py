@@ -113,9 +113,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("registration_number", name=op.f("uq_cases_registration_number")),
         sa.UniqueConstraint("status_code", name=op.f("uq_cases_status_code")),
     )
-    op.create_index(
-        "ix_cases_applicant", "cases", ["office_id", "applicant_key"], unique=False
-    )
+    op.create_index("ix_cases_applicant", "cases", ["office_id", "applicant_key"], unique=False)
     op.create_index("ix_cases_office_status", "cases", ["office_id", "status"], unique=False)
     op.create_table(
         "case_documents",
