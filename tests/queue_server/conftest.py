@@ -7,9 +7,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from queue_server.app import create_app
 from queue_server.scheduler import Scheduler
-from queue_server.settings import Settings
+from tests.support.app import make_client
 from tests.support.world import (  # noqa: F401  (imported from here by older test modules)
     CONFIG,
     PASSWORD,
@@ -17,16 +16,6 @@ from tests.support.world import (  # noqa: F401  (imported from here by older te
     World,
     build_world,
 )
-
-
-def make_client(world: World) -> TestClient:
-    """An app client with the world's clock; the scheduler is driven by the test."""
-    settings = Settings(
-        database_url=str(world.db.engine.url),
-        scheduler_interval=0,
-        public_url="http://testserver",
-    )
-    return TestClient(create_app(settings, clock=world.clock, database=world.db))
 
 
 @pytest.fixture

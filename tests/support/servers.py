@@ -14,6 +14,7 @@ import uvicorn
 from queue_server.app import create_app
 from queue_server.realtime.hub import Hub
 from queue_server.settings import Settings
+from tests.support.app import settings_for
 from tests.support.world import World
 
 
@@ -86,20 +87,16 @@ class LiveServer:
 
 
 def make_settings(world: World, **overrides: Any) -> Settings:
-    """Settings of a test app on the world's database; the scheduler is driven by tests."""
-    values: dict[str, Any] = {
-        "database_url": world.db.engine.url.render_as_string(hide_password=False),
-        "scheduler_interval": 0,
-        "public_url": "http://testserver",
-        "outbox_poll_seconds": 0.5,
-    }
-    values.update(overrides)
-    return Settings(**values)
+    """Settings of a live test server: the outbox polled often, the scheduler by the test."""
+    return settings_for(world, **{"outbox_poll_seconds": 0.5, **overrides})
 
 
 @contextmanager
 def live_server(world: World, port: int | None = None, **overrides: Any) -> Iterator[LiveServer]:
-    """A live server of the world's app, on the world's clock and database."""
+    """A live server of the world's app, on the world's clock and database.
+
+    A new app each time: a test may run two servers at once on the same world.
+    """
     app = create_app(make_settings(world, **overrides), clock=world.clock, database=world.db)
     with LiveServer(app, port) as server:
         yield server
