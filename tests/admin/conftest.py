@@ -3,28 +3,20 @@
 from __future__ import annotations
 
 import itertools
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import uvicorn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from queue_server.app import create_app
 from queue_server.auth.models import User
 from queue_server.bookings.models import Booking
 from queue_server.catalogue.models import Service
-from queue_server.clock import FakeClock
 from queue_server.db import Database
 from queue_server.offices.models import Office
-from queue_server.settings import Settings
 from queue_server.tickets.models import Ticket, TicketTransition, WaitBreach
 from queue_server.windows.models import Window
-from tests.queue_server.conftest import World, build_world
+from tests.support.world import World
 
 MONDAY = date(2026, 11, 23)
 TUESDAY = date(2026, 11, 24)
@@ -216,56 +208,7 @@ def build_day(db: Database) -> None:
 
 
 @pytest.fixture
-def world(any_db: Database, clock: FakeClock) -> World:
-    """The configured world of the server tests, once on SQLite and once on PostgreSQL."""
-    return build_world(any_db, clock)
-
-
-@pytest.fixture
 def report_world(world: World) -> World:
     """The world with the hand-built Monday (on SQLite and on PostgreSQL)."""
     build_day(world.db)
     return world
-
-
-# --- a real server and a real browser for the page tests ----------------------------------
-
-
-class AppServer:
-    """uvicorn on a free port in a thread, serving the app with the test's clock."""
-
-    def __init__(self, world: World) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        settings = Settings(
-            database_url=str(world.db.engine.url),
-            scheduler_interval=0,
-            public_url=self.base,
-        )
-        app = create_app(settings, clock=world.clock, database=world.db)
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> AppServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)  # waiting for the server to bind, not for a timer
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
-@pytest.fixture
-def sqlite_world(sqlite_url: str, clock: FakeClock) -> Iterator[World]:
-    """The configured world on SQLite only (one browser run is enough)."""
-    db = Database.from_url(sqlite_url)
-    yield build_world(db, clock)
-    db.dispose()

@@ -17,7 +17,8 @@ from queue_server.cases.models import Case, CaseVisit, Issuance
 from queue_server.catalogue.models import Agency
 from queue_server.offices.models import Office
 from tests.admin.conftest import Builder, msk
-from tests.queue_server.conftest import World, make_client
+from tests.support.app import make_client
+from tests.support.world import World
 
 START, END = date(2026, 11, 23), date(2026, 11, 29)
 # "Now" of the report: Wednesday 2 December 2026, 12:00 in Moscow; local today is 2 Dec.

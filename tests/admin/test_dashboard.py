@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from queue_server.scheduler import Scheduler
-from tests.admin.conftest import AppServer
-from tests.queue_server.conftest import PASSWORD, World, make_client
+from tests.support.app import make_client
+from tests.support.browser import open_page
+from tests.support.servers import live_server
+from tests.support.world import PASSWORD, World
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -52,16 +54,15 @@ def test_dashboard_page_turns_amber_then_red_and_shows_a_call_live(
 
     world = sqlite_world
     scheduler = Scheduler(world.db, world.clock)
-    with AppServer(world) as server:
-        base = server.base
+    with live_server(world) as server:
+        base = server.url
         issued = httpx.post(
             f"{base}/api/v1/offices/central/tickets",
             json={"service": "passport"},
             headers=world.auth("kiosk"),
         )
         assert issued.status_code == 201
-        page = browser.new_page()
-        try:
+        with open_page(browser) as page:
             # The fallback poll is set to a minute: what changes below within seconds came
             # over the WebSocket.
             page.goto(f"{base}/admin/dashboard/central?poll=60")
@@ -103,5 +104,3 @@ def test_dashboard_page_turns_amber_then_red_and_shows_a_call_live(
             assert called.status_code == 200, called.text
             expect(window).to_have_attribute("data-state", "calling", timeout=5000)
             expect(window).to_contain_text(called.json()["number"])
-        finally:
-            page.close()

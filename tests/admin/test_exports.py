@@ -9,7 +9,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from tests.admin.conftest import MONDAY
-from tests.queue_server.conftest import World, make_client
+from tests.support.app import make_client
+from tests.support.world import World
 
 PERIOD = {"from": MONDAY.isoformat(), "to": MONDAY.isoformat()}
 

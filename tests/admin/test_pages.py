@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from tests.admin.conftest import AppServer
-from tests.queue_server.conftest import PASSWORD, World
+from tests.support.browser import open_page
+from tests.support.servers import live_server
+from tests.support.world import PASSWORD, World
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -20,22 +21,19 @@ def test_reports_page_shows_tables_charts_and_exports(
 
     world = sqlite_world
     today = world.clock.now().date().isoformat()
-    with AppServer(world) as server:
+    with live_server(world) as server:
         issued = httpx.post(
-            f"{server.base}/api/v1/offices/central/tickets",
+            f"{server.url}/api/v1/offices/central/tickets",
             json={"service": "passport"},
             headers=world.auth("kiosk"),
         )
         assert issued.status_code == 201, issued.text
-        page = browser.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        try:
-            page.goto(f"{server.base}/admin/reports")
+        with open_page(browser) as page:
+            page.goto(f"{server.url}/admin/reports")
             page.fill("input[name=username]", "manager")
             page.fill("input[name=password]", PASSWORD)
             page.click("button[type=submit]")
-            expect(page).to_have_url(f"{server.base}/admin/reports")
+            expect(page).to_have_url(f"{server.url}/admin/reports")
             page.fill("input[name=from]", today)
             page.fill("input[name=to]", today)
             page.click("#period button[type=submit]")
@@ -50,6 +48,3 @@ def test_reports_page_shows_tables_charts_and_exports(
             page.fill("input[name=to]", "2000-01-01")
             page.click("#period button[type=submit]")
             expect(page.locator("#error")).not_to_be_empty()
-        finally:
-            page.close()
-        assert errors == []

@@ -8,7 +8,8 @@ import pytest
 
 from admin.reports.planner import erlang_c, share_within, windows_needed
 from tests.admin.conftest import MONDAY
-from tests.queue_server.conftest import World, make_client
+from tests.support.app import make_client
+from tests.support.world import World
 
 
 def test_erlang_c_small_case_exactly() -> None:

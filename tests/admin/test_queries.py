@@ -22,7 +22,7 @@ from admin.reports.scope import Scope, resolve_scope
 from admin.reports.service import build_report
 from queue_server.offices.models import Office
 from tests.admin.conftest import MONDAY, TUESDAY
-from tests.queue_server.conftest import World
+from tests.support.world import World
 
 
 def _report(world: World, *offices: str, start: Any = MONDAY, end: Any = MONDAY) -> Any:

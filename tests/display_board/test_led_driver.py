@@ -18,9 +18,10 @@ from queue_server.auth.service import add_device, resolve_token
 from queue_server.offices.models import Office
 from queue_server.tickets import service as tickets
 from queue_server.windows.models import Window
-from tests.queue_server.conftest import World
-from tests.queue_server.realtime_support import Api, free_port, live_server
+from tests.queue_server.realtime_support import Api
 from tests.support.processes import spawn, stop
+from tests.support.servers import free_port, live_server
+from tests.support.world import World
 
 
 def test_frames_match_the_bus_format() -> None:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -15,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from hardware_sim import SimulatedPrinter
@@ -30,7 +27,9 @@ from queue_server.db import Database
 from queue_server.demo import CATALOGUE, _windows
 from queue_server.offices.models import Office
 from queue_server.settings import Settings
-from tests.queue_server.conftest import PASSWORD_HASH
+from tests.support.browser import open_page
+from tests.support.servers import LiveServer, free_port
+from tests.support.world import PASSWORD_HASH
 
 OFFICE = "demo"
 HOURS = {
@@ -38,48 +37,6 @@ HOURS = {
     "sat": ["10:00", "14:00"],
     "sun": None,
 }
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-class LiveServer:
-    """An ASGI app under a real uvicorn in a thread; stop and start again on the same port."""
-
-    def __init__(self, make_app: Callable[[], Any], port: int | None = None) -> None:
-        self.make_app = make_app
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Serve until stop(); returns once the socket is listening."""
-        config = uvicorn.Config(
-            self.make_app(), host="127.0.0.1", port=self.port, log_level="warning"
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 15
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"server on port {self.port} did not start")
-            time.sleep(0.02)
-        self._server, self._thread = server, thread
-
-    def stop(self) -> None:
-        """Shut down (lifespan end included) and free the port."""
-        if self._server is None or self._thread is None:
-            return
-        self._server.should_exit = True
-        self._thread.join(15)
-        self._server = self._thread = None
 
 
 @dataclass
@@ -169,7 +126,7 @@ def kiosk_world(db: Database, clock: FakeClock) -> Iterator[KioskWorld]:
         )
         return create_app(settings, clock=clock, database=db)
 
-    world.server = LiveServer(make_app, port)
+    world.server = LiveServer(factory=make_app, port=port)
     world.server.start()
     yield world
     world.server.stop()
@@ -206,7 +163,7 @@ def kiosk(kiosk_world: KioskWorld, printer_sim: SimulatedPrinter) -> Iterator[Li
     config = kiosk_config(
         kiosk_world.server.url, kiosk_world.tokens["kiosk-1"], printer_sim.serial_url
     )
-    live = LiveServer(lambda: create_kiosk_app(config))
+    live = LiveServer(factory=lambda: create_kiosk_app(config))
     live.start()
     yield live
     live.stop()
@@ -220,7 +177,7 @@ def kiosk_via_proxy(
     assert kiosk_world.server is not None
     proxy = CuttingProxy(kiosk_world.server.port)
     config = kiosk_config(proxy.url, kiosk_world.tokens["kiosk-1"], printer_sim.serial_url)
-    live = LiveServer(lambda: create_kiosk_app(config))
+    live = LiveServer(factory=lambda: create_kiosk_app(config))
     live.start()
     yield live, proxy
     live.stop()
@@ -315,12 +272,9 @@ class CuttingProxy:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    """A fresh browser page the size of a 17-inch kiosk screen."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1024}, locale="ru-RU")
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    yield tab
-    context.close()
+    """A fresh browser page the size of a 17-inch kiosk screen (script errors fail the test)."""
+    with open_page(browser, viewport={"width": 1280, "height": 1024}) as tab:
+        yield tab
 
 
 def screenshot_dir() -> Path | None:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from queue_server.bookings.models import Booking, BookingNotification
 from queue_server.events.models import Event
-from tests.queue_server.conftest import World
+from tests.support.world import World
 
 MSK = ZoneInfo("Europe/Moscow")
 PHONE = "+7 916 123-45-67"

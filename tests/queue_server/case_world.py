@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from queue_server.catalogue import service as catalogue
 from queue_server.catalogue.schemas import ServiceIn
-from tests.queue_server.conftest import World
+from tests.support.world import World
 
 # The passport service of the shared world, re-defined with two variants and a checklist.
 PASSPORT: dict[str, Any] = {

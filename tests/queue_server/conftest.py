@@ -9,13 +9,7 @@ from fastapi.testclient import TestClient
 
 from queue_server.scheduler import Scheduler
 from tests.support.app import make_client
-from tests.support.world import (  # noqa: F401  (imported from here by older test modules)
-    CONFIG,
-    PASSWORD,
-    PASSWORD_HASH,
-    World,
-    build_world,
-)
+from tests.support.world import World
 
 
 @pytest.fixture

@@ -1,96 +1,16 @@
-"""A real uvicorn server in a thread, and WebSocket helpers, for the real-time tests."""
+"""WebSocket and API helpers of the real-time tests (the live server is tests/support's)."""
 
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-import uvicorn
-from fastapi import FastAPI
 from websockets.sync.client import ClientConnection, connect
 
-from queue_server.app import create_app
-from queue_server.realtime.hub import Hub
-from queue_server.settings import Settings
-from tests.queue_server.conftest import World
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-class LiveServer:
-    """uvicorn serving an app on a port, started and stopped from the test thread."""
-
-    def __init__(self, app: FastAPI, port: int | None = None) -> None:
-        self.app = app
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.ws_url = f"ws://127.0.0.1:{self.port}"
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> LiveServer:
-        """Serve until `stop`; returns once the port accepts connections."""
-        config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="uvicorn", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.02)
-        return self
-
-    def stop(self) -> None:
-        """Shut the server down (its lifespan closes the hub and every socket)."""
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=15)
-            self._server = self._thread = None
-
-    @property
-    def hub(self) -> Hub:
-        """The hub of the running app."""
-        assert self._server is not None
-        state: dict[str, Any] = self._server.lifespan.state
-        hub: Hub = state["runtime"].hub
-        return hub
-
-
-def make_settings(world: World, **overrides: Any) -> Settings:
-    """Settings of a test app on the world's database; the scheduler is driven by tests."""
-    values: dict[str, Any] = {
-        "database_url": world.db.engine.url.render_as_string(hide_password=False),
-        "scheduler_interval": 0,
-        "public_url": "http://testserver",
-        "outbox_poll_seconds": 0.5,
-    }
-    values.update(overrides)
-    return Settings(**values)
-
-
-@contextmanager
-def live_server(world: World, port: int | None = None, **overrides: Any) -> Iterator[LiveServer]:
-    """A live server of the world's app, on the world's clock and database."""
-    app = create_app(make_settings(world, **overrides), clock=world.clock, database=world.db)
-    server = LiveServer(app, port).start()
-    try:
-        yield server
-    finally:
-        server.stop()
+from tests.support.servers import LiveServer
+from tests.support.world import World
 
 
 class HasWsUrl(Protocol):

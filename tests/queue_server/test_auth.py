@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from tests.queue_server.conftest import PASSWORD, World
 from tests.queue_server.test_tickets_api import assert_error
+from tests.support.world import PASSWORD, World
 
 
 def login(api: TestClient, username: str, password: str = PASSWORD) -> str:

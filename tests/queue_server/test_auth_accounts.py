@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.queue_server.conftest import PASSWORD, World
 from tests.queue_server.test_auth import login
 from tests.queue_server.test_tickets_api import assert_error
+from tests.support.world import PASSWORD, World
 
 
 def _me(api: TestClient, token: str) -> int:

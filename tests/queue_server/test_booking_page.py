@@ -15,8 +15,8 @@ import pytest
 from queue_server.clock import FakeClock
 from queue_server.db import Database
 from tests.queue_server.bookings_helpers import at
-from tests.queue_server.conftest import World, build_world
-from tests.queue_server.realtime_support import free_port, live_server
+from tests.support.servers import free_port, live_server
+from tests.support.world import World, build_world
 
 
 @pytest.fixture
@@ -26,15 +26,6 @@ def live(db: Database, clock: FakeClock) -> Iterator[tuple[str, World]]:
     port = free_port()
     with live_server(world, port, public_url=f"http://127.0.0.1:{port}") as server:
         yield server.url, world
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh Russian-locale page in the module's Chromium."""
-    context = browser.new_context(locale="ru-RU")
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
 
 
 def test_book_on_the_public_page_move_it_and_check_in(live: tuple[str, World], page: Any) -> None:

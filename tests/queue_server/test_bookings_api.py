@@ -20,7 +20,7 @@ from tests.queue_server.bookings_helpers import (
     free_at,
     public_book,
 )
-from tests.queue_server.conftest import World
+from tests.support.world import World
 
 TUESDAY = "2026-11-24"
 

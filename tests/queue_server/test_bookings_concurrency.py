@@ -10,8 +10,8 @@ from queue_server.catalogue.models import Service
 from queue_server.errors import DomainError
 from queue_server.offices.models import Office
 from tests.queue_server.bookings_helpers import at
-from tests.queue_server.conftest import World
 from tests.queue_server.test_concurrency import run_at_once
+from tests.support.world import World
 
 TUESDAY = "2026-11-24"
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from queue_server.events.models import Event
 from queue_server.scheduler import Scheduler
 from tests.queue_server.bookings_helpers import assert_error, booked
-from tests.queue_server.conftest import World
+from tests.support.world import World
 
 TODAY = "2026-11-23"
 

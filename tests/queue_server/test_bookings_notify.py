@@ -17,7 +17,7 @@ from queue_server.bookings.models import BookingNotification
 from queue_server.bookings.notify import LogNotifier, deliver_notifications
 from queue_server.scheduler import Scheduler
 from tests.queue_server.bookings_helpers import booked, set_policy
-from tests.queue_server.conftest import World
+from tests.support.world import World
 
 
 class Gateway:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from queue_server.bookings.slots import capacities
 from queue_server.offices.models import Office, OfficeDay
 from tests.queue_server.bookings_helpers import assert_error, set_policy, slots
-from tests.queue_server.conftest import World
+from tests.support.world import World
 
 TUESDAY = "2026-11-24"
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from fastapi.testclient import TestClient
 
 from tests.queue_server.case_world import install_passport, intake_body, serve
-from tests.queue_server.conftest import World
+from tests.support.world import World
 
 
 def test_a_case_from_intake_to_issuance(api: TestClient, world: World) -> None:

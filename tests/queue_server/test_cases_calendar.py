@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from queue_server.cases.deadlines import term_deadline, transfer_deadline
 from queue_server.offices.models import Office, OfficeDay
-from tests.queue_server.conftest import World
+from tests.support.world import World
 
 
 def _office(world: World) -> Office:

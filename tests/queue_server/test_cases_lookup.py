@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from tests.queue_server.case_world import install_passport, intake_body, serve
-from tests.queue_server.conftest import World
+from tests.support.world import World
 
 
 @contextmanager

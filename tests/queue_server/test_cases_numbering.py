@@ -15,8 +15,8 @@ from queue_server.catalogue.service import get_service
 from queue_server.errors import DomainError
 from queue_server.offices.models import Office
 from tests.queue_server.case_world import install_passport
-from tests.queue_server.conftest import World
 from tests.queue_server.test_concurrency import run_at_once
+from tests.support.world import World
 
 
 def _clerk(world: World) -> tuple[Principal, int, dict[str, int]]:

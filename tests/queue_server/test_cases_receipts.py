@@ -14,7 +14,7 @@ from hardware_sim import SimulatedPrinter, VirtualScanner
 from queue_server.cases.scanner import ScannerBridge, open_scanner
 from queue_server.cli import main
 from tests.queue_server.case_world import install_passport, intake_body, serve
-from tests.queue_server.conftest import World
+from tests.support.world import World
 
 
 def _register(api: TestClient, world: World) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from queue_server.cases.models import Case, CaseCounter, CaseStep, CaseVisit, Issuance
 from queue_server.events.models import Event
 from tests.queue_server.case_world import install_passport, intake_body, serve
-from tests.queue_server.conftest import World
+from tests.support.world import World
 
 
 def counts(world: World) -> dict[str, int]:

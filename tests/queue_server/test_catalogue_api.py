@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.queue_server.conftest import World
 from tests.queue_server.test_tickets_api import assert_error
+from tests.support.world import World
 
 
 def service_body(**overrides: Any) -> dict[str, Any]:

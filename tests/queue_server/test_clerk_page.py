@@ -16,8 +16,8 @@ from hardware_sim import SimulatedPrinter
 from queue_server.clock import FakeClock
 from queue_server.db import Database
 from tests.queue_server.case_world import install_passport
-from tests.queue_server.conftest import PASSWORD, World, build_world
-from tests.queue_server.realtime_support import free_port, live_server
+from tests.support.servers import free_port, live_server
+from tests.support.world import PASSWORD, World, build_world
 
 
 @pytest.fixture
@@ -28,15 +28,6 @@ def live(db: Database, clock: FakeClock) -> Iterator[tuple[str, World]]:
     port = free_port()
     with live_server(world, port, public_url=f"http://127.0.0.1:{port}") as server:
         yield server.url, world
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh Russian-locale page in the module's Chromium."""
-    context = browser.new_context(locale="ru-RU")
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
 
 
 def _kiosk_ticket(url: str, world: World, service: str) -> str:

@@ -15,7 +15,7 @@ from queue_server.offices.models import Office
 from queue_server.tickets import service as tickets
 from queue_server.windows.models import Window, WindowService
 from queue_server.windows.service import take_window
-from tests.queue_server.conftest import PASSWORD_HASH, World
+from tests.support.world import PASSWORD_HASH, World
 
 T = TypeVar("T")
 

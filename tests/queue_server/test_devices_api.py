@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from queue_server.auth.models import Device
 from queue_server.devices.models import TicketPrintJob
 from queue_server.events.models import Event
-from tests.queue_server.conftest import World
+from tests.support.world import World
 
 
 def issue(api: TestClient, world: World, who: str = "kiosk") -> dict:

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from queue_server.offices.models import Office
-from tests.queue_server.conftest import World
 from tests.queue_server.test_tickets_api import call, issue, take
+from tests.support.world import World
 
 
 def book(api: TestClient, world: World, service: str, slot_in_minutes: int) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.queue_server.conftest import World
 from tests.queue_server.test_tickets_api import call, issue, take
+from tests.support.world import World
 
 
 def test_each_change_writes_one_event_in_order(api: TestClient, world: World) -> None:

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from queue_server.tickets.models import TicketCounter
 from queue_server.tickets.numbering import format_number
-from tests.queue_server.conftest import World
 from tests.queue_server.test_tickets_api import issue
+from tests.support.world import World
 
 
 def test_format_wraps_after_999() -> None:

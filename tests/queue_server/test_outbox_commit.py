@@ -16,7 +16,7 @@ from queue_server.events.models import Event
 from queue_server.events.service import emit
 from queue_server.offices.models import Office
 from queue_server.windows.models import Window
-from tests.queue_server.conftest import World
+from tests.support.world import World
 
 
 def office_and_window(db: Database) -> tuple[int, int]:

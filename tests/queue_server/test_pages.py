@@ -7,7 +7,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.queue_server.conftest import World
+from tests.support.world import World
 
 ASSET = re.compile(r'(?:src|href)="(/static/[^"]+)"')
 

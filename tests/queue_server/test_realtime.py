@@ -18,15 +18,9 @@ from queue_server.db import Database
 from queue_server.events.models import Event
 from queue_server.events.service import emit
 from queue_server.scheduler import Scheduler
-from tests.queue_server.conftest import World, build_world
-from tests.queue_server.realtime_support import (
-    Api,
-    LiveServer,
-    live_server,
-    open_events,
-    receive,
-    receive_events,
-)
+from tests.queue_server.realtime_support import Api, open_events, receive, receive_events
+from tests.support.servers import LiveServer, live_server
+from tests.support.world import World, build_world
 
 
 @pytest.fixture

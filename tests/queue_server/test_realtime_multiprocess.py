@@ -18,9 +18,10 @@ from queue_server.db import Database
 from queue_server.offices.models import Office
 from queue_server.scheduler import Scheduler
 from queue_server.tickets.service import issue_ticket
-from tests.queue_server.conftest import World, build_world
-from tests.queue_server.realtime_support import free_port, open_events, receive_events
+from tests.queue_server.realtime_support import open_events, receive_events
 from tests.support.processes import spawn, stop
+from tests.support.servers import free_port
+from tests.support.world import World, build_world
 
 
 class ServerProcess:

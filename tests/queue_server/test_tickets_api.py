@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from queue_server.events.models import Event
 from queue_server.tickets.models import Ticket, TicketTransition
-from tests.queue_server.conftest import World
+from tests.support.world import World
 
 
 def counts(world: World) -> tuple[int, int, int]:

@@ -21,8 +21,8 @@ from queue_server.scheduler import Scheduler
 from queue_server.settings import Settings
 from queue_server.tickets.models import TicketTransition, WaitBreach
 from tests.queue_server.bookings_helpers import booked, set_policy
-from tests.queue_server.conftest import World
 from tests.queue_server.test_tickets_api import call, issue, take
+from tests.support.world import World
 
 
 def events_of(world: World, type_: str) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ import pytest
 
 from queue_server.clock import FakeClock
 from queue_server.db import Database
-from tests.support.browser import chromium
+from tests.support.browser import chromium, open_page
 from tests.support.databases import (
     PostgresSchema,
     fresh_sqlite_url,
@@ -107,3 +107,10 @@ def browser() -> Iterator[Any]:
     """
     with chromium() as browser:
         yield browser
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh Russian page in the module's Chromium; a script error on it fails the test."""
+    with open_page(browser) as tab:
+        yield tab

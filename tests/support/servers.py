@@ -95,8 +95,11 @@ def make_settings(world: World, **overrides: Any) -> Settings:
 def live_server(world: World, port: int | None = None, **overrides: Any) -> Iterator[LiveServer]:
     """A live server of the world's app, on the world's clock and database.
 
-    A new app each time: a test may run two servers at once on the same world.
+    A new app each time: a test may run two servers at once on the same world. The links
+    the server prints (public_url) lead to the server itself unless a test says otherwise.
     """
+    port = port or free_port()
+    overrides.setdefault("public_url", f"http://127.0.0.1:{port}")
     app = create_app(make_settings(world, **overrides), clock=world.clock, database=world.db)
     with LiveServer(app, port) as server:
         yield server
