@@ -76,18 +76,8 @@ def put_priority_category(
 
 def put_service(*, session: Session, code: str, data: ServiceIn) -> Service:
     """Create or replace a whole service definition (variants, documents, questions)."""
-    group_id = None
-    if data.group is not None:
-        group = session.scalar(select(ServiceGroup).where(ServiceGroup.code == data.group))
-        if group is None:
-            raise InvalidInput(f"Unknown service group {data.group!r}.", code="unknown_group")
-        group_id = group.id
-    agency_id = None
-    if data.agency is not None:
-        agency = session.scalar(select(Agency).where(Agency.code == data.agency))
-        if agency is None:
-            raise InvalidInput(f"Unknown agency {data.agency!r}.", code="unknown_agency")
-        agency_id = agency.id
+    group_id = _group_id(session, data.group)
+    agency_id = _agency_id(session, data.agency)
     limit, norm = KIND_DEFAULTS[data.kind]
     service = session.scalar(select(Service).where(Service.code == code))
     if service is None:
@@ -106,6 +96,34 @@ def put_service(*, session: Session, code: str, data: ServiceIn) -> Service:
     service.questions.clear()
     service.variants.clear()
     session.flush()
+    variants = _add_variants(service, data)
+    _add_documents(service, data, variants)
+    questions = _add_questions(service, data)
+    session.flush()  # the questions need ids before the options can point at them
+    _add_options(data, questions, variants)
+    session.flush()
+    return service
+
+
+def _group_id(session: Session, code: str | None) -> int | None:
+    if code is None:
+        return None
+    group = session.scalar(select(ServiceGroup).where(ServiceGroup.code == code))
+    if group is None:
+        raise InvalidInput(f"Unknown service group {code!r}.", code="unknown_group")
+    return group.id
+
+
+def _agency_id(session: Session, code: str | None) -> int | None:
+    if code is None:
+        return None
+    agency = session.scalar(select(Agency).where(Agency.code == code))
+    if agency is None:
+        raise InvalidInput(f"Unknown agency {code!r}.", code="unknown_agency")
+    return agency.id
+
+
+def _add_variants(service: Service, data: ServiceIn) -> dict[str, ServiceVariant]:
     variants = {}
     for position, variant_in in enumerate(data.variants):
         variant = ServiceVariant(
@@ -117,6 +135,10 @@ def put_service(*, session: Session, code: str, data: ServiceIn) -> Service:
         )
         service.variants.append(variant)
         variants[variant_in.code] = variant
+    return variants
+
+
+def _add_documents(service: Service, data: ServiceIn, variants: dict[str, ServiceVariant]) -> None:
     for position, doc in enumerate(data.documents):
         service.documents.append(
             ServiceDocument(
@@ -130,6 +152,9 @@ def put_service(*, session: Session, code: str, data: ServiceIn) -> Service:
                 position=position,
             )
         )
+
+
+def _add_questions(service: Service, data: ServiceIn) -> dict[str, ServiceQuestion]:
     questions = {}
     for position, question_in in enumerate(data.questions):
         question = ServiceQuestion(
@@ -140,7 +165,14 @@ def put_service(*, session: Session, code: str, data: ServiceIn) -> Service:
         )
         service.questions.append(question)
         questions[question_in.code] = question
-    session.flush()
+    return questions
+
+
+def _add_options(
+    data: ServiceIn,
+    questions: dict[str, ServiceQuestion],
+    variants: dict[str, ServiceVariant],
+) -> None:
     for question_in in data.questions:
         for position, option_in in enumerate(question_in.options):
             target_q = questions[option_in.next_question] if option_in.next_question else None
@@ -154,8 +186,6 @@ def put_service(*, session: Session, code: str, data: ServiceIn) -> Service:
                     position=position,
                 )
             )
-    session.flush()
-    return service
 
 
 def service_out(service: Service) -> ServiceOut:
