@@ -245,6 +245,15 @@ def booking_event(
     )
 
 
+def _applicant(name: str, phone: str, *, public: bool) -> tuple[str, str]:
+    """The applicant's name and phone digits; the public page must give both."""
+    if public and not name.strip():
+        raise InvalidInput("Enter the applicant's name.", code="name_required")
+    if public and not phone.strip():
+        raise InvalidInput("Enter a phone number.", code="phone_required")
+    return name.strip(), normalize_phone(phone) if phone.strip() else ""
+
+
 def create_booking(
     *,
     session: Session,
@@ -265,12 +274,7 @@ def create_booking(
     public = principal is None
     if principal is not None:
         principal.require_office(office.id)
-    name = applicant_name.strip()
-    if public and not name:
-        raise InvalidInput("Enter the applicant's name.", code="name_required")
-    if public and not phone.strip():
-        raise InvalidInput("Enter a phone number.", code="phone_required")
-    digits = normalize_phone(phone) if phone.strip() else ""
+    name, digits = _applicant(applicant_name, phone, public=public)
     service = bookable_service(session=session, office=office, code=service_code)
     policy = policy_for(session=session, office=office, lock=True)
     slot = _slot_for(
@@ -432,6 +436,28 @@ def checkin_window(office: Office, slot_start: datetime) -> tuple[datetime, date
     )
 
 
+def _ensure_in_checkin_window(office: Office, booking: Booking, now: datetime) -> None:
+    """Refuse a check-in before or after the booking's window (R4), saying when it was."""
+    opens, closes = checkin_window(office, booking.slot_start)
+    slot_local = local_now(office, booking.slot_start)
+    if now < opens:
+        at = local_now(office, opens)
+        raise CheckInRefused(
+            f"Too early: check-in for the {slot_local:%H:%M} slot opens at {at:%H:%M}. "
+            f"You can take a live-queue ticket instead. Слишком рано: регистрация на "
+            f"{slot_local:%H:%M} открывается в {at:%H:%M}; можно взять талон в живую очередь.",
+            code="checkin_too_early",
+        )
+    if now > closes:
+        at = local_now(office, closes)
+        raise CheckInRefused(
+            f"Too late: check-in for the {slot_local:%H:%M} slot closed at {at:%H:%M}. "
+            f"You can take a live-queue ticket instead. Опоздание: регистрация на "
+            f"{slot_local:%H:%M} закрылась в {at:%H:%M}; можно взять талон в живую очередь.",
+            code="checkin_too_late",
+        )
+
+
 def check_in(
     *, session: Session, clock: Clock, office: Office, principal: Principal, code: str
 ) -> Ticket:
@@ -463,24 +489,7 @@ def check_in(
             code="checkin_too_late",
         )
     now = clock.now()
-    opens, closes = checkin_window(office, booking.slot_start)
-    slot_local = local_now(office, booking.slot_start)
-    if now < opens:
-        at = local_now(office, opens)
-        raise CheckInRefused(
-            f"Too early: check-in for the {slot_local:%H:%M} slot opens at {at:%H:%M}. "
-            f"You can take a live-queue ticket instead. Слишком рано: регистрация на "
-            f"{slot_local:%H:%M} открывается в {at:%H:%M}; можно взять талон в живую очередь.",
-            code="checkin_too_early",
-        )
-    if now > closes:
-        at = local_now(office, closes)
-        raise CheckInRefused(
-            f"Too late: check-in for the {slot_local:%H:%M} slot closed at {at:%H:%M}. "
-            f"You can take a live-queue ticket instead. Опоздание: регистрация на "
-            f"{slot_local:%H:%M} закрылась в {at:%H:%M}; можно взять талон в живую очередь.",
-            code="checkin_too_late",
-        )
+    _ensure_in_checkin_window(office, booking, now)
     service = session.get(Service, booking.service_id)
     assert service is not None
     ticket, _ = issue_ticket(
