@@ -13,7 +13,7 @@ from typing import Any
 
 from kiosk.client import ServerClient, ServerRefused, ServerUnreachable
 from kiosk.config import KioskConfig
-from kiosk.hours import HoursState, LateRisk, hours_state, late_risk, serving_windows
+from kiosk.hours import HoursState, LateRisk, hours_state, late_risk
 from kiosk.menu import Menu
 from kiosk.printing import KioskPrinter, PrinterHealth, error_state, ticket_data
 from printer import PrinterError
@@ -163,26 +163,20 @@ class KioskAgent:
         )
 
     async def late_risk(self, service: dict[str, Any]) -> LateRisk | None:
-        """Whether the people ahead × norm run past closing time (live figures)."""
+        """Whether the server's wait estimate for a new ticket runs past closing time."""
         if self.office_code is None or self.snapshot is None:
             return None
         try:
-            queue, windows = await asyncio.gather(
-                self.client.queue(self.office_code), self.client.windows(self.office_code)
-            )
+            queue = await self.client.queue(self.office_code)
         except (ServerUnreachable, ServerRefused):
             return None
         now = datetime.fromisoformat(queue["at"])
         state = hours_state(self.snapshot.calendar, self.snapshot.office["timezone"], now)
-        waiting = next(
-            (s["waiting"] for s in queue["services"] if s["service"] == service["code"]), 0
-        )
+        entry = next((s for s in queue["services"] if s["service"] == service["code"]), None)
+        if entry is None or entry.get("estimated_wait_minutes") is None:
+            return None
         return late_risk(
-            state=state,
-            now=now,
-            waiting=waiting,
-            norm_minutes=service["service_norm_minutes"],
-            windows=serving_windows(windows, service["code"]),
+            state=state, now=now, waiting=entry["waiting"], estimate=entry["estimated_wait_minutes"]
         )
 
     # --- printer ------------------------------------------------------------------------

@@ -103,11 +103,6 @@ class ServerClient:
         result: dict[str, Any] = await self._json("GET", f"/offices/{code}/queue")
         return result
 
-    async def windows(self, code: str) -> list[dict[str, Any]]:
-        """The office's windows with their clerks."""
-        result: list[dict[str, Any]] = await self._json("GET", f"/offices/{code}/windows")
-        return result
-
     async def issue(
         self, code: str, *, service: str, category: str | None, key: str
     ) -> tuple[dict[str, Any], bool]:

@@ -1,8 +1,11 @@
-"""Opening hours and the "served before closing?" estimate, in the office's time zone."""
+"""Opening hours and the "served before closing?" check, in the office's time zone.
+
+The wait estimate itself is the server's (the queue endpoint gives it per service), so
+the warning here and the estimate printed on the ticket always agree.
+"""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -37,25 +40,6 @@ def hours_state(calendar: list[dict[str, Any]], timezone: str, now: datetime) ->
     return HoursState(False, None, next_opening)
 
 
-def estimated_minutes(*, waiting: int, norm_minutes: int, serving_windows: int) -> int:
-    """The wait of a new ticket: the people ahead times the norm, shared by the windows.
-
-    The same formula the server prints on the ticket, so the warning and the ticket agree.
-    """
-    return math.ceil(waiting * norm_minutes / max(serving_windows, 1))
-
-
-def serving_windows(windows: list[dict[str, Any]], service: str) -> int:
-    """Windows that serve the service now (staffed, not paused); all of them if none is."""
-    serving = [
-        w
-        for w in windows
-        if w.get("active", True) and any(s["service"] == service for s in w.get("services", []))
-    ]
-    staffed = [w for w in serving if w.get("clerk") and not w.get("paused")]
-    return len(staffed) or len(serving)
-
-
 @dataclass(frozen=True)
 class LateRisk:
     """The office may close before the new ticket is called."""
@@ -66,16 +50,11 @@ class LateRisk:
     closes_at: datetime
 
 
-def late_risk(
-    *, state: HoursState, now: datetime, waiting: int, norm_minutes: int, windows: int
-) -> LateRisk | None:
-    """A LateRisk when the estimate runs past closing time, else None."""
+def late_risk(*, state: HoursState, now: datetime, waiting: int, estimate: int) -> LateRisk | None:
+    """A LateRisk when the server's wait estimate runs past closing time, else None."""
     if not state.open or state.closes_at is None:
         return None
     left = max(int((state.closes_at - now).total_seconds() // 60), 0)
-    estimate = estimated_minutes(
-        waiting=waiting, norm_minutes=norm_minutes, serving_windows=windows
-    )
     if estimate <= left:
         return None
     return LateRisk(waiting, estimate, left, state.closes_at)

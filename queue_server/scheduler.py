@@ -15,7 +15,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from queue_server.bookings.notify import deliver_notifications
-from queue_server.bookings.service import process_booking_no_shows
+from queue_server.bookings.scheduled import mark_missed_bookings_as_no_shows
 from queue_server.cases.scheduled import (
     flag_late_agency_results,
     flag_late_transfers,
@@ -23,7 +23,12 @@ from queue_server.cases.scheduled import (
 )
 from queue_server.clock import Clock
 from queue_server.db import Database
-from queue_server.tickets.service import process_call_timeouts, process_wait_limits
+from queue_server.tickets.scheduled import (
+    mark_absent_as_no_show,
+    recall_unanswered_calls,
+    record_wait_limit_breaches,
+    warn_of_waits_near_the_limit,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +52,14 @@ class Scheduler:
         self.db = db
         self.clock = clock
         self.jobs: list[Job] = jobs or [
-            process_call_timeouts,
-            process_wait_limits,
+            recall_unanswered_calls,
+            mark_absent_as_no_show,
+            warn_of_waits_near_the_limit,
+            record_wait_limit_breaches,
             flag_late_transfers,
             flag_late_agency_results,
             store_uncollected_results,
-            process_booking_no_shows,
+            mark_missed_bookings_as_no_shows,
         ]
         self.deliveries: list[DeliveryJob] = (
             [deliver_notifications] if deliveries is None else deliveries

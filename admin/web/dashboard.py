@@ -14,6 +14,7 @@ from queue_server.cases.models import Case
 from queue_server.catalogue.models import Service
 from queue_server.offices.calendar import local_now
 from queue_server.offices.models import Office
+from queue_server.tickets import rules
 from queue_server.tickets.models import CALLED, SERVING, WAITING, Ticket
 from queue_server.windows.models import Window
 
@@ -21,12 +22,15 @@ from queue_server.windows.models import Window
 DEVICE_SILENT_AFTER = timedelta(minutes=5)
 
 
-def _light(waited: float, limit: float, warning_ratio: float) -> str:
-    if waited >= limit:
-        return "red"
-    if waited >= limit * warning_ratio:
-        return "amber"
-    return "green"
+_LIGHTS = {rules.OK: "green", rules.WARNING: "amber", rules.BREACH: "red"}
+
+
+def _light(began: datetime, now: datetime, limit_minutes: int, warning_ratio: float) -> str:
+    """The light of something running since `began` against its limit (the wait-state rule)."""
+    warn_at, deadline = rules.wait_due_times(
+        began, limit_minutes=limit_minutes, warning_share=warning_ratio
+    )
+    return _LIGHTS[rules.wait_state(now=now, warn_at=warn_at, deadline=deadline)]
 
 
 def office_dashboard(*, session: Session, office: Office, now: datetime) -> dict[str, Any]:
@@ -50,7 +54,7 @@ def office_dashboard(*, session: Session, office: Office, now: datetime) -> dict
     for code, name, limit_minutes, waiting, oldest, _deadline in rows:
         longest = (now - oldest).total_seconds()
         limit = limit_minutes * 60
-        queue_light = _light(longest, limit, office.warning_ratio)
+        queue_light = _light(oldest, now, limit_minutes, office.warning_ratio)
         queues.append(
             {
                 "service": code,
@@ -68,8 +72,8 @@ def office_dashboard(*, session: Session, office: Office, now: datetime) -> dict
         .where(Ticket.office_id == office.id, Ticket.status == WAITING, Ticket.warn_at <= now)
         .order_by(Ticket.deadline)
     ).all()
-    for number, service, waited_from, _warn_at, deadline in late:
-        breached = deadline <= now
+    for number, service, waited_from, warn_at, deadline in late:
+        breached = rules.wait_state(now=now, warn_at=warn_at, deadline=deadline) == rules.BREACH
         minutes = int((now - waited_from).total_seconds()) // 60
         alerts.append(
             {
@@ -103,8 +107,9 @@ def office_dashboard(*, session: Session, office: Office, now: datetime) -> dict
             began = ticket.started_at if ticket.status == SERVING else ticket.last_called_at
             timer = int((now - began).total_seconds()) if began else None
             if ticket.status == SERVING:
-                norm = ticket.service.service_norm_minutes * 60
-                light = _light(timer or 0, norm, office.warning_ratio)
+                norm_minutes = ticket.service.service_norm_minutes
+                norm = norm_minutes * 60
+                light = _light(began or now, now, norm_minutes, office.warning_ratio)
         windows.append(
             {
                 "number": window.number,

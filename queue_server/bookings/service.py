@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from queue_server.auth.service import Principal
-from queue_server.bookings import notify
+from queue_server.bookings import notify, rules
 from queue_server.bookings.exceptions import CheckInRefused
 from queue_server.bookings.models import (
     BOOKED,
@@ -33,8 +33,8 @@ from queue_server.errors import Conflict, InvalidInput, NotFound
 from queue_server.events.service import emit
 from queue_server.offices.calendar import local_now
 from queue_server.offices.models import Office
+from queue_server.tickets.issuing import ensure_offered, issue_ticket
 from queue_server.tickets.models import Ticket
-from queue_server.tickets.service import issue_ticket, served_at_office
 
 # No 0/O or 1/I: the code is read aloud and typed on a kiosk keypad.
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -93,10 +93,7 @@ def _local_day_bounds(office: Office, day: date) -> tuple[datetime, datetime]:
 def bookable_service(*, session: Session, office: Office, code: str) -> Service:
     """A service the office serves and takes bookings for, or a clear refusal."""
     service = get_service(session=session, code=code)
-    if not service.active or not served_at_office(session=session, office=office, service=service):
-        raise InvalidInput(
-            f"Service {code!r} is not served at office {office.code}.", code="service_not_offered"
-        )
+    ensure_offered(session=session, office=office, service=service)
     rule = session.scalar(
         select(BookingServiceRule).where(
             BookingServiceRule.office_id == office.id, BookingServiceRule.service_id == service.id
@@ -167,7 +164,7 @@ def _slot_for(
         )
     if exact and slot_start <= now:
         raise InvalidInput("This slot has already begun; choose a later one.", code="slot_passed")
-    if not exact and slot_start + timedelta(minutes=office.booking_checkin_after_minutes) < now:
+    if not exact and checkin_window(office, slot_start)[1] < now:
         raise InvalidInput("The check-in window of this time has closed.", code="slot_passed")
     slots = day_slots(session=session, office=office, service=service, day=day, policy=policy)
     if not slots.is_open:
@@ -229,8 +226,10 @@ def _check_person_limit(
         )
 
 
-def _event(session: Session, clock: Clock, booking: Booking, type_: str, **extra: Any) -> None:
-    # No name, phone or code: events go to boards and dashboards.
+def booking_event(
+    session: Session, clock: Clock, booking: Booking, type_: str, **extra: Any
+) -> None:
+    """Announce a change of the booking; no name, phone or code (events reach boards)."""
     emit(
         session=session,
         clock=clock,
@@ -244,6 +243,15 @@ def _event(session: Session, clock: Clock, booking: Booking, type_: str, **extra
             **extra,
         },
     )
+
+
+def _applicant(name: str, phone: str, *, public: bool) -> tuple[str, str]:
+    """The applicant's name and phone digits; the public page must give both."""
+    if public and not name.strip():
+        raise InvalidInput("Enter the applicant's name.", code="name_required")
+    if public and not phone.strip():
+        raise InvalidInput("Enter a phone number.", code="phone_required")
+    return name.strip(), normalize_phone(phone) if phone.strip() else ""
 
 
 def create_booking(
@@ -266,12 +274,7 @@ def create_booking(
     public = principal is None
     if principal is not None:
         principal.require_office(office.id)
-    name = applicant_name.strip()
-    if public and not name:
-        raise InvalidInput("Enter the applicant's name.", code="name_required")
-    if public and not phone.strip():
-        raise InvalidInput("Enter a phone number.", code="phone_required")
-    digits = normalize_phone(phone) if phone.strip() else ""
+    name, digits = _applicant(applicant_name, phone, public=public)
     service = bookable_service(session=session, office=office, code=service_code)
     policy = policy_for(session=session, office=office, lock=True)
     slot = _slot_for(
@@ -315,7 +318,7 @@ def create_booking(
         kind=notify.CONFIRMATION,
         slot_end=slot.end,
     )
-    _event(session, clock, booking, "booking.created", source=booking.source)
+    booking_event(session, clock, booking, "booking.created", source=booking.source)
     return booking
 
 
@@ -369,7 +372,7 @@ def cancel_booking(*, session: Session, clock: Clock, code: str) -> Booking:
         policy=policy_for(session=session, office=office),
         kind=notify.CANCELLATION,
     )
-    _event(session, clock, booking, "booking.cancelled")
+    booking_event(session, clock, booking, "booking.cancelled")
     return booking
 
 
@@ -418,16 +421,41 @@ def reschedule_booking(
         kind=notify.RESCHEDULED,
         slot_end=slot.end,
     )
-    _event(session, clock, booking, "booking.rescheduled", previous_slot=previous.isoformat())
+    booking_event(
+        session, clock, booking, "booking.rescheduled", previous_slot=previous.isoformat()
+    )
     return booking
 
 
-def checkin_window(office: Office, booking: Booking) -> tuple[datetime, datetime]:
-    """When check-in opens and closes for a booking (default 30 min before to 15 after)."""
-    return (
-        booking.slot_start - timedelta(minutes=office.booking_checkin_before_minutes),
-        booking.slot_start + timedelta(minutes=office.booking_checkin_after_minutes),
+def checkin_window(office: Office, slot_start: datetime) -> tuple[datetime, datetime]:
+    """When check-in opens and closes for a slot, by the office's window (R4)."""
+    return rules.checkin_window(
+        slot_start,
+        before_minutes=office.booking_checkin_before_minutes,
+        after_minutes=office.booking_checkin_after_minutes,
     )
+
+
+def _ensure_in_checkin_window(office: Office, booking: Booking, now: datetime) -> None:
+    """Refuse a check-in before or after the booking's window (R4), saying when it was."""
+    opens, closes = checkin_window(office, booking.slot_start)
+    slot_local = local_now(office, booking.slot_start)
+    if now < opens:
+        at = local_now(office, opens)
+        raise CheckInRefused(
+            f"Too early: check-in for the {slot_local:%H:%M} slot opens at {at:%H:%M}. "
+            f"You can take a live-queue ticket instead. Слишком рано: регистрация на "
+            f"{slot_local:%H:%M} открывается в {at:%H:%M}; можно взять талон в живую очередь.",
+            code="checkin_too_early",
+        )
+    if now > closes:
+        at = local_now(office, closes)
+        raise CheckInRefused(
+            f"Too late: check-in for the {slot_local:%H:%M} slot closed at {at:%H:%M}. "
+            f"You can take a live-queue ticket instead. Опоздание: регистрация на "
+            f"{slot_local:%H:%M} закрылась в {at:%H:%M}; можно взять талон в живую очередь.",
+            code="checkin_too_late",
+        )
 
 
 def check_in(
@@ -461,24 +489,7 @@ def check_in(
             code="checkin_too_late",
         )
     now = clock.now()
-    opens, closes = checkin_window(office, booking)
-    slot_local = local_now(office, booking.slot_start)
-    if now < opens:
-        at = local_now(office, opens)
-        raise CheckInRefused(
-            f"Too early: check-in for the {slot_local:%H:%M} slot opens at {at:%H:%M}. "
-            f"You can take a live-queue ticket instead. Слишком рано: регистрация на "
-            f"{slot_local:%H:%M} открывается в {at:%H:%M}; можно взять талон в живую очередь.",
-            code="checkin_too_early",
-        )
-    if now > closes:
-        at = local_now(office, closes)
-        raise CheckInRefused(
-            f"Too late: check-in for the {slot_local:%H:%M} slot closed at {at:%H:%M}. "
-            f"You can take a live-queue ticket instead. Опоздание: регистрация на "
-            f"{slot_local:%H:%M} закрылась в {at:%H:%M}; можно взять талон в живую очередь.",
-            code="checkin_too_late",
-        )
+    _ensure_in_checkin_window(office, booking, now)
     service = session.get(Service, booking.service_id)
     assert service is not None
     ticket, _ = issue_ticket(
@@ -493,7 +504,7 @@ def check_in(
     )
     booking.status = CHECKED_IN
     booking.checked_in_at = now
-    _event(session, clock, booking, "booking.checked_in", ticket_id=ticket.id)
+    booking_event(session, clock, booking, "booking.checked_in", ticket_id=ticket.id)
     return ticket
 
 
@@ -519,6 +530,30 @@ def live_ticket_instead(
     return ticket
 
 
+def check_in_or_live(
+    *,
+    session: Session,
+    clock: Clock,
+    office: Office,
+    principal: Principal,
+    code: str,
+    live_if_refused: bool,
+) -> tuple[Ticket, CheckInRefused | None]:
+    """Check in; when refused and asked to, a live-queue ticket instead and the refusal."""
+    try:
+        ticket = check_in(
+            session=session, clock=clock, office=office, principal=principal, code=code
+        )
+    except CheckInRefused as refused:
+        if not live_if_refused:
+            raise
+        live = live_ticket_instead(
+            session=session, clock=clock, office=office, principal=principal, code=code
+        )
+        return live, refused
+    return ticket, None
+
+
 def list_bookings(*, session: Session, office: Office, day: date) -> list[tuple[Booking, Service]]:
     """The office's bookings on a local date, by time (staff)."""
     start, end = _local_day_bounds(office, day)
@@ -537,26 +572,37 @@ def list_bookings(*, session: Session, office: Office, day: date) -> list[tuple[
     ]
 
 
-def process_booking_no_shows(*, session: Session, clock: Clock) -> int:
-    """Bookings never checked in become no-shows when their check-in window closes."""
-    now = clock.now()
-    rows = session.execute(
-        select(Booking, Office)
-        .join(Office, Office.id == Booking.office_id)
-        .where(Booking.status == BOOKED, Booking.slot_start < now)
-        .order_by(Booking.id)
-        .with_for_update(skip_locked=True, of=Booking)
-    ).all()
-    changed = 0
-    for booking, office in rows:
-        if now <= checkin_window(office, booking)[1]:
-            continue
-        booking.status = BOOKING_NO_SHOW
-        booking.no_show_at = now
-        notify.drop_pending_reminders(session=session, booking=booking)
-        _event(session, clock, booking, "booking.no_show")
-        changed += 1
-    return changed
+def update_policy(*, session: Session, office: Office, changes: dict[str, Any]) -> BookingPolicy:
+    """Change the office's booking rules and notifier (under its booking lock)."""
+    if changes.get("notifier") == "webhook" and not changes.get("webhook_url"):
+        raise InvalidInput("The webhook notifier needs a webhook_url.", code="webhook_url_required")
+    policy = policy_for(session=session, office=office, lock=True)
+    for field, value in changes.items():
+        setattr(policy, field, value)
+    session.flush()
+    return policy
+
+
+def set_service_rule(
+    *,
+    session: Session,
+    office: Office,
+    service_code: str,
+    bookable: bool,
+    capacity_per_slot: int | None,
+) -> BookingServiceRule:
+    """Whether a service can be booked at the office, and a fixed capacity per slot."""
+    service = get_service(session=session, code=service_code)
+    policy_for(session=session, office=office, lock=True)  # no booking half-sees the change
+    rule = session.scalar(
+        select(BookingServiceRule).where(
+            BookingServiceRule.office_id == office.id, BookingServiceRule.service_id == service.id
+        )
+    ) or BookingServiceRule(office_id=office.id, service_id=service.id)
+    rule.bookable, rule.capacity_per_slot = bookable, capacity_per_slot
+    session.add(rule)
+    session.flush()
+    return rule
 
 
 def booking_report(

@@ -12,14 +12,10 @@ from typing import Annotated
 
 import qrcode
 from fastapi import APIRouter, Body, Query, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from queue_server.bookings import presenters
 from queue_server.bookings import service as bookings
-from queue_server.bookings.exceptions import CheckInRefused
-from queue_server.bookings.models import Booking, BookingServiceRule
 from queue_server.bookings.schemas import (
-    BookableServiceOut,
     BookingIn,
     BookingOut,
     BookingPolicyIn,
@@ -33,68 +29,15 @@ from queue_server.bookings.schemas import (
     ReportRowOut,
     RescheduleIn,
     ServiceRuleIn,
-    SlotOut,
 )
 from queue_server.bookings.slots import policy_for
-from queue_server.catalogue.models import Service
 from queue_server.catalogue.service import get_service
 from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, RuntimeDep, SessionDep
 from queue_server.errors import InvalidInput
 from queue_server.offices.calendar import local_now
-from queue_server.offices.models import Office
-from queue_server.runtime import Runtime
-from queue_server.tickets.models import Ticket
-from queue_server.tickets.views import issued_out
 
 router = APIRouter(tags=["bookings"])
 STAFF = ("admin", "manager", "clerk")
-
-
-def _staff_out(booking: Booking, service: Service) -> BookingOut:
-    return BookingOut(
-        code=booking.code,
-        service=service.code,
-        slot_start=booking.slot_start,
-        status=booking.status,
-        checked_in_at=booking.checked_in_at,
-        applicant_name=booking.applicant_name,
-        phone=booking.phone,
-        email=booking.email,
-        source=booking.source,
-    )
-
-
-def manage_url(runtime: Runtime, code: str) -> str:
-    """The public page of a booking (its QR code and link in confirmations)."""
-    return f"{runtime.settings.public_url.rstrip('/')}/b/{code}"
-
-
-def public_out(session: Session, runtime: Runtime, booking: Booking) -> PublicBookingOut:
-    """A booking as its holder sees it."""
-    office = session.get(Office, booking.office_id)
-    service = session.get(Service, booking.service_id)
-    assert office is not None and service is not None
-    opens, closes = bookings.checkin_window(office, booking)
-    return PublicBookingOut(
-        code=booking.code,
-        code_display=bookings.format_code(booking.code),
-        status=booking.status,
-        office=office.code,
-        office_name=office.name,
-        office_address=office.address,
-        service=service.code,
-        service_name_ru=service.name_ru,
-        service_name_en=service.name_en,
-        slot_start=booking.slot_start,
-        slot_local=f"{local_now(office, booking.slot_start):%d.%m.%Y %H:%M}",
-        checkin_opens=opens,
-        checkin_closes=closes,
-        applicant_name=booking.applicant_name,
-        phone_masked=bookings.mask_phone(booking.phone),
-        email_masked=bookings.mask_email(booking.email),
-        manage_url=manage_url(runtime, booking.code),
-        qr_url=f"/api/v1/public/bookings/{booking.code}/qr.png",
-    )
 
 
 # --- staff and kiosk --------------------------------------------------------------------
@@ -121,7 +64,8 @@ def create_booking(
         phone=data.phone,
         email=data.email,
     )
-    return _staff_out(booking, get_service(session=session, code=data.service))
+    service = get_service(session=session, code=data.service)
+    return presenters.staff_out(booking, service)
 
 
 @router.get("/offices/{code}/bookings", response_model=list[BookingOut])
@@ -137,7 +81,8 @@ def list_bookings(
     principal.require_office(office.id)
     day = day or local_now(office, clock.now()).date()
     return [
-        _staff_out(b, s) for b, s in bookings.list_bookings(session=session, office=office, day=day)
+        presenters.staff_out(b, s)
+        for b, s in bookings.list_bookings(session=session, office=office, day=day)
     ]
 
 
@@ -173,40 +118,15 @@ def check_in(
     Outside the check-in window the answer is 409 with the times, or, with
     `live_if_refused`, a live-queue ticket and the reason as `notice`.
     """
-    try:
-        ticket = bookings.check_in(
-            session=session, clock=clock, office=office, principal=principal, code=booking_code
-        )
-    except CheckInRefused as refused:
-        if options is None or not options.live_if_refused:
-            raise
-        live = bookings.live_ticket_instead(
-            session=session, clock=clock, office=office, principal=principal, code=booking_code
-        )
-        return _check_in_out(session, runtime, office, live, refused)
-    return _check_in_out(session, runtime, office, ticket, None)
-
-
-def _check_in_out(
-    session: Session,
-    runtime: Runtime,
-    office: Office,
-    ticket: Ticket,
-    refused: CheckInRefused | None,
-) -> CheckInOut:
-    issued = issued_out(session, runtime, office, ticket)
-    return CheckInOut(
-        **issued.model_dump(),
-        booked=ticket.booking_id is not None,
-        notice=refused.message if refused else None,
-        notice_code=refused.code if refused else None,
+    ticket, refused = bookings.check_in_or_live(
+        session=session,
+        clock=clock,
+        office=office,
+        principal=principal,
+        code=booking_code,
+        live_if_refused=options is not None and options.live_if_refused,
     )
-
-
-def _policy_out(session: Session, office: Office) -> BookingPolicyOut:
-    policy = policy_for(session=session, office=office)
-    data = {f: getattr(policy, f) for f in BookingPolicyIn.model_fields}
-    return BookingPolicyOut(**data, webhook_token_set=bool(policy.webhook_token))
+    return presenters.check_in_out(session, runtime, office, ticket, refused, clock.now())
 
 
 @router.get("/offices/{code}/booking-policy", response_model=BookingPolicyOut)
@@ -216,7 +136,7 @@ def get_policy(
     """The office's booking rules (staff)."""
     principal.require_role(*STAFF)
     principal.require_office(office.id)
-    return _policy_out(session, office)
+    return presenters.policy_out(policy_for(session=session, office=office))
 
 
 @router.put("/offices/{code}/booking-policy", response_model=BookingPolicyOut)
@@ -226,13 +146,8 @@ def put_policy(
     """Change slot length, horizon, per-person limit, reminders and the notifier (managers)."""
     principal.require_role("admin", "manager")
     principal.require_office(office.id)
-    if data.notifier == "webhook" and not data.webhook_url:
-        raise InvalidInput("The webhook notifier needs a webhook_url.", code="webhook_url_required")
-    policy = policy_for(session=session, office=office, lock=True)
-    for field, value in data.model_dump().items():
-        setattr(policy, field, value)
-    session.flush()
-    return _policy_out(session, office)
+    policy = bookings.update_policy(session=session, office=office, changes=data.model_dump())
+    return presenters.policy_out(policy)
 
 
 @router.put("/offices/{code}/booking-services/{service_code}", response_model=ServiceRuleIn)
@@ -246,16 +161,13 @@ def put_service_rule(
     """Whether a service can be booked here and a fixed capacity per slot (managers)."""
     principal.require_role("admin", "manager")
     principal.require_office(office.id)
-    service = get_service(session=session, code=service_code)
-    policy_for(session=session, office=office, lock=True)  # no booking half-sees the change
-    rule = session.scalar(
-        select(BookingServiceRule).where(
-            BookingServiceRule.office_id == office.id, BookingServiceRule.service_id == service.id
-        )
-    ) or BookingServiceRule(office_id=office.id, service_id=service.id)
-    rule.bookable, rule.capacity_per_slot = data.bookable, data.capacity_per_slot
-    session.add(rule)
-    session.flush()
+    bookings.set_service_rule(
+        session=session,
+        office=office,
+        service_code=service_code,
+        bookable=data.bookable,
+        capacity_per_slot=data.capacity_per_slot,
+    )
     return data
 
 
@@ -265,23 +177,11 @@ def put_service_rule(
 @router.get("/public/offices/{code}/booking", response_model=PublicOfficeOut, tags=["public"])
 def public_office(office: CurrentOffice, session: SessionDep, clock: ClockDep) -> PublicOfficeOut:
     """The office and the services that can be booked there."""
-    policy = policy_for(session=session, office=office)
-    return PublicOfficeOut(
-        office=office.code,
-        name=office.name,
-        address=office.address,
-        timezone=office.timezone,
-        today=local_now(office, clock.now()).date(),
-        horizon_days=policy.horizon_days,
-        services=[
-            BookableServiceOut(
-                service=s.code,
-                name_ru=s.name_ru,
-                name_en=s.name_en,
-                norm_minutes=s.service_norm_minutes,
-            )
-            for s in bookings.bookable_services(session=session, office=office)
-        ],
+    return presenters.public_office_out(
+        office,
+        policy_for(session=session, office=office),
+        bookings.bookable_services(session=session, office=office),
+        clock.now(),
     )
 
 
@@ -297,22 +197,7 @@ def public_slots(
     result = bookings.available_slots(
         session=session, clock=clock, office=office, service_code=service, day=day
     )
-    return DaySlotsOut(
-        office=office.code,
-        service=service,
-        day=result.day,
-        is_open=result.is_open,
-        reason=result.reason,
-        slots=[
-            SlotOut(
-                start=s.start,
-                end=s.end,
-                local_time=f"{local_now(office, s.start):%H:%M}",
-                free=s.free,
-            )
-            for s in result.slots
-        ],
-    )
+    return presenters.day_slots_out(office, service, result)
 
 
 @router.post(
@@ -339,13 +224,14 @@ def public_book(
         phone=data.phone,
         email=data.email,
     )
-    return public_out(session, runtime, booking)
+    return presenters.public_out(session, runtime, booking)
 
 
 @router.get("/public/bookings/{booking_code}", response_model=PublicBookingOut, tags=["public"])
 def public_booking(booking_code: str, session: SessionDep, runtime: RuntimeDep) -> PublicBookingOut:
     """A booking by its code."""
-    return public_out(session, runtime, bookings.find_booking(session=session, code=booking_code))
+    booking = bookings.find_booking(session=session, code=booking_code)
+    return presenters.public_out(session, runtime, booking)
 
 
 @router.post(
@@ -356,7 +242,7 @@ def public_cancel(
 ) -> PublicBookingOut:
     """Cancel a booking by its code."""
     booking = bookings.cancel_booking(session=session, clock=clock, code=booking_code)
-    return public_out(session, runtime, booking)
+    return presenters.public_out(session, runtime, booking)
 
 
 @router.post(
@@ -373,7 +259,7 @@ def public_reschedule(
     booking = bookings.reschedule_booking(
         session=session, clock=clock, code=booking_code, slot_start=data.slot_start
     )
-    return public_out(session, runtime, booking)
+    return presenters.public_out(session, runtime, booking)
 
 
 @router.get(

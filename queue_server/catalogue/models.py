@@ -6,14 +6,14 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from queue_server.db import Base
+from queue_server.tickets.rules import SERVICE_NORM_MINUTES_BY_KIND, WAIT_LIMIT_MINUTES_BY_KIND
 
 SERVICE_KINDS = ("intake", "issuance", "consultation")
 
-# R1–R3 (004 §2.10.1–2.10.3): wait limit and service-time norm in minutes, by kind.
+# R1–R3: (wait limit, service-time norm) in minutes by kind; the figures live in the rules.
 KIND_DEFAULTS: dict[str, tuple[int, int]] = {
-    "intake": (15, 30),
-    "issuance": (10, 5),
-    "consultation": (15, 10),
+    kind: (WAIT_LIMIT_MINUTES_BY_KIND[kind], SERVICE_NORM_MINUTES_BY_KIND[kind])
+    for kind in SERVICE_KINDS
 }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from queue_server.auth.models import Device, User
+from queue_server.auth.models import Device
 from queue_server.auth.service import Principal
 from queue_server.clock import Clock
 from queue_server.devices.exceptions import (
@@ -33,8 +33,11 @@ def _device_of(session: Session, principal: Principal) -> Device:
 
 def report_state(
     *, session: Session, clock: Clock, principal: Principal, state: str, detail: dict[str, Any]
-) -> tuple[Device, bool]:
-    """Store the device's state and time; emit `device.state` only when the state changed."""
+) -> tuple[Device, Office, bool]:
+    """Store the device's state and time; emit `device.state` only when the state changed.
+
+    Returns the device, its office and whether the state changed.
+    """
     device = _device_of(session, principal)
     changed = device.state != state or (device.state_detail or {}) != detail
     device.state = state
@@ -54,7 +57,9 @@ def report_state(
                 "detail": detail,
             },
         )
-    return device, changed
+    office = session.get(Office, device.office_id)
+    assert office is not None
+    return device, office, changed
 
 
 def office_devices(*, session: Session, office: Office) -> list[Device]:
@@ -209,24 +214,3 @@ def office_jobs(
             .order_by(TicketPrintJob.id.desc())
         )
     )
-
-
-def describe(session: Session, job: TicketPrintJob) -> dict[str, Any]:
-    """The fields of PrintJobOut for a job."""
-    ticket = session.get(Ticket, job.ticket_id)
-    device = session.get(Device, job.device_id)
-    user = session.get(User, job.requested_by_id) if job.requested_by_id else None
-    assert ticket is not None and device is not None
-    return {
-        "id": job.id,
-        "ticket_id": ticket.id,
-        "number": ticket.number,
-        "device": device.name,
-        "status": job.status,
-        "reason": job.reason,
-        "failures": job.failures,
-        "failed_at": job.failed_at,
-        "requested_at": job.requested_at,
-        "requested_by": (user.full_name or user.username) if user else None,
-        "printed_at": job.printed_at,
-    }

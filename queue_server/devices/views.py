@@ -12,6 +12,7 @@ from queue_server.deps import (
     RuntimeDep,
     SessionDep,
 )
+from queue_server.devices import presenters
 from queue_server.devices import service as devices
 from queue_server.devices.models import PRINT_JOB_STATUSES
 from queue_server.devices.schemas import (
@@ -22,9 +23,6 @@ from queue_server.devices.schemas import (
     PrintJobTicketOut,
 )
 from queue_server.errors import InvalidInput
-from queue_server.offices.models import Office
-from queue_server.tickets.models import Ticket
-from queue_server.tickets.views import issued_out
 
 router = APIRouter(tags=["devices"])
 
@@ -37,21 +35,10 @@ def put_my_state(
     clock: ClockDep,
 ) -> DeviceStateOut:
     """A device reports its state (a kiosk: its printer); `device.state` goes out on change."""
-    device, changed = devices.report_state(
+    device, office, changed = devices.report_state(
         session=session, clock=clock, principal=principal, state=data.state, detail=data.detail
     )
-    office = session.get(Office, device.office_id)
-    assert office is not None
-    return DeviceStateOut(
-        id=device.id,
-        name=device.name,
-        kind=device.kind,
-        office=office.code,
-        state=device.state,
-        detail=device.state_detail,
-        at=device.state_at,
-        changed=changed,
-    )
+    return presenters.device_state_out(device, office, changed)
 
 
 @router.get("/offices/{code}/device-states", response_model=list[DeviceStateOut])
@@ -62,15 +49,7 @@ def office_device_states(
     principal.require_office(office.id)
     principal.require_role("admin", "manager", "clerk")
     return [
-        DeviceStateOut(
-            id=d.id,
-            name=d.name,
-            kind=d.kind,
-            office=office.code,
-            state=d.state,
-            detail=d.state_detail,
-            at=d.state_at,
-        )
+        presenters.device_state_out(d, office)
         for d in devices.office_devices(session=session, office=office)
     ]
 
@@ -87,7 +66,7 @@ def print_failed(
     job = devices.record_print_failure(
         session=session, clock=clock, principal=principal, ticket=ticket, reason=data.reason
     )
-    return PrintJobOut(**devices.describe(session, job))
+    return presenters.print_job_out(session, job)
 
 
 @router.post("/tickets/{ticket_id}/reprint", response_model=PrintJobOut)
@@ -96,7 +75,7 @@ def reprint(
 ) -> PrintJobOut:
     """A clerk asks for the ticket to be printed again on its kiosk."""
     job = devices.request_reprint(session=session, clock=clock, principal=principal, ticket=ticket)
-    return PrintJobOut(**devices.describe(session, job))
+    return presenters.print_job_out(session, job)
 
 
 @router.get("/offices/{code}/print-jobs", response_model=list[PrintJobOut])
@@ -115,26 +94,19 @@ def office_print_jobs(
             f"Unknown print job status {sorted(unknown)}; use {', '.join(PRINT_JOB_STATUSES)}."
         )
     jobs = devices.office_jobs(session=session, office=office, statuses=tuple(status))
-    return [PrintJobOut(**devices.describe(session, job)) for job in jobs]
+    return [presenters.print_job_out(session, job) for job in jobs]
 
 
 @router.get("/devices/me/print-jobs", response_model=list[PrintJobTicketOut])
 def my_print_jobs(
-    session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
+    session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep, clock: ClockDep
 ) -> list[PrintJobTicketOut]:
     """The reprints this kiosk owes, with the ticket to print."""
-    out = []
-    for job in devices.pending_jobs(session=session, principal=principal):
-        ticket = session.get(Ticket, job.ticket_id)
-        office = session.get(Office, job.office_id)
-        assert ticket is not None and office is not None
-        out.append(
-            PrintJobTicketOut(
-                **devices.describe(session, job),
-                ticket=issued_out(session, runtime, office, ticket),
-            )
-        )
-    return out
+    now = clock.now()
+    return [
+        presenters.print_job_ticket_out(session, runtime, job, now)
+        for job in devices.pending_jobs(session=session, principal=principal)
+    ]
 
 
 @router.post("/print-jobs/{job_id}/printed", response_model=PrintJobOut)
@@ -144,4 +116,4 @@ def job_printed(
     """The kiosk printed the owed ticket."""
     job = devices.get_job(session=session, principal=principal, job_id=job_id)
     job = devices.mark_printed(session=session, clock=clock, principal=principal, job=job)
-    return PrintJobOut(**devices.describe(session, job))
+    return presenters.print_job_out(session, job)

@@ -18,7 +18,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from queue_server.bookings import rules as bookings
 from queue_server.db import Base
+from queue_server.tickets import rules as tickets
 
 # R6 example (004 §2.13.2): Mon–Fri 08:00–19:00, Sat 10:00–14:00, Sun closed.
 DEFAULT_OPENING_HOURS: dict[str, list[str] | None] = {
@@ -46,15 +48,21 @@ class Office(Base):
     # ISO 3166 code of the production calendar (holidays library) used for closures.
     calendar_country: Mapped[str] = mapped_column(String(8), default="RU")
     dispatch_policy: Mapped[str] = mapped_column(String(16), default="deadline")
-    warning_ratio: Mapped[float] = mapped_column(Float, default=0.8)
-    recall_after_seconds: Mapped[int] = mapped_column(Integer, default=60)
-    no_show_after_seconds: Mapped[int] = mapped_column(Integer, default=60)
-    booking_checkin_before_minutes: Mapped[int] = mapped_column(Integer, default=30)
-    booking_checkin_after_minutes: Mapped[int] = mapped_column(Integer, default=15)
-    booked_wait_limit_minutes: Mapped[int] = mapped_column(Integer, default=5)
-    ticket_footer: Mapped[str] = mapped_column(
-        String(300), default="Ожидание в очереди — не более 15 минут"
+    warning_ratio: Mapped[float] = mapped_column(Float, default=tickets.WARNING_SHARE)
+    recall_after_seconds: Mapped[int] = mapped_column(Integer, default=tickets.RECALL_AFTER_SECONDS)
+    no_show_after_seconds: Mapped[int] = mapped_column(
+        Integer, default=tickets.NO_SHOW_AFTER_SECONDS
     )
+    booking_checkin_before_minutes: Mapped[int] = mapped_column(
+        Integer, default=bookings.CHECKIN_BEFORE_MINUTES
+    )
+    booking_checkin_after_minutes: Mapped[int] = mapped_column(
+        Integer, default=bookings.CHECKIN_AFTER_MINUTES
+    )
+    booked_wait_limit_minutes: Mapped[int] = mapped_column(
+        Integer, default=bookings.BOOKED_WAIT_LIMIT_MINUTES
+    )
+    ticket_footer: Mapped[str] = mapped_column(String(300), default=tickets.DEFAULT_TICKET_FOOTER)
 
 
 class OfficeDay(Base):

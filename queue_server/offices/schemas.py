@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from queue_server.bookings import rules as bookings
 from queue_server.offices.calendar import WEEKDAYS
 from queue_server.offices.models import DEFAULT_OPENING_HOURS
+from queue_server.tickets import rules as tickets
 
 
 class OfficeIn(BaseModel):
@@ -27,13 +29,15 @@ class OfficeIn(BaseModel):
     )
     calendar_country: str = "RU"
     dispatch_policy: Literal["deadline", "fifo"] = "deadline"
-    warning_ratio: float = Field(default=0.8, gt=0, lt=1)
-    recall_after_seconds: int = Field(default=60, ge=5, le=3600)
-    no_show_after_seconds: int = Field(default=60, ge=5, le=3600)
-    booking_checkin_before_minutes: int = Field(default=30, ge=0, le=240)
-    booking_checkin_after_minutes: int = Field(default=15, ge=0, le=240)
-    booked_wait_limit_minutes: int = Field(default=5, ge=1, le=120)
-    ticket_footer: str = Field(default="Ожидание в очереди — не более 15 минут", max_length=300)
+    warning_ratio: float = Field(default=tickets.WARNING_SHARE, gt=0, lt=1)
+    recall_after_seconds: int = Field(default=tickets.RECALL_AFTER_SECONDS, ge=5, le=3600)
+    no_show_after_seconds: int = Field(default=tickets.NO_SHOW_AFTER_SECONDS, ge=5, le=3600)
+    booking_checkin_before_minutes: int = Field(
+        default=bookings.CHECKIN_BEFORE_MINUTES, ge=0, le=240
+    )
+    booking_checkin_after_minutes: int = Field(default=bookings.CHECKIN_AFTER_MINUTES, ge=0, le=240)
+    booked_wait_limit_minutes: int = Field(default=bookings.BOOKED_WAIT_LIMIT_MINUTES, ge=1, le=120)
+    ticket_footer: str = Field(default=tickets.DEFAULT_TICKET_FOOTER, max_length=300)
 
     @field_validator("timezone")
     @classmethod

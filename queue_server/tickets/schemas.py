@@ -103,6 +103,8 @@ class QueueServiceOut(BaseModel):
     wait_limit_minutes: int
     waiting: int
     longest_wait_seconds: int
+    # The server's estimate for a ticket taken now; the kiosk warns with it near closing.
+    estimated_wait_minutes: int
     tickets: list[QueueTicketOut]
 
 

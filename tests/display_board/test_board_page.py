@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from queue_server.auth.service import resolve_token
 from queue_server.offices.models import Office
-from queue_server.tickets import service as tickets
+from queue_server.tickets import moves as tickets
 from tests.queue_server.realtime_support import Api
 from tests.support.servers import free_port, live_server
 from tests.support.world import World

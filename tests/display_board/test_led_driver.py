@@ -16,7 +16,7 @@ from display_board.rs485 import KeyFrameReader, display_frame
 from hardware_sim.rs485 import FrameReader, Key, VirtualRs485Bus, encode_key_frame
 from queue_server.auth.service import add_device, resolve_token
 from queue_server.offices.models import Office
-from queue_server.tickets import service as tickets
+from queue_server.tickets import moves as tickets
 from queue_server.windows.models import Window
 from tests.queue_server.realtime_support import Api
 from tests.support.processes import spawn, stop

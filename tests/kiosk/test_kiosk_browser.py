@@ -45,6 +45,7 @@ def pick_passport_name_change(page: Any) -> None:
 def test_full_path_and_the_printed_ticket_matches_the_screen(
     page: Any, kiosk: LiveServer, kiosk_world: KioskWorld, printer_sim: SimulatedPrinter
 ) -> None:
+    """R7: services, a choice, its documents, "I have them all", then the ticket."""
     kiosk_world.issue("passport", 3)
     page.goto(kiosk.url)
     assert page.get_attribute("html", "lang") == "ru"
@@ -114,6 +115,7 @@ def test_english_priority_category_and_collect_a_result(
 def test_without_documents_the_kiosk_explains_and_offers_advice(
     page: Any, kiosk: LiveServer, printer_sim: SimulatedPrinter
 ) -> None:
+    """R7: without the full set of documents the kiosk says what to do."""
     page.goto(kiosk.url)
     pick_passport_name_change(page)
     page.click("#missing")
@@ -337,6 +339,7 @@ def test_closed_office_says_when_it_opens(
 def test_late_in_the_day_the_kiosk_warns_and_asks_to_confirm(
     page: Any, kiosk: LiveServer, kiosk_world: KioskWorld, printer_sim: SimulatedPrinter
 ) -> None:
+    """The server's wait estimate past closing time: the kiosk warns first."""
     kiosk_world.clock.advance(timedelta(hours=8, minutes=30))  # 18:30, closes at 19:00
     kiosk_world.issue("snils", 5)  # 5 × 15 min norm on 1 window = 75 min > 30 min left
     page.goto(kiosk.url)

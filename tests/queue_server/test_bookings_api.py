@@ -212,6 +212,7 @@ def test_staff_see_the_days_bookings_with_contacts(api: TestClient, world: World
 
 
 def test_check_in_at_the_kiosk_by_code(api: TestClient, world: World) -> None:
+    """R4: the booking's code at the kiosk gives a booked ticket."""
     body = booked(api, "passport", "2026-11-23", "10:15")
     r = api.post(
         f"/api/v1/offices/central/bookings/{body['code_display'].lower()}/check-in",
@@ -233,6 +234,7 @@ def test_check_in_at_the_kiosk_by_code(api: TestClient, world: World) -> None:
 
 
 def test_refused_check_in_can_give_a_live_ticket_instead(api: TestClient, world: World) -> None:
+    """R4: outside the check-in window, a live-queue ticket instead."""
     body = booked(api, "passport", "2026-11-23", "12:00")
     url = f"/api/v1/offices/central/bookings/{body['code']}/check-in"
     before = booking_counts(world)

@@ -21,6 +21,7 @@ def _status(api: TestClient, code: str) -> str:
 def test_no_show_at_the_end_of_the_check_in_window(
     api: TestClient, world: World, scheduler: Scheduler
 ) -> None:
+    """R4: a booking not checked in is a no-show when its check-in window closes."""
     body = booked(api, "passport", TODAY, "10:15")
     world.clock.advance(minutes=30)  # 10:30: the window closes at 10:30, still open
     assert scheduler.run_pending() == 0

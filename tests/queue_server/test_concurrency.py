@@ -12,7 +12,7 @@ from sqlalchemy import select
 from queue_server.auth.models import Device, User
 from queue_server.auth.service import Principal
 from queue_server.offices.models import Office
-from queue_server.tickets import service as tickets
+from queue_server.tickets import issuing, moves
 from queue_server.windows.models import Window, WindowService
 from queue_server.windows.service import take_window
 from tests.support.world import PASSWORD_HASH, World
@@ -44,7 +44,7 @@ def issue_one(world: World, principal: Principal, office_id: int, key: str | Non
     with world.db.transaction() as s:
         office = s.get(Office, office_id)
         assert office is not None
-        ticket, _ = tickets.issue_ticket(
+        ticket, _ = issuing.issue_ticket(
             session=s,
             clock=world.clock,
             office=office,
@@ -101,7 +101,7 @@ def test_twenty_windows_calling_at_once_never_share_a_ticket(any_world: World) -
         with world.db.transaction() as s:
             office = s.get(Office, office_id)
             assert office is not None
-            ticket = tickets.call_next(
+            ticket = moves.call_next(
                 session=s, clock=world.clock, office=office, number=100 + i, principal=clerks[i]
             )
             return ticket.number if ticket else None

@@ -45,6 +45,7 @@ def call_order(api: TestClient, world: World, window: int, clerk: str, n: int) -
 def test_earliest_deadline_across_services_with_different_limits(
     api: TestClient, world: World
 ) -> None:
+    """R1, R2: the wait closest to its own limit is called first."""
     # Window 2 serves passports (15 min limit) and results (10 min limit, R2).
     issue(api, world, "passport")  # deadline 10:15
     world.clock.advance(minutes=3)
@@ -96,6 +97,7 @@ def test_primary_services_before_secondary_ones(api: TestClient, world: World) -
 def test_a_due_booking_is_called_before_a_longer_waiting_live_ticket(
     api: TestClient, world: World
 ) -> None:
+    """R4: booked applicants are called first once their slot has come."""
     code = book(api, world, "passport", slot_in_minutes=20)
     issue(api, world, "passport")  # live, waiting since 10:00
     world.clock.advance(minutes=10)
@@ -108,6 +110,7 @@ def test_a_due_booking_is_called_before_a_longer_waiting_live_ticket(
 
 
 def test_a_booking_not_yet_due_does_not_jump_the_live_queue(api: TestClient, world: World) -> None:
+    """R4: before its slot a booking waits behind the live queue."""
     code = book(api, world, "passport", slot_in_minutes=25)
     world.clock.advance(minutes=5)  # 10:05, inside the 30-minute check-in window
     check_in(api, world, code)  # А001, slot 10:25
@@ -120,6 +123,7 @@ def test_a_booking_not_yet_due_does_not_jump_the_live_queue(api: TestClient, wor
 def test_booked_wait_limit_runs_from_the_later_of_slot_and_check_in(
     api: TestClient, world: World
 ) -> None:
+    """R4: a booked applicant waits at most 5 min after the later of slot and check-in."""
     early = book(api, world, "passport", slot_in_minutes=20)
     late = book(api, world, "passport", slot_in_minutes=-10)
     a = check_in(api, world, early)
@@ -135,6 +139,7 @@ def test_booked_wait_limit_runs_from_the_later_of_slot_and_check_in(
 def test_check_in_outside_the_window_is_refused_with_the_times(
     api: TestClient, world: World
 ) -> None:
+    """R4: check-in only within its window, refused with the times."""
     code = book(api, world, "passport", slot_in_minutes=60)
     r = api.post(f"/api/v1/offices/central/bookings/{code}/check-in", headers=world.auth("kiosk"))
     assert r.status_code == 409 and r.json()["error"]["code"] == "checkin_too_early"
@@ -145,6 +150,7 @@ def test_check_in_outside_the_window_is_refused_with_the_times(
 
 
 def test_checking_in_twice_gives_the_same_ticket(api: TestClient, world: World) -> None:
+    """R4: one booking, one ticket."""
     code = book(api, world, "passport", slot_in_minutes=10)
     first, second = check_in(api, world, code), check_in(api, world, code)
     assert first["id"] == second["id"]
@@ -158,6 +164,7 @@ def test_nobody_waiting_for_this_windows_services_is_204(api: TestClient, world:
 
 
 def test_a_due_booking_goes_before_priority_categories_too(api: TestClient, world: World) -> None:
+    """R4: a due booking goes before priority categories."""
     code = book(api, world, "passport", slot_in_minutes=5)
     issue(api, world, "passport", priority_category="disabled")  # А001
     booked = check_in(api, world, code)  # А002, slot 10:05
@@ -167,6 +174,7 @@ def test_a_due_booking_goes_before_priority_categories_too(api: TestClient, worl
 
 
 def test_an_early_booking_moves_ahead_once_its_slot_comes(api: TestClient, world: World) -> None:
+    """R4: an early booking moves ahead when its slot comes."""
     code = book(api, world, "passport", slot_in_minutes=20)
     check_in(api, world, code)  # А001 at 10:00 for 10:20
     for _ in range(3):
@@ -180,6 +188,7 @@ def test_an_early_booking_moves_ahead_once_its_slot_comes(api: TestClient, world
 def test_a_late_check_in_is_due_at_once_with_five_minutes_from_check_in(
     api: TestClient, world: World
 ) -> None:
+    """R4: a late check-in is due at once, 5 min from check-in."""
     issue(api, world, "passport")  # А001, live since 10:00
     code = book(api, world, "passport", slot_in_minutes=5)
     world.clock.advance(minutes=15)  # 10:15: ten minutes late, within the 15-minute grace
@@ -192,6 +201,7 @@ def test_a_late_check_in_is_due_at_once_with_five_minutes_from_check_in(
 def test_a_due_booking_is_called_only_by_windows_serving_its_service(
     api: TestClient, world: World
 ) -> None:
+    """R4: a due booking goes first only at windows serving its service."""
     code = book(api, world, "passport", slot_in_minutes=0)
     check_in(api, world, code)  # passport booking, due now
     issue(api, world, "consult")  # М001

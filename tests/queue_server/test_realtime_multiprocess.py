@@ -17,7 +17,7 @@ from queue_server.clock import FakeClock
 from queue_server.db import Database
 from queue_server.offices.models import Office
 from queue_server.scheduler import Scheduler
-from queue_server.tickets.service import issue_ticket
+from queue_server.tickets.issuing import issue_ticket
 from tests.queue_server.realtime_support import open_events, receive_events
 from tests.support.processes import spawn, stop
 from tests.support.servers import free_port

@@ -392,6 +392,7 @@ def test_clerk_cannot_act_on_a_ticket_at_another_window(api: TestClient, world: 
 
 
 def test_redirect_keeps_the_number_and_starts_a_new_wait(api: TestClient, world: World) -> None:
+    """R1–R3: a redirect starts a new wait with the new service's limit."""
     ticket = issue(api, world)
     take(api, world, 1, "clerk1")
     take(api, world, 3, "clerk2")
@@ -422,6 +423,7 @@ def test_redirect_keeps_the_number_and_starts_a_new_wait(api: TestClient, world:
 def test_queue_lists_waiting_tickets_with_waits_and_deadlines(
     api: TestClient, world: World
 ) -> None:
+    """R1: each waiting ticket with its deadline and wait state."""
     issue(api, world)
     world.clock.advance(minutes=13)
     issue(api, world), issue(api, world, "results")

@@ -43,6 +43,7 @@ def status(api: TestClient, world: World, ticket_id: int) -> dict[str, Any]:
 def test_recall_after_one_minute_then_no_show_one_minute_later(
     api: TestClient, world: World, scheduler: Scheduler
 ) -> None:
+    """R5: recalled 1 min after the call, a no-show 1 min after the recall."""
     ticket = issue(api, world)
     take(api, world, 1, "clerk1")
     call(api, world, 1, "clerk1")
@@ -81,6 +82,7 @@ def test_recall_after_one_minute_then_no_show_one_minute_later(
 def test_started_ticket_is_not_recalled(
     api: TestClient, world: World, scheduler: Scheduler
 ) -> None:
+    """R5: only a call nobody answered is repeated."""
     ticket = issue(api, world)
     take(api, world, 1, "clerk1")
     call(api, world, 1, "clerk1")
@@ -94,6 +96,7 @@ def test_started_ticket_is_not_recalled(
 def test_recall_and_no_show_delays_are_configurable_per_office(
     api: TestClient, world: World, scheduler: Scheduler
 ) -> None:
+    """R5: the two delays are the office's settings."""
     with world.db.transaction() as s:
         office = s.scalar(select(Office).where(Office.code == "central"))
         assert office is not None
@@ -114,6 +117,7 @@ def test_recall_and_no_show_delays_are_configurable_per_office(
 def test_a_manual_recall_restarts_the_no_show_countdown(
     api: TestClient, world: World, scheduler: Scheduler
 ) -> None:
+    """R5: the no-show minute runs from the last call, manual or automatic."""
     ticket = issue(api, world)
     take(api, world, 1, "clerk1")
     call(api, world, 1, "clerk1")
@@ -130,6 +134,7 @@ def test_a_manual_recall_restarts_the_no_show_countdown(
 def test_warning_at_80_percent_and_breach_at_the_limit(
     api: TestClient, world: World, scheduler: Scheduler
 ) -> None:
+    """R1, R2: warned at 80 % of the kind's limit, breached when it is reached."""
     ticket = issue(api, world)  # intake: 15 min (R1)
     issue(api, world, "results")  # issuance: 10 min (R2)
     world.clock.advance(minutes=7, seconds=59)
@@ -160,6 +165,7 @@ def test_warning_at_80_percent_and_breach_at_the_limit(
 def test_a_breach_is_stored_at_call_time_even_if_the_scheduler_has_not_run(
     api: TestClient, world: World
 ) -> None:
+    """R1: a late call stores its breach even before the scheduler's pass."""
     ticket = issue(api, world)
     take(api, world, 1, "clerk1")
     world.clock.advance(minutes=16)
@@ -172,6 +178,7 @@ def test_a_breach_is_stored_at_call_time_even_if_the_scheduler_has_not_run(
 
 
 def test_called_in_time_is_no_breach(api: TestClient, world: World, scheduler: Scheduler) -> None:
+    """R1: a call within 15 minutes leaves no breach."""
     issue(api, world)
     take(api, world, 1, "clerk1")
     world.clock.advance(minutes=14, seconds=59)

@@ -1,0 +1,102 @@
+"""Timed jobs of the ticket domain, run by the scheduler on the injected clock.
+
+Each job takes a session and the clock, locks the rows it changes (PostgreSQL skips rows
+another process holds) and returns how many tickets it changed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from queue_server.clock import Clock
+from queue_server.events.service import emit
+from queue_server.offices.models import Office
+from queue_server.tickets import rules
+from queue_server.tickets.history import ticket_payload
+from queue_server.tickets.models import CALLED, WAITING, Ticket
+from queue_server.tickets.moves import mark_no_show, recall
+from queue_server.tickets.waits import store_breach
+
+
+def _called_tickets(session: Session, *, recalled: bool) -> list[tuple[Ticket, Office]]:
+    """Called tickets with their office: first calls, or those already called again."""
+    recall_count = Ticket.recall_count > 0 if recalled else Ticket.recall_count == 0
+    rows = session.execute(
+        select(Ticket, Office)
+        .join(Office, Office.id == Ticket.office_id)
+        .where(Ticket.status == CALLED, recall_count)
+        .order_by(Ticket.id)
+        .with_for_update(skip_locked=True, of=Ticket)
+    ).all()
+    return [(ticket, office) for ticket, office in rows]
+
+
+def recall_unanswered_calls(*, session: Session, clock: Clock) -> int:
+    """R5: call a ticket again when its applicant has not come within the recall delay."""
+    now = clock.now()
+    changed = 0
+    for ticket, office in _called_tickets(session, recalled=False):
+        assert ticket.last_called_at is not None
+        due = rules.recall_due(
+            ticket.last_called_at, recall_after_seconds=office.recall_after_seconds
+        )
+        if now >= due:
+            recall(session=session, clock=clock, ticket=ticket, principal=None)
+            changed += 1
+    return changed
+
+
+def mark_absent_as_no_show(*, session: Session, clock: Clock) -> int:
+    """R5: a recalled applicant still absent after the no-show delay: the clerk calls on."""
+    now = clock.now()
+    changed = 0
+    for ticket, office in _called_tickets(session, recalled=True):
+        assert ticket.last_called_at is not None
+        due = rules.no_show_due(
+            ticket.last_called_at, no_show_after_seconds=office.no_show_after_seconds
+        )
+        if now >= due:
+            mark_no_show(session=session, clock=clock, ticket=ticket, principal=None)
+            changed += 1
+    return changed
+
+
+def warn_of_waits_near_the_limit(*, session: Session, clock: Clock) -> int:
+    """R1–R4: announce each wait that has passed the warning share of its limit, once."""
+    now = clock.now()
+    tickets = session.scalars(
+        select(Ticket)
+        .where(Ticket.status == WAITING, Ticket.warned.is_(False), Ticket.warn_at <= now)
+        .with_for_update(skip_locked=True, of=Ticket)
+    ).all()
+    for ticket in tickets:
+        ticket.warned = True
+        emit(
+            session=session,
+            clock=clock,
+            type="ticket.wait_warning",
+            office_id=ticket.office_id,
+            payload=ticket_payload(ticket, deadline=ticket.deadline.isoformat()),
+        )
+    return len(tickets)
+
+
+def record_wait_limit_breaches(*, session: Session, clock: Clock) -> int:
+    """R1–R4: store and announce each wait that has reached its limit, once."""
+    now = clock.now()
+    tickets = session.scalars(
+        select(Ticket)
+        .where(Ticket.status == WAITING, Ticket.breached.is_(False), Ticket.deadline <= now)
+        .with_for_update(skip_locked=True, of=Ticket)
+    ).all()
+    for ticket in tickets:
+        store_breach(session, ticket, detected_at=now)
+        emit(
+            session=session,
+            clock=clock,
+            type="ticket.wait_breach",
+            office_id=ticket.office_id,
+            payload=ticket_payload(ticket, deadline=ticket.deadline.isoformat()),
+        )
+    return len(tickets)
