@@ -40,7 +40,6 @@ from printer.exceptions import (
     StatusUnknown,
 )
 from printer.layouts import (
-    DEFAULT_TICKET_FOOTER,
     AcceptedDocument,
     IntakeReceiptData,
     IssuanceReceiptData,
@@ -58,7 +57,6 @@ from printer.status import PrinterState, PrinterStatus, parse_status
 from printer.transports import parse_printer_url, register_sim, unregister_sim
 
 __all__ = [
-    "DEFAULT_TICKET_FOOTER",
     "PAPERS",
     "AcceptedDocument",
     "Align",

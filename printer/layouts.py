@@ -18,8 +18,6 @@ from printer.document import CHAR_DOTS, Document, paper_for, to_escpos, to_text
 DATE_FORMAT = "%d.%m.%Y"
 DATETIME_FORMAT = "%d.%m.%Y %H:%M"
 
-#: Default ticket footer: the R1 promise of at most 15 minutes in the queue.
-DEFAULT_TICKET_FOOTER = "Ожидание в очереди — не более 15 минут"
 
 COPY_APPLICANT = "Экземпляр заявителя"
 COPY_OFFICE = "Экземпляр МФЦ"
@@ -36,7 +34,8 @@ class TicketData:
     people_ahead: int
     status_url: str
     estimated_wait: timedelta | None = None
-    footer: str = DEFAULT_TICKET_FOOTER
+    # The office's text (the server's rules give the default, the R1 promise); none if empty.
+    footer: str = ""
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,35 @@ def _light(began: datetime, now: datetime, limit_minutes: int, warning_ratio: fl
 
 def office_dashboard(*, session: Session, office: Office, now: datetime) -> dict[str, Any]:
     """Everything the dashboard shows, computed at `now` (the injected clock)."""
-    queues = []
+    alerts: list[dict[str, Any]] = []
+    queues = _queues(session, office, now)
+    alerts += _late_ticket_alerts(session, office, now)
+    windows = _windows(session, office, now)
+    alerts += [
+        {
+            "level": "amber",
+            "kind": "over_norm",
+            "text": f"Окно {w['number']}: обслуживание дольше норматива",
+        }
+        for w in windows
+        if w["light"] == "red"
+    ]
+    alerts += _device_alerts(session, office, now)
+    alerts += _case_alerts(session, office)
+    today = local_now(office, now).date()
+    return {
+        "office": office.code,
+        "office_name": office.name,
+        "now": now.isoformat(),
+        "queues": queues,
+        "windows": windows,
+        "alerts": alerts,
+        "today": {"date": today.isoformat(), **today_figures(session, office, today)},
+    }
+
+
+def _queues(session: Session, office: Office, now: datetime) -> list[dict[str, Any]]:
+    """Per service with people waiting: how many, the longest wait and its light."""
     rows = session.execute(
         select(
             Service.code,
@@ -43,35 +71,34 @@ def office_dashboard(*, session: Session, office: Office, now: datetime) -> dict
             Service.wait_limit_minutes,
             func.count(Ticket.id),
             func.min(Ticket.waiting_since),
-            func.min(Ticket.deadline),
         )
         .join(Ticket, Ticket.service_id == Service.id)
         .where(Ticket.office_id == office.id, Ticket.status == WAITING)
         .group_by(Service.code, Service.name_ru, Service.wait_limit_minutes)
         .order_by(Service.code)
     ).all()
-    alerts: list[dict[str, Any]] = []
-    for code, name, limit_minutes, waiting, oldest, _deadline in rows:
-        longest = (now - oldest).total_seconds()
-        limit = limit_minutes * 60
-        queue_light = _light(oldest, now, limit_minutes, office.warning_ratio)
-        queues.append(
-            {
-                "service": code,
-                "name": name,
-                "waiting": int(waiting),
-                "longest_wait_s": int(longest),
-                "limit_s": limit,
-                "light": queue_light,
-            }
-        )
-    # Per ticket: the ones near or past their own deadline (booked tickets have their own).
+    return [
+        {
+            "service": code,
+            "name": name,
+            "waiting": int(waiting),
+            "longest_wait_s": int((now - oldest).total_seconds()),
+            "limit_s": limit_minutes * 60,
+            "light": _light(oldest, now, limit_minutes, office.warning_ratio),
+        }
+        for code, name, limit_minutes, waiting, oldest in rows
+    ]
+
+
+def _late_ticket_alerts(session: Session, office: Office, now: datetime) -> list[dict[str, Any]]:
+    """The tickets near or past their own deadline (booked tickets have their own)."""
     late = session.execute(
         select(Ticket.number, Service.code, Ticket.waiting_since, Ticket.warn_at, Ticket.deadline)
         .join(Service, Service.id == Ticket.service_id)
         .where(Ticket.office_id == office.id, Ticket.status == WAITING, Ticket.warn_at <= now)
         .order_by(Ticket.deadline)
     ).all()
+    alerts = []
     for number, service, waited_from, warn_at, deadline in late:
         breached = rules.wait_state(now=now, warn_at=warn_at, deadline=deadline) == rules.BREACH
         minutes = int((now - waited_from).total_seconds()) // 60
@@ -82,7 +109,11 @@ def office_dashboard(*, session: Session, office: Office, now: datetime) -> dict
                 "text": f"{number} ({service}) ждёт {minutes} мин",
             }
         )
-    windows = []
+    return alerts
+
+
+def _windows(session: Session, office: Office, now: datetime) -> list[dict[str, Any]]:
+    """Each window: closed, free, paused, calling or serving, with its timer and light."""
     current = {
         t.window_id: t
         for t in session.scalars(
@@ -91,45 +122,45 @@ def office_dashboard(*, session: Session, office: Office, now: datetime) -> dict
             )
         )
     }
-    for window in session.scalars(
+    windows = session.scalars(
         select(Window).where(Window.office_id == office.id).order_by(Window.number)
-    ):
-        clerk = session.get(User, window.clerk_id) if window.clerk_id else None
-        ticket = current.get(window.id)
-        state = "closed"
-        timer: int | None = None
-        norm: int | None = None
-        light: str | None = None
-        if clerk is not None:
-            state = "paused" if window.paused else "free"
-        if ticket is not None:
-            state = "serving" if ticket.status == SERVING else "calling"
-            began = ticket.started_at if ticket.status == SERVING else ticket.last_called_at
-            timer = int((now - began).total_seconds()) if began else None
-            if ticket.status == SERVING:
-                norm_minutes = ticket.service.service_norm_minutes
-                norm = norm_minutes * 60
-                light = _light(began or now, now, norm_minutes, office.warning_ratio)
-        windows.append(
-            {
-                "number": window.number,
-                "state": state,
-                "clerk": clerk.full_name or clerk.username if clerk else None,
-                "pause_reason": window.pause_reason if window.paused else "",
-                "ticket": ticket.number if ticket else None,
-                "timer_s": timer,
-                "norm_s": norm,
-                "light": light,
-            }
-        )
-        if light == "red":
-            alerts.append(
-                {
-                    "level": "amber",
-                    "kind": "over_norm",
-                    "text": f"Окно {window.number}: обслуживание дольше норматива",
-                }
-            )
+    )
+    return [_window(session, office, window, current.get(window.id), now) for window in windows]
+
+
+def _window(
+    session: Session, office: Office, window: Window, ticket: Ticket | None, now: datetime
+) -> dict[str, Any]:
+    clerk = session.get(User, window.clerk_id) if window.clerk_id else None
+    state = "closed"
+    timer: int | None = None
+    norm: int | None = None
+    light: str | None = None
+    if clerk is not None:
+        state = "paused" if window.paused else "free"
+    if ticket is not None:
+        state = "serving" if ticket.status == SERVING else "calling"
+        began = ticket.started_at if ticket.status == SERVING else ticket.last_called_at
+        timer = int((now - began).total_seconds()) if began else None
+        if ticket.status == SERVING:
+            norm_minutes = ticket.service.service_norm_minutes
+            norm = norm_minutes * 60
+            light = _light(began or now, now, norm_minutes, office.warning_ratio)
+    return {
+        "number": window.number,
+        "state": state,
+        "clerk": clerk.full_name or clerk.username if clerk else None,
+        "pause_reason": window.pause_reason if window.paused else "",
+        "ticket": ticket.number if ticket else None,
+        "timer_s": timer,
+        "norm_s": norm,
+        "light": light,
+    }
+
+
+def _device_alerts(session: Session, office: Office, now: datetime) -> list[dict[str, Any]]:
+    """Devices reporting trouble, and devices silent for too long."""
+    alerts: list[dict[str, Any]] = []
     for device in session.scalars(
         select(Device).where(Device.office_id == office.id, Device.revoked.is_(False))
     ):
@@ -147,7 +178,11 @@ def office_dashboard(*, session: Session, office: Office, now: datetime) -> dict
             alerts.append(
                 {"level": "amber", "kind": "device_offline", "text": f"{device.name}: нет связи"}
             )
-    today = local_now(office, now).date()
+    return alerts
+
+
+def _case_alerts(session: Session, office: Office) -> list[dict[str, Any]]:
+    """Open cases past their transfer or agency deadline (R11)."""
     overdue = session.scalar(
         select(func.count(Case.id)).where(
             Case.office_id == office.id,
@@ -155,16 +190,6 @@ def office_dashboard(*, session: Session, office: Office, now: datetime) -> dict
             (Case.transfer_overdue_flagged.is_(True)) | (Case.agency_overdue_flagged.is_(True)),
         )
     )
-    if overdue:
-        alerts.append(
-            {"level": "amber", "kind": "cases_overdue", "text": f"Просроченных дел: {overdue}"}
-        )
-    return {
-        "office": office.code,
-        "office_name": office.name,
-        "now": now.isoformat(),
-        "queues": queues,
-        "windows": windows,
-        "alerts": alerts,
-        "today": {"date": today.isoformat(), **today_figures(session, office, today)},
-    }
+    if not overdue:
+        return []
+    return [{"level": "amber", "kind": "cases_overdue", "text": f"Просроченных дел: {overdue}"}]

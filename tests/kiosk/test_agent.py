@@ -22,6 +22,7 @@ def run_agent(
     scenario: Callable[[KioskAgent], Awaitable[Any]],
     *,
     server_url: str | None = None,
+    printer_timeout: float = 0.5,
 ) -> Any:
     """Run a scenario with a started agent (monitor loop off: the test drives tick())."""
     assert world.server is not None
@@ -36,7 +37,7 @@ def run_agent(
         agent = KioskAgent(
             config,
             ServerClient(config.server_url, config.token, timeout=3.0),
-            KioskPrinter(config.printer_url, timeout=0.5, job_timeout=10),
+            KioskPrinter(config.printer_url, timeout=printer_timeout, job_timeout=10),
         )
         await agent.start()
         try:
@@ -188,13 +189,15 @@ def test_paper_near_end_issues_and_reports_a_warning(
 def test_slow_printer_within_the_timeout_still_prints(
     kiosk_world: KioskWorld,
 ) -> None:
-    with SimulatedPrinter(width=80, pty=True, slow_reply_delay=0.05) as sim:
+    # A reply 0.3 s late against a 3 s timeout: slow, yet far inside the limit even when
+    # a loaded machine schedules the simulator's thread late.
+    with SimulatedPrinter(width=80, pty=True, slow_reply_delay=0.3) as sim:
         sim.set_fault(Fault.SLOW)
 
         async def scenario(agent: KioskAgent) -> Any:
             return await agent.issue(key="slow-0001-abcdef", service="snils", category=None)
 
-        outcome = run_agent(kiosk_world, sim, scenario)
+        outcome = run_agent(kiosk_world, sim, scenario, printer_timeout=3.0)
         assert outcome.kind == TICKET and outcome.printed
         sim.printer.wait_for_receipts(1, timeout=5)
 

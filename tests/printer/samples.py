@@ -25,6 +25,7 @@ def sample_ticket() -> TicketData:
         people_ahead=3,
         estimated_wait=timedelta(minutes=11, seconds=20),
         status_url="https://mfc.example.ru/t/8f3a2c1b",
+        footer="Ожидание в очереди — не более 15 минут",  # what the server sends by default
     )
 
 

@@ -39,16 +39,19 @@ def office() -> Office:
     ],
 )
 def test_production_calendar(day: date, working: bool) -> None:
+    """R6, R9–R14: working days follow the Russian production calendar (transfers included)."""
     assert is_working_day("RU", day) is working
 
 
 def test_working_days_across_new_year() -> None:
+    """R11: terms in working days skip the New Year holidays."""
     # 30 Dec 2025 + 3 working days: 31 Dec and 1–11 Jan are off → 12, 13, 14 January.
     assert add_working_days("RU", date(2025, 12, 30), 3) == date(2026, 1, 14)
     assert add_working_days("RU", date(2025, 12, 30), 1) == date(2026, 1, 12)
 
 
 def test_working_days_count_a_working_saturday() -> None:
+    """R11: a transferred working Saturday counts as a working day."""
     # Friday 31 Oct 2025 + 1 working day: Saturday 1 November was a working day.
     assert add_working_days("RU", date(2025, 10, 31), 1) == date(2025, 11, 1)
     # ...and Monday 3 November was its day off.
@@ -56,11 +59,13 @@ def test_working_days_count_a_working_saturday() -> None:
 
 
 def test_an_office_override_beats_the_calendar() -> None:
+    """R6: the office's own dates override the production calendar."""
     override = {date(2026, 1, 9): OfficeDay(day=date(2026, 1, 9), is_open=True, note="дежурство")}
     assert is_working_day("RU", date(2026, 1, 9), override) is True
 
 
 def test_hours_on_weekday_saturday_sunday_and_holiday() -> None:
+    """R6: one schedule for all services: weekday, Saturday, closed Sunday and holidays."""
     o = office()
     assert hours_on(o, date(2026, 11, 23), {}).opens == time(8, 0)
     assert hours_on(o, date(2026, 11, 28), {}).closes == time(14, 0)
@@ -70,6 +75,7 @@ def test_hours_on_weekday_saturday_sunday_and_holiday() -> None:
 
 
 def test_open_at_uses_the_office_time_zone() -> None:
+    """R6: opening hours are read in the office's time zone."""
     o = office()
     assert not is_open_at(o, datetime(2026, 11, 23, 4, 59, tzinfo=UTC), {})  # 07:59 Moscow
     assert is_open_at(o, datetime(2026, 11, 23, 5, 0, tzinfo=UTC), {})
@@ -79,6 +85,7 @@ def test_open_at_uses_the_office_time_zone() -> None:
 
 
 def test_next_opening_skips_the_weekend_and_holidays() -> None:
+    """R6: the next opening skips the weekend and public holidays."""
     o = office()
     saturday_evening = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
     assert next_opening(o, saturday_evening, {}) == datetime(2026, 11, 30, 5, 0, tzinfo=UTC)

@@ -120,6 +120,7 @@ def test_idempotency_key_reused_for_another_service_is_refused(
 
 
 def test_closed_office_refuses_with_the_next_opening(api: TestClient, world: World) -> None:
+    """R6: outside opening hours no ticket is issued; the refusal names the next opening."""
     world.clock.set(world.clock.now() + timedelta(days=6))  # Sunday 29 November
     r = api.post(
         "/api/v1/offices/central/tickets", json={"service": "passport"}, headers=world.auth("kiosk")
@@ -130,6 +131,7 @@ def test_closed_office_refuses_with_the_next_opening(api: TestClient, world: Wor
 
 
 def test_saturday_hours_apply(api: TestClient, world: World) -> None:
+    """R6: the Saturday schedule applies."""
     world.clock.set(world.clock.now() + timedelta(days=5, hours=4))  # Saturday 14:00 Moscow: closed
     r = api.post(
         "/api/v1/offices/central/tickets", json={"service": "passport"}, headers=world.auth("kiosk")
@@ -140,6 +142,7 @@ def test_saturday_hours_apply(api: TestClient, world: World) -> None:
 
 
 def test_public_holiday_closes_the_office_unless_overridden(api: TestClient, world: World) -> None:
+    """R6: a public holiday closes the office unless the office overrides it."""
     world.clock.set(world.clock.now().replace(year=2027, month=1, day=11))  # Monday 11 Jan 2027
     holiday = world.clock.now().replace(month=1, day=8)
     world.clock.set(holiday)  # Friday 8 January: New Year holidays
