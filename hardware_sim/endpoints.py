@@ -124,9 +124,14 @@ class PtyPrinterEndpoint(_Service):
 
     def unplug(self) -> None:
         """Close the port as if the cable was pulled."""
-        # Stop the thread before closing: a descriptor closed under a running
-        # select() could be reused by the next pty and read by the wrong printer.
-        self.stop()
+        # Stop the thread before closing: a descriptor closed under a running select()
+        # could be reused by the next pty and read by the wrong printer (seen on a loaded
+        # machine, where a 5-second join timed out: a kiosk got the previous simulator's
+        # fault). So wait for the thread however long it takes; its select() returns
+        # within POLL_SECONDS and a status reply is a few bytes.
+        self._stop.set()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join()
         self.port.close()
 
     def close(self) -> None:

@@ -200,8 +200,10 @@ class VirtualRs485Bus:
     def close(self) -> None:
         """Stop the bus and remove the pty."""
         self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
+        # No timeout: a descriptor closed under the thread's select() could be reused by
+        # the next pty and read by the wrong bus (the printer simulator's lesson).
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join()
         self.port.close()
 
     def __enter__(self) -> VirtualRs485Bus:
