@@ -23,6 +23,7 @@ from queue_server.cases.scheduled import (
 )
 from queue_server.clock import Clock
 from queue_server.db import Database
+from queue_server.maintenance.scheduled import RemoveExpiredPersonalData
 from queue_server.tickets.service import process_call_timeouts, process_wait_limits
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class Scheduler:
             flag_late_agency_results,
             store_uncollected_results,
             process_booking_no_shows,
+            RemoveExpiredPersonalData(),
         ]
         self.deliveries: list[DeliveryJob] = (
             [deliver_notifications] if deliveries is None else deliveries
