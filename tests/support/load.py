@@ -35,6 +35,7 @@ class Load:
     budget_seconds: float = 15.0
     # Clerk → after how many of their calls they walk away, leaving the ticket called.
     walk_away: dict[str, int] = field(default_factory=dict)
+    walked_away: set[str] = field(default_factory=set)
     # (ticket id, number) of every issue answered 201.
     issued: list[tuple[int, str]] = field(default_factory=list)
     calls: int = 0
@@ -63,9 +64,11 @@ class Load:
         for thread in self._threads:
             thread.join(timeout=30)
 
-    def wait_for_issued(self, count: int) -> None:
-        """Until `count` issues were answered 201 (or the load ended)."""
-        while len(self.issued) < count and not self._over():
+    def wait_for_issued(self, count: int, *, walked_away: tuple[str, ...] = ()) -> None:
+        """Until `count` issues were answered 201 and those clerks walked away (or the end)."""
+        while not self._over() and (
+            len(self.issued) < count or not self.walked_away.issuperset(walked_away)
+        ):
             time.sleep(0.01)
 
     def _over(self) -> bool:
@@ -108,6 +111,7 @@ class Load:
                         self.calls += 1
                     ticket = called.json()["id"]
                     if mine == self.walk_away.get(clerk):
+                        self.walked_away.add(clerk)
                         return  # the applicant never comes: the R5 timers must act
                     http.post(f"/api/v1/tickets/{ticket}/start", headers=auth)
                     http.post(f"/api/v1/tickets/{ticket}/finish", headers=auth)
