@@ -22,6 +22,7 @@ from queue_server.config_io import ConfigFile, export_config, import_config
 from queue_server.db import Database
 from queue_server.demo import DEMO_OFFICE, DemoSeed, seed_demo
 from queue_server.errors import DomainError
+from queue_server.maintenance.cli import backup_command, restore_command, retention_cli
 from queue_server.migrate import upgrade
 from queue_server.offices.models import Office
 from queue_server.settings import Settings, get_settings
@@ -301,6 +302,9 @@ def config_export(ctx: click.Context) -> None:
 # The server's case commands, then the device packages' own commands: this module and
 # app.py are the composition root, the only server modules that know every package.
 main.add_command(case_cli, "case")
+main.add_command(backup_command, "backup")
+main.add_command(restore_command, "restore")
+main.add_command(retention_cli, "retention")
 main.add_command(kiosk, "kiosk")
 main.add_command(led_driver_command, "led-driver")
 main.add_command(sim_printer, "sim-printer")

@@ -23,6 +23,7 @@ from queue_server.cases.scheduled import (
 )
 from queue_server.clock import Clock
 from queue_server.db import Database
+from queue_server.maintenance.scheduled import RemoveExpiredPersonalData
 from queue_server.tickets.scheduled import (
     mark_absent_as_no_show,
     recall_unanswered_calls,
@@ -60,6 +61,7 @@ class Scheduler:
             flag_late_agency_results,
             store_uncollected_results,
             mark_missed_bookings_as_no_shows,
+            RemoveExpiredPersonalData(),
         ]
         self.deliveries: list[DeliveryJob] = (
             [deliver_notifications] if deliveries is None else deliveries

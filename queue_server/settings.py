@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     ws_heartbeat_seconds: float = Field(default=15.0, gt=0)
     ws_replay_limit: int = Field(default=2000, ge=1)
     outbox_poll_seconds: float = Field(default=2.0, ge=0)
+    # Retention of applicants' personal data (152-ФЗ, queue_server/maintenance/retention.py):
+    # days after a case was closed, after a booking's slot, after a complaint was answered,
+    # before names, documents, phones and addresses are anonymised. Reasons in
+    # docs/operations.md.
+    retention_days_cases: int = Field(default=5 * 365, ge=1)
+    retention_days_bookings: int = Field(default=90, ge=1)
+    retention_days_complaints: int = Field(default=5 * 365, ge=1)
 
     @field_validator("clock_start")
     @classmethod

@@ -1,0 +1,1 @@
+"""Maintenance of the database: backups, restores and the retention of personal data."""
