@@ -9,10 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from queue_server.catalogue import service as catalogue
+from queue_server.catalogue.presenters import service_out
 from queue_server.catalogue.schemas import AgencyIn, PriorityCategoryIn, ServiceGroupIn, ServiceIn
 from queue_server.offices.models import Office
+from queue_server.offices.presenters import office_out
 from queue_server.offices.schemas import OfficeIn
-from queue_server.offices.service import office_out, put_office
+from queue_server.offices.service import put_office
 from queue_server.windows.schemas import WindowIn, WindowServiceIn
 from queue_server.windows.service import list_windows, put_window
 
@@ -88,7 +90,7 @@ def export_config(*, session: Session) -> dict[str, Any]:
             for c in catalogue.list_priority_categories(session=session)
         },
         "services": {
-            s.code: catalogue.service_out(s).model_dump(mode="json", exclude={"code"})
+            s.code: service_out(s).model_dump(mode="json", exclude={"code"})
             for s in catalogue.list_services(session=session)
         },
         "offices": offices,

@@ -6,12 +6,10 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 
-from queue_server.bookings.models import Booking
-from queue_server.bookings.service import normalize_code
+from queue_server.bookings.service import booking_exists, normalize_code
 from queue_server.deps import SessionDep
-from queue_server.offices.models import Office
+from queue_server.offices.service import find_office
 from queue_server.pages import page_templates, serve_static
 
 HERE = Path(__file__).parent
@@ -24,7 +22,7 @@ serve_static(router, "bookings", HERE / "static")
 @router.get("/book/{office_code}", response_class=HTMLResponse)
 def booking_page(request: Request, office_code: str, session: SessionDep) -> HTMLResponse:
     """The booking form: service, date, slot, name, phone, optional e-mail."""
-    office = session.scalar(select(Office).where(Office.code == office_code))
+    office = find_office(session=session, code=office_code)
     return TEMPLATES.TemplateResponse(
         request,
         "book.html",
@@ -37,7 +35,7 @@ def booking_page(request: Request, office_code: str, session: SessionDep) -> HTM
 def booking_status_page(request: Request, booking_code: str, session: SessionDep) -> HTMLResponse:
     """A booking's page by its code: details, QR, cancel and reschedule."""
     code = normalize_code(booking_code)
-    known = session.scalar(select(Booking.id).where(Booking.code == code)) is not None
+    known = booking_exists(session=session, code=code)
     return TEMPLATES.TemplateResponse(
         request,
         "booking.html",

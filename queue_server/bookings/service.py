@@ -322,6 +322,13 @@ def create_booking(
     return booking
 
 
+def booking_exists(*, session: Session, code: str) -> bool:
+    """Whether a booking has this code (its public page says no more than that)."""
+    return (
+        session.scalar(select(Booking.id).where(Booking.code == normalize_code(code))) is not None
+    )
+
+
 def find_booking(*, session: Session, code: str, lock: bool = False) -> Booking:
     """The booking with this code (any office), or 404 that says nothing more."""
     stmt = select(Booking).where(Booking.code == normalize_code(code))

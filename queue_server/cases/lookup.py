@@ -51,6 +51,11 @@ def get_case(*, session: Session, case_id: int, lock: bool = False) -> Case:
     return case
 
 
+def case_exists(*, session: Session, status_code: str) -> bool:
+    """Whether a case's receipt carries this code (its public page says no more)."""
+    return session.scalar(select(Case.id).where(Case.status_code == status_code)) is not None
+
+
 def case_by_status_code(*, session: Session, status_code: str) -> Case:
     """The case whose receipt carries this unguessable code (R15), or 404."""
     case = session.scalar(select(Case).where(Case.status_code == status_code))

@@ -19,18 +19,15 @@ from queue_server.catalogue.models import (
 from queue_server.catalogue.schemas import (
     AgencyIn,
     AgencyOut,
-    DocumentIn,
-    OptionIn,
     PriorityCategoryIn,
     PriorityCategoryOut,
-    QuestionIn,
     ServiceGroupIn,
     ServiceGroupOut,
     ServiceIn,
-    ServiceOut,
-    VariantIn,
 )
+from queue_server.clock import Clock
 from queue_server.errors import InvalidInput, NotFound
+from queue_server.events.service import emit
 from queue_server.windows.models import Window, WindowService
 
 
@@ -72,6 +69,21 @@ def put_priority_category(
     session.add(category)
     session.flush()
     return category
+
+
+def save_service_definition(
+    *, session: Session, clock: Clock, code: str, data: ServiceIn
+) -> Service:
+    """Create or replace a service and tell every office's kiosks that the catalogue changed."""
+    service = put_service(session=session, code=code, data=data)
+    emit(
+        session=session,
+        clock=clock,
+        type="catalogue.changed",
+        office_id=None,
+        payload={"service": code},
+    )
+    return service
 
 
 def put_service(*, session: Session, code: str, data: ServiceIn) -> Service:
@@ -186,66 +198,6 @@ def _add_options(
                     position=position,
                 )
             )
-
-
-def service_out(service: Service) -> ServiceOut:
-    """The stored service as its API representation."""
-    variant_codes = {v.id: v.code for v in service.variants}
-    question_codes = {q.id: q.code for q in service.questions}
-    return ServiceOut(
-        code=service.code,
-        name_ru=service.name_ru,
-        name_en=service.name_en,
-        group=service.group.code if service.group else None,
-        prefix=service.prefix,
-        kind=service.kind,
-        wait_limit_minutes=service.wait_limit_minutes,
-        service_norm_minutes=service.service_norm_minutes,
-        term_working_days=service.term_working_days,
-        agency=service.agency.code if service.agency else None,
-        position=service.position,
-        active=service.active,
-        documents=[
-            DocumentIn(
-                name_ru=d.name_ru,
-                name_en=d.name_en,
-                needs_original=d.needs_original,
-                needs_copy=d.needs_copy,
-                required=d.required,
-                note_ru=d.note_ru,
-                variant=d.variant.code if d.variant else None,
-            )
-            for d in service.documents
-        ],
-        variants=[
-            VariantIn(
-                code=v.code,
-                name_ru=v.name_ru,
-                name_en=v.name_en,
-                term_working_days=v.term_working_days,
-            )
-            for v in service.variants
-        ],
-        questions=[
-            QuestionIn(
-                code=q.code,
-                text_ru=q.text_ru,
-                text_en=q.text_en,
-                options=[
-                    OptionIn(
-                        text_ru=o.text_ru,
-                        text_en=o.text_en,
-                        next_question=question_codes.get(o.next_question_id)
-                        if o.next_question_id
-                        else None,
-                        variant=variant_codes.get(o.variant_id) if o.variant_id else None,
-                    )
-                    for o in q.options
-                ],
-            )
-            for q in service.questions
-        ],
-    )
 
 
 def list_services(*, session: Session) -> list[Service]:

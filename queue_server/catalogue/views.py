@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from queue_server.catalogue import service as catalogue
+from queue_server.catalogue.presenters import service_out
 from queue_server.catalogue.schemas import (
     AgencyIn,
     AgencyOut,
@@ -16,7 +17,6 @@ from queue_server.catalogue.schemas import (
     ServiceOut,
 )
 from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, SessionDep
-from queue_server.events.service import emit
 
 router = APIRouter(tags=["catalogue"])
 
@@ -24,13 +24,13 @@ router = APIRouter(tags=["catalogue"])
 @router.get("/services", response_model=list[ServiceOut])
 def list_services(session: SessionDep, principal: PrincipalDep) -> list[ServiceOut]:
     """The whole catalogue."""
-    return [catalogue.service_out(s) for s in catalogue.list_services(session=session)]
+    return [service_out(s) for s in catalogue.list_services(session=session)]
 
 
 @router.get("/services/{service_code}", response_model=ServiceOut)
 def get_service(service_code: str, session: SessionDep, principal: PrincipalDep) -> ServiceOut:
     """One service with its documents, variants and questions."""
-    return catalogue.service_out(catalogue.get_service(session=session, code=service_code))
+    return service_out(catalogue.get_service(session=session, code=service_code))
 
 
 @router.put("/services/{service_code}", response_model=ServiceOut)
@@ -43,15 +43,10 @@ def save_service(
 ) -> ServiceOut:
     """Create or replace a service definition (admin, manager)."""
     principal.require_role("admin", "manager")
-    service = catalogue.put_service(session=session, code=service_code, data=data)
-    emit(
-        session=session,
-        clock=clock,
-        type="catalogue.changed",
-        office_id=None,
-        payload={"service": service_code},
+    service = catalogue.save_service_definition(
+        session=session, clock=clock, code=service_code, data=data
     )
-    return catalogue.service_out(service)
+    return service_out(service)
 
 
 @router.get("/offices/{code}/services", response_model=list[ServiceOut])
@@ -61,8 +56,7 @@ def office_menu(
     """The services offered at an office (what its kiosks show)."""
     principal.require_office(office.id)
     return [
-        catalogue.service_out(s)
-        for s in catalogue.services_of_office(session=session, office_id=office.id)
+        service_out(s) for s in catalogue.services_of_office(session=session, office_id=office.id)
     ]
 
 

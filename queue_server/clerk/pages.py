@@ -6,9 +6,8 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 
-from queue_server.cases.models import Case
+from queue_server.cases.lookup import case_exists
 from queue_server.deps import SessionDep
 from queue_server.pages import page_templates, serve_static
 
@@ -28,10 +27,10 @@ def clerk_page(request: Request) -> HTMLResponse:
 @router.get("/c/{status_code}", response_class=HTMLResponse)
 def case_status_page(request: Request, status_code: str, session: SessionDep) -> HTMLResponse:
     """The page the receipt's status link opens; it reads the public case status API."""
-    exists = session.scalar(select(Case.id).where(Case.status_code == status_code))
+    known = case_exists(session=session, status_code=status_code)
     return TEMPLATES.TemplateResponse(
         request,
         "case_status.html",
-        {"status_code": status_code, "known": exists is not None},
-        status_code=200 if exists is not None else 404,
+        {"status_code": status_code, "known": known},
+        status_code=200 if known else 404,
     )

@@ -7,9 +7,11 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from queue_server.clock import Clock
+from queue_server.events.service import emit
 from queue_server.offices.calendar import DayHours, hours_on
 from queue_server.offices.models import Office, OfficeDay
-from queue_server.offices.schemas import DayHoursOut, OfficeDayIn, OfficeIn, OfficeOut
+from queue_server.offices.schemas import DayHoursOut, OfficeDayIn, OfficeIn
 
 
 def put_office(*, session: Session, code: str, data: OfficeIn) -> Office:
@@ -28,10 +30,24 @@ def put_office(*, session: Session, code: str, data: OfficeIn) -> Office:
     return office
 
 
-def office_out(office: Office) -> OfficeOut:
-    """The stored office as its API representation."""
-    data = {c: getattr(office, c) for c in OfficeIn.model_fields}
-    return OfficeOut(code=office.code, **data)
+def visible_offices(*, session: Session, office_id: int | None) -> list[Office]:
+    """Every office, or only `office_id` for staff and devices of one office."""
+    stmt = select(Office).order_by(Office.code)
+    if office_id is not None:
+        stmt = stmt.where(Office.id == office_id)
+    return list(session.scalars(stmt))
+
+
+def find_office(*, session: Session, code: str) -> Office | None:
+    """The office with this code, if there is one."""
+    return session.scalar(select(Office).where(Office.code == code))
+
+
+def configure_office(*, session: Session, clock: Clock, code: str, data: OfficeIn) -> Office:
+    """Create or replace an office's configuration and tell its devices."""
+    office = put_office(session=session, code=code, data=data)
+    emit(session=session, clock=clock, type="office.changed", office_id=office.id, payload={})
+    return office
 
 
 def overrides_for(

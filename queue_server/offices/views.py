@@ -5,19 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter, Query, Response
-from sqlalchemy import select
 
 from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, SessionDep
-from queue_server.events.service import emit
 from queue_server.offices.calendar import local_now
-from queue_server.offices.models import Office
+from queue_server.offices.presenters import office_out
 from queue_server.offices.schemas import DayHoursOut, OfficeDayIn, OfficeIn, OfficeOut
 from queue_server.offices.service import (
     calendar,
+    configure_office,
     delete_office_day,
-    office_out,
-    put_office,
+    find_office,
     put_office_day,
+    visible_offices,
 )
 
 router = APIRouter(tags=["offices"])
@@ -26,10 +25,8 @@ router = APIRouter(tags=["offices"])
 @router.get("/offices", response_model=list[OfficeOut])
 def list_offices(session: SessionDep, principal: PrincipalDep) -> list[OfficeOut]:
     """Offices visible to the caller."""
-    stmt = select(Office).order_by(Office.code)
-    if principal.office_id is not None:
-        stmt = stmt.where(Office.id == principal.office_id)
-    return [office_out(o) for o in session.scalars(stmt)]
+    offices = visible_offices(session=session, office_id=principal.office_id)
+    return [office_out(o) for o in offices]
 
 
 @router.put("/offices/{code}", response_model=OfficeOut)
@@ -37,15 +34,13 @@ def save_office(
     code: str, data: OfficeIn, session: SessionDep, principal: PrincipalDep, clock: ClockDep
 ) -> OfficeOut:
     """Create an office (admin) or replace its configuration (admin, its manager)."""
-    existing = session.scalar(select(Office).where(Office.code == code))
+    existing = find_office(session=session, code=code)
     if existing is None:
         principal.require_role("admin")
     else:
         principal.require_role("admin", "manager")
         principal.require_office(existing.id)
-    office = put_office(session=session, code=code, data=data)
-    emit(session=session, clock=clock, type="office.changed", office_id=office.id, payload={})
-    return office_out(office)
+    return office_out(configure_office(session=session, clock=clock, code=code, data=data))
 
 
 @router.get("/offices/{code}", response_model=OfficeOut)

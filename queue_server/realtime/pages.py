@@ -14,10 +14,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 
 from queue_server.deps import SessionDep
-from queue_server.offices.models import Office
+from queue_server.offices.service import find_office
 from queue_server.pages import page_templates, serve_static
 
 
@@ -54,7 +53,7 @@ def board_page(
     lang: str,
 ) -> HTMLResponse:
     """The board page for an office; 404 with the page when the office is unknown."""
-    office = session.scalar(select(Office).where(Office.code == code))
+    office = find_office(session=session, code=code)
     return templates.TemplateResponse(
         request,
         "board.html",

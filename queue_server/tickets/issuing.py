@@ -82,6 +82,16 @@ def find_by_idempotency_key(*, session: Session, office: Office, key: str) -> Ti
     )
 
 
+def ticket_label(*, session: Session, status_code: str) -> tuple[str, str] | None:
+    """The number and office name of the ticket with this code, for its public page."""
+    row = session.execute(
+        select(Ticket.number, Office.name)
+        .join(Office, Office.id == Ticket.office_id)
+        .where(Ticket.status_code == status_code)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
 def find_by_status_code(*, session: Session, status_code: str) -> Ticket:
     """The ticket whose holder has this unguessable code, or 404."""
     ticket = session.scalar(select(Ticket).where(Ticket.status_code == status_code))

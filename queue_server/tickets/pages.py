@@ -6,12 +6,10 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 
 from queue_server.deps import SessionDep
-from queue_server.offices.models import Office
 from queue_server.pages import page_templates, serve_static
-from queue_server.tickets.models import Ticket
+from queue_server.tickets.issuing import ticket_label
 
 HERE = Path(__file__).parent
 TEMPLATES = page_templates(HERE)
@@ -25,11 +23,7 @@ def ticket_status_page(
     request: Request, status_code: str, session: SessionDep, lang: str = "ru"
 ) -> HTMLResponse:
     """Live position, and a notice when called; the page polls the public status API."""
-    row = session.execute(
-        select(Ticket.number, Office.name)
-        .join(Office, Office.id == Ticket.office_id)
-        .where(Ticket.status_code == status_code)
-    ).first()
+    row = ticket_label(session=session, status_code=status_code)
     return TEMPLATES.TemplateResponse(
         request,
         "ticket_status.html",
