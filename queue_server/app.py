@@ -30,6 +30,7 @@ from queue_server.errors import install_error_handlers
 from queue_server.events.models import Event
 from queue_server.events.views import router as events_router
 from queue_server.offices.views import router as offices_router
+from queue_server.outbound import OutboundRules
 from queue_server.pages import router as common_static_router
 from queue_server.realtime.hub import Hub
 from queue_server.realtime.pages import board_pages
@@ -167,7 +168,8 @@ def _build_runtime(settings: Settings, clock: Clock, database: Database | None) 
         replay_limit=settings.ws_replay_limit,
         poll_seconds=settings.outbox_poll_seconds,
     )
-    return Runtime(settings=settings, db=db, clock=clock, hub=hub, scheduler=Scheduler(db, clock))
+    scheduler = Scheduler(db, clock, outbound=OutboundRules.from_settings(settings))
+    return Runtime(settings=settings, db=db, clock=clock, hub=hub, scheduler=scheduler)
 
 
 async def _start_event_fan_out(stack: contextlib.AsyncExitStack, runtime: Runtime) -> None:

@@ -9,6 +9,7 @@ recall, so they get a loop of their own.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 
@@ -23,6 +24,7 @@ from queue_server.cases.scheduled import (
 )
 from queue_server.clock import Clock
 from queue_server.db import Database
+from queue_server.outbound import OutboundRules
 from queue_server.tickets.service import process_call_timeouts, process_wait_limits
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ class Scheduler:
         clock: Clock,
         jobs: list[Job] | None = None,
         deliveries: list[DeliveryJob] | None = None,
+        outbound: OutboundRules | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -54,9 +57,9 @@ class Scheduler:
             store_uncollected_results,
             process_booking_no_shows,
         ]
-        self.deliveries: list[DeliveryJob] = (
-            [deliver_notifications] if deliveries is None else deliveries
-        )
+        # `outbound`: where the operator lets webhooks go (the defaults when not given).
+        send = functools.partial(deliver_notifications, outbound=outbound)
+        self.deliveries: list[DeliveryJob] = [send] if deliveries is None else deliveries
 
     def run_pending(self) -> int:
         """Run every timer job once; the number of tickets they changed."""
