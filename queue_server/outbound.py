@@ -19,7 +19,7 @@ import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     from queue_server.settings import Settings
@@ -214,8 +214,9 @@ def _tcp_printer(url: str, rules: OutboundRules, resolver: Resolver) -> str:
 def _device_printer(url: str, rules: OutboundRules) -> str:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    # The same place printer.transports reads the device from (path, or host for COM3).
-    target = parts.path or parts.netloc
+    # Read the way printer.transports reads it (unquoted path, or the host part for COM3):
+    # `%2e%2e` checked as text but opened as `..` would walk out of the allowed folder.
+    target = unquote(parts.path) if parts.path else parts.netloc
     real = os.path.realpath(target) if target else ""
     if not real or not any(fnmatch.fnmatchcase(real, p) for p in rules.printer_paths):
         raise OutboundRefused(
@@ -223,7 +224,7 @@ def _device_printer(url: str, rules: OutboundRules) -> str:
             f"{_listed(rules.printer_paths)} (настройка сервера MFCQ_PRINTER_PATHS)."
         )
     # The resolved path is what was checked: a symlink swapped later is not followed.
-    return urlunsplit((scheme, "", real, parts.query, ""))
+    return urlunsplit((scheme, "", quote(real), parts.query, ""))
 
 
 # -- webhooks -------------------------------------------------------------------------

@@ -148,7 +148,11 @@ def test_file_printers_only_inside_the_folder_the_operator_allows(
     with make_client(world, **allowed) as api:
         inside = {"printers": {"*": f"file://{folder}/window-1.bin"}}
         assert api.put(SETTINGS, json=inside, headers=world.auth("manager")).status_code == 200
-        for escape in (f"file://{folder}/../escape.bin", "file:///etc/hostname"):
+        for escape in (
+            f"file://{folder}/../escape.bin",
+            f"file://{folder}/%2e%2e/escape.bin",  # opened unquoted, so checked unquoted
+            "file:///etc/hostname",
+        ):
             outside = {"printers": {"*": escape}}
             refused = api.put(SETTINGS, json=outside, headers=world.auth("manager"))
             assert str(folder) in _error(refused, 422, "printer_not_allowed")
@@ -370,3 +374,19 @@ def test_sim_printers_are_allowed_and_usb_only_when_enabled() -> None:
 def test_a_mistake_in_the_rules_stops_the_server_at_start_up(setting: dict[str, str]) -> None:
     with pytest.raises(ValidationError):
         Settings(**setting)  # type: ignore[arg-type]
+
+
+def test_the_demo_allows_its_receipt_folder_and_this_machine() -> None:
+    from queue_server.cli import _demo_outbound
+
+    plain = Settings(_env_file=None)  # type: ignore[call-arg]
+    demo = OutboundRules.from_settings(plain.model_copy(update=_demo_outbound(plain)))
+    receipt = f"file://{Path('var/demo-receipts').resolve()}/window-1.bin"
+    check_printer_url(receipt, demo)
+    check_printer_url("tcp://127.0.0.1:9100", demo)
+    with pytest.raises(OutboundRefused):
+        check_printer_url("file:///etc/hostname", demo)
+    with pytest.raises(OutboundRefused):
+        check_printer_url(
+            "file://var/demo-receipts/window-1.bin", OutboundRules.from_settings(plain)
+        )
