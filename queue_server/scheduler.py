@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from queue_server.auth.throttle import forget_old_login_failures
 from queue_server.bookings.notify import deliver_notifications
 from queue_server.bookings.service import process_booking_no_shows
 from queue_server.cases.scheduled import (
@@ -56,6 +57,7 @@ class Scheduler:
             flag_late_agency_results,
             store_uncollected_results,
             process_booking_no_shows,
+            forget_old_login_failures,
         ]
         # `outbound`: where the operator lets webhooks go (the defaults when not given).
         send = functools.partial(deliver_notifications, outbound=outbound)

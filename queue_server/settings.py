@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     # per client address within the window, counted in the database on the server's clock.
     login_failures_per_account: int = Field(default=5, ge=1)
     login_failures_per_address: int = Field(default=20, ge=1)
-    login_throttle_minutes: int = Field(default=15, ge=1)
+    login_throttle_minutes: int = Field(default=15, ge=1, le=24 * 60)
 
     @field_validator("clock_start")
     @classmethod
