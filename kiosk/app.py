@@ -25,6 +25,7 @@ from kiosk.config import KioskConfig
 from kiosk.i18n import WEEKDAYS, name, text
 from kiosk.menu import documents_for, needs_profiling, parse_answers, profile
 from kiosk.printing import KioskPrinter, paper_lines, ticket_data
+from kiosk.security import SecurityHeaders
 
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
@@ -142,6 +143,7 @@ def create_kiosk_app(
             await agent.stop()
 
     app = FastAPI(title="mfc-queue kiosk", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.add_middleware(SecurityHeaders)  # CSP, no framing, nosniff, no referrer
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     def screen(request: Request) -> Screen:

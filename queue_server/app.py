@@ -39,6 +39,7 @@ from queue_server.realtime.views import router as realtime_router
 from queue_server.realtime.views import sockets_router as event_sockets_router
 from queue_server.runtime import Runtime
 from queue_server.scheduler import Scheduler
+from queue_server.security import SecurityHeaders, install_token_masking
 from queue_server.settings import Settings, get_settings
 from queue_server.tickets.pages import router as ticket_pages_router
 from queue_server.tickets.views import router as tickets_router
@@ -89,6 +90,7 @@ def create_app(
         description="Queue server of a public-services centre (МФЦ).",
     )
     run_with(app, settings, clock=clock, database=database)
+    app.add_middleware(SecurityHeaders)  # CSP, no framing, nosniff, no referrer
     install_error_handlers(app)
     _include_api(app, settings)
     _include_pages(app)
@@ -145,6 +147,7 @@ Lifespan = Callable[[FastAPI], contextlib.AbstractAsyncContextManager[dict[str, 
 def _lifespan(settings: Settings, clock: Clock, database: Database | None) -> Lifespan:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        install_token_masking()  # uvicorn has set up its loggers by now
         runtime = _build_runtime(settings, clock, database)
         # Unwound in reverse: timed jobs stop first, then the fan-out, then the engine.
         async with contextlib.AsyncExitStack() as stack:
