@@ -15,6 +15,7 @@ from kiosk.config import KioskConfig
 from kiosk.pages import router
 from kiosk.printing import KioskPrinter
 from kiosk.screen import HERE
+from kiosk.security import SecurityHeaders
 
 
 def create_kiosk_app(
@@ -44,6 +45,7 @@ def create_kiosk_app(
             await agent.stop()
 
     app = FastAPI(title="mfc-queue kiosk", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.add_middleware(SecurityHeaders)  # CSP, no framing, nosniff, no referrer
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     app.include_router(router)

@@ -30,6 +30,7 @@ from queue_server.errors import install_error_handlers
 from queue_server.events.models import Event
 from queue_server.events.views import router as events_router
 from queue_server.offices.views import router as offices_router
+from queue_server.outbound import OutboundRules
 from queue_server.pages import router as common_static_router
 from queue_server.realtime.hub import Hub
 from queue_server.realtime.pages import board_pages
@@ -38,6 +39,7 @@ from queue_server.realtime.views import router as realtime_router
 from queue_server.realtime.views import sockets_router as event_sockets_router
 from queue_server.runtime import Runtime
 from queue_server.scheduler import Scheduler
+from queue_server.security import SecurityHeaders, install_token_masking
 from queue_server.settings import Settings, get_settings
 from queue_server.tickets.pages import router as ticket_pages_router
 from queue_server.tickets.views import router as tickets_router
@@ -88,6 +90,7 @@ def create_app(
         description="Queue server of a public-services centre (МФЦ).",
     )
     run_with(app, settings, clock=clock, database=database)
+    app.add_middleware(SecurityHeaders)  # CSP, no framing, nosniff, no referrer
     install_error_handlers(app)
     _include_api(app, settings)
     _include_pages(app)
@@ -144,6 +147,7 @@ Lifespan = Callable[[FastAPI], contextlib.AbstractAsyncContextManager[dict[str, 
 def _lifespan(settings: Settings, clock: Clock, database: Database | None) -> Lifespan:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        install_token_masking()  # uvicorn has set up its loggers by now
         runtime = _build_runtime(settings, clock, database)
         # Unwound in reverse: timed jobs stop first, then the fan-out, then the engine.
         async with contextlib.AsyncExitStack() as stack:
@@ -167,7 +171,8 @@ def _build_runtime(settings: Settings, clock: Clock, database: Database | None) 
         replay_limit=settings.ws_replay_limit,
         poll_seconds=settings.outbox_poll_seconds,
     )
-    return Runtime(settings=settings, db=db, clock=clock, hub=hub, scheduler=Scheduler(db, clock))
+    scheduler = Scheduler(db, clock, outbound=OutboundRules.from_settings(settings))
+    return Runtime(settings=settings, db=db, clock=clock, hub=hub, scheduler=scheduler)
 
 
 async def _start_event_fan_out(stack: contextlib.AsyncExitStack, runtime: Runtime) -> None:

@@ -119,7 +119,7 @@ def demo(
     """Seed a demo office and serve it, with a simulated kiosk printer and LED displays."""
     settings = _settings(ctx)
     base = f"http://{host}:{port}"
-    settings = settings.model_copy(update={"public_url": base})
+    settings = settings.model_copy(update={"public_url": base, **_demo_outbound(settings)})
     upgrade(settings.database_url)
     db = _db(settings)
     with db.transaction() as session:
@@ -158,6 +158,19 @@ def demo(
     finally:
         if rig is not None:
             rig.stop()
+
+
+def _demo_outbound(settings: Settings) -> dict[str, str]:
+    """What the demo lets a manager's printer URLs reach: its receipt folder and this machine.
+
+    Off on a real server (queue_server/outbound.py): a `file://` printer writes, and first
+    empties, any file the server may write.
+    """
+    return {
+        "printer_schemes": f"{settings.printer_schemes},file",
+        "printer_paths": f"{settings.printer_paths},var/demo-receipts/*",
+        "printer_networks": f"{settings.printer_networks},127.0.0.0/8,::1",
+    }
 
 
 def _demo_banner(*, base: str, settings: Settings, seed: DemoSeed, rig: DemoRig | None) -> str:

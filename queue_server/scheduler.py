@@ -9,11 +9,13 @@ recall, so they get a loop of their own.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from queue_server.auth.throttle import forget_old_login_failures
 from queue_server.bookings.notify import deliver_notifications
 from queue_server.bookings.scheduled import mark_missed_bookings_as_no_shows
 from queue_server.cases.scheduled import (
@@ -24,6 +26,7 @@ from queue_server.cases.scheduled import (
 from queue_server.clock import Clock
 from queue_server.db import Database
 from queue_server.maintenance.scheduled import RemoveExpiredPersonalData
+from queue_server.outbound import OutboundRules
 from queue_server.tickets.scheduled import (
     mark_absent_as_no_show,
     recall_unanswered_calls,
@@ -49,6 +52,7 @@ class Scheduler:
         clock: Clock,
         jobs: list[Job] | None = None,
         deliveries: list[DeliveryJob] | None = None,
+        outbound: OutboundRules | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -62,10 +66,11 @@ class Scheduler:
             store_uncollected_results,
             mark_missed_bookings_as_no_shows,
             RemoveExpiredPersonalData(),
+            forget_old_login_failures,
         ]
-        self.deliveries: list[DeliveryJob] = (
-            [deliver_notifications] if deliveries is None else deliveries
-        )
+        # `outbound`: where the operator lets webhooks go (the defaults when not given).
+        send = functools.partial(deliver_notifications, outbound=outbound)
+        self.deliveries: list[DeliveryJob] = [send] if deliveries is None else deliveries
 
     def run_pending(self) -> int:
         """Run every timer job once; the number of tickets they changed."""

@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from queue_server import outbound
+
 
 class Settings(BaseSettings):
     """Every tunable of the server; validated when the app starts."""
@@ -48,12 +50,53 @@ class Settings(BaseSettings):
     retention_days_cases: int = Field(default=5 * 365, ge=1)
     retention_days_bookings: int = Field(default=90, ge=1)
     retention_days_complaints: int = Field(default=5 * 365, ge=1)
+    # Where a manager's printer and webhook URLs may lead (queue_server/outbound.py): only
+    # the operator decides, comma-separated. Printers: schemes (serial, tcp, usb, file,
+    # sim), address ranges and ports of tcp:// printers, device/file globs of serial:// and
+    # file://. Webhooks: schemes (http, https), host names (`*.example.ru`; empty: any) and
+    # non-public address ranges allowed besides public addresses.
+    printer_schemes: str = outbound.DEFAULT_PRINTER_SCHEMES
+    printer_networks: str = outbound.DEFAULT_PRINTER_NETWORKS
+    printer_ports: str = outbound.DEFAULT_PRINTER_PORTS
+    printer_paths: str = outbound.DEFAULT_PRINTER_PATHS
+    webhook_schemes: str = outbound.DEFAULT_WEBHOOK_SCHEMES
+    webhook_hosts: str = ""
+    webhook_networks: str = ""
+    # Login throttle (queue_server/auth/throttle.py): failed logins allowed per account and
+    # per client address within the window, counted in the database on the server's clock.
+    login_failures_per_account: int = Field(default=5, ge=1)
+    login_failures_per_address: int = Field(default=20, ge=1)
+    login_throttle_minutes: int = Field(default=15, ge=1, le=24 * 60)
 
     @field_validator("clock_start")
     @classmethod
     def _clock_start_has_offset(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("MFCQ_CLOCK_START needs an offset, e.g. 2026-11-23T10:00:00+03:00")
+        return value
+
+    @field_validator("printer_schemes")
+    @classmethod
+    def _printer_schemes_known(cls, value: str) -> str:
+        outbound.parse_schemes(value, outbound.PRINTER_SCHEMES)
+        return value
+
+    @field_validator("webhook_schemes")
+    @classmethod
+    def _webhook_schemes_known(cls, value: str) -> str:
+        outbound.parse_schemes(value, outbound.WEBHOOK_SCHEMES)
+        return value
+
+    @field_validator("printer_networks", "webhook_networks")
+    @classmethod
+    def _networks_valid(cls, value: str) -> str:
+        outbound.parse_networks(value)
+        return value
+
+    @field_validator("printer_ports")
+    @classmethod
+    def _ports_valid(cls, value: str) -> str:
+        outbound.parse_ports(value)
         return value
 
     def sqlite_path(self) -> Path | None:

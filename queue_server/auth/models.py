@@ -58,3 +58,18 @@ class Device(Base):
     state: Mapped[str | None] = mapped_column(String(16), nullable=True)
     state_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     state_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class LoginFailures(Base):
+    """Failed logins of one account or one client address within the current window.
+
+    In the database, not in a process: every worker behind nginx counts the same failures.
+    The key is a SHA-256 of `account:<name>` or `address:<ip>`, so whatever was typed as a
+    user name (any length, any characters) is never stored.
+    """
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

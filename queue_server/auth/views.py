@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 
+from queue_server.auth import throttle
 from queue_server.auth.models import Device, User
 from queue_server.auth.schemas import (
     DeviceIn,
@@ -44,15 +45,28 @@ def _office_code(session: SessionDep, office_id: int | None) -> str | None:
 @router.post("/auth/token", response_model=TokenOut)
 def issue_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    session: SessionDep,
+    request: Request,
     clock: ClockDep,
     runtime: RuntimeDep,
 ) -> TokenOut:
-    """Log in with username and password (OAuth2 password form) for a bearer token."""
+    """Log in with username and password (OAuth2 password form) for a bearer token.
+
+    Throttled per account and per client address (429 with Retry-After). Two transactions
+    rather than the request's one: the attempt's count must stay when the login fails.
+    """
     ttl = timedelta(minutes=runtime.settings.token_ttl_minutes)
-    token, _user = login(
-        session=session, clock=clock, username=form.username, password=form.password, ttl=ttl
+    attempt = throttle.claim_login_attempt(
+        db=runtime.db,
+        clock=clock,
+        username=form.username,
+        address=request.client.host if request.client else "",
+        limits=throttle.LoginLimits.from_settings(runtime.settings),
     )
+    with runtime.db.transaction() as session:
+        token, _user = login(
+            session=session, clock=clock, username=form.username, password=form.password, ttl=ttl
+        )
+        throttle.forgive_login_attempt(session=session, attempt=attempt)
     return TokenOut(access_token=token, expires_in=int(ttl.total_seconds()))
 
 

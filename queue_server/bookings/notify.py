@@ -29,6 +29,7 @@ from queue_server.clock import Clock
 from queue_server.db import Database
 from queue_server.offices.calendar import local_now
 from queue_server.offices.models import Office
+from queue_server.outbound import OutboundRefused, OutboundRules, webhook_target
 
 log = logging.getLogger(__name__)
 
@@ -79,27 +80,44 @@ class LogNotifier:
 class WebhookNotifier:
     """POSTs each message as JSON to a URL (an SMS/e-mail gateway); 2xx means delivered."""
 
-    def __init__(self, url: str, *, token: str = "", timeout: float = 5.0) -> None:
+    def __init__(
+        self, url: str, *, rules: OutboundRules, token: str = "", timeout: float = 5.0
+    ) -> None:
         self.url = url
+        self.rules = rules
         self.token = token
         self.timeout = timeout
 
     def send(self, message: dict[str, Any]) -> None:
-        """POST the message; a network error or a non-2xx answer raises NotificationError."""
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        """POST the message; a refused URL, a network error or a non-2xx answer raises."""
         try:
-            response = httpx.post(self.url, json=message, headers=headers, timeout=self.timeout)
+            # Checked at every send: the URL may predate the operator's rule, or its name
+            # may resolve elsewhere now. The request goes to the address that was checked.
+            target = webhook_target(self.url, self.rules)
+        except OutboundRefused as exc:
+            raise NotificationError(exc.message) from None
+        headers = {"Host": target.host_header}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        extensions = {"sni_hostname": target.tls_name} if target.tls_name else {}
+        try:
+            # No redirects: a gateway's 3xx could point anywhere the check never saw.
+            with httpx.Client(timeout=self.timeout, follow_redirects=False) as client:
+                response = client.post(
+                    target.url, json=message, headers=headers, extensions=extensions
+                )
         except httpx.HTTPError as exc:
             raise NotificationError(f"webhook unreachable: {exc}") from exc
         if not response.is_success:
             raise NotificationError(f"webhook answered {response.status_code}")
 
 
-def notifier_for(policy: BookingPolicy) -> Notifier:
-    """The notifier an office's policy names."""
+def notifier_for(policy: BookingPolicy, rules: OutboundRules) -> Notifier:
+    """The notifier an office's policy names, held to the operator's outbound rules."""
     if policy.notifier == "webhook" and policy.webhook_url:
         return WebhookNotifier(
             policy.webhook_url,
+            rules=rules,
             token=policy.webhook_token,
             timeout=float(policy.webhook_timeout_seconds),
         )
@@ -200,12 +218,19 @@ class _Claimed:
 
 
 def deliver_notifications(
-    *, db: Database, clock: Clock, limit: int = 50, notifier: Notifier | None = None
+    *,
+    db: Database,
+    clock: Clock,
+    limit: int = 50,
+    notifier: Notifier | None = None,
+    outbound: OutboundRules | None = None,
 ) -> int:
     """Send due notifications; returns how many were delivered. Failures retry with backoff.
 
-    `notifier` overrides the offices' own notifiers (tests, a CLI resend).
+    `notifier` overrides the offices' own notifiers (tests, a CLI resend); `outbound` is
+    where webhooks may go (the server's settings; the defaults when not given).
     """
+    rules = outbound or OutboundRules.defaults()
     now = clock.now()
     claimed: list[_Claimed] = []
     with db.transaction() as session:
@@ -226,7 +251,7 @@ def deliver_notifications(
         ).all()
         for row, policy in rows:
             row.claimed_until = now + CLAIM
-            chosen = notifier or notifier_for(policy or _log_policy())
+            chosen = notifier or notifier_for(policy or _log_policy(), rules)
             claimed.append(_Claimed(row.id, dict(row.message), chosen))
     outcomes: dict[int, str | None] = {}
     for item in claimed:

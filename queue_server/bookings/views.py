@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Annotated
 
 import qrcode
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Depends, Query, Response
 
 from queue_server.bookings import presenters
 from queue_server.bookings import service as bookings
@@ -35,6 +35,7 @@ from queue_server.catalogue.service import get_service
 from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, RuntimeDep, SessionDep
 from queue_server.errors import InvalidInput
 from queue_server.offices.calendar import local_now
+from queue_server.outbound import OutboundRefused, OutboundRules, check_webhook_url
 
 router = APIRouter(tags=["bookings"])
 STAFF = ("admin", "manager", "clerk")
@@ -139,9 +140,26 @@ def get_policy(
     return presenters.policy_out(policy_for(session=session, office=office))
 
 
+def _allowed_webhook(data: BookingPolicyIn, runtime: RuntimeDep) -> BookingPolicyIn:
+    """The policy, once its webhook URL passed the operator's rules (422 otherwise).
+
+    A dependency declared first, so the check (it may ask DNS) runs before the request's
+    transaction opens: a slow resolver never holds the database's write slot.
+    """
+    if data.webhook_url:
+        try:
+            check_webhook_url(data.webhook_url, OutboundRules.from_settings(runtime.settings))
+        except OutboundRefused as exc:
+            raise InvalidInput(exc.message, code="webhook_not_allowed") from None
+    return data
+
+
 @router.put("/offices/{code}/booking-policy", response_model=BookingPolicyOut)
 def put_policy(
-    data: BookingPolicyIn, office: CurrentOffice, session: SessionDep, principal: PrincipalDep
+    data: Annotated[BookingPolicyIn, Depends(_allowed_webhook)],
+    office: CurrentOffice,
+    session: SessionDep,
+    principal: PrincipalDep,
 ) -> BookingPolicyOut:
     """Change slot length, horizon, per-person limit, reminders and the notifier (managers)."""
     principal.require_role("admin", "manager")

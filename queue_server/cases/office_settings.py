@@ -7,7 +7,9 @@ from sqlalchemy.orm import Session
 from queue_server.cases.models import CaseSettings
 from queue_server.cases.rules import DEFAULT_STORAGE_DAYS
 from queue_server.cases.schemas import CaseSettingsIn
+from queue_server.errors import InvalidInput
 from queue_server.offices.models import Office
+from queue_server.outbound import OutboundRefused, OutboundRules, check_printer_url
 
 
 def case_settings(*, session: Session, office_id: int) -> CaseSettings:
@@ -29,3 +31,13 @@ def put_case_settings(*, session: Session, office: Office, data: CaseSettingsIn)
     row.printers = dict(data.printers)
     session.flush()
     return row
+
+
+def check_printers(*, data: CaseSettingsIn, rules: OutboundRules) -> None:
+    """Refuse (422) settings naming a printer the operator's settings do not allow."""
+    for window, url in sorted(data.printers.items()):
+        try:
+            check_printer_url(url, rules)
+        except OutboundRefused as exc:
+            message = f"Окно {window}: {exc.message}" if window != "*" else exc.message
+            raise InvalidInput(message, code="printer_not_allowed") from None

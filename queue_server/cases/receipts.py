@@ -40,6 +40,7 @@ from queue_server.cases.office_settings import case_settings
 from queue_server.cases.presenters import status_url, user_name
 from queue_server.errors import Conflict
 from queue_server.offices.calendar import local_now
+from queue_server.outbound import OutboundRefused, OutboundRules, printer_target
 
 FONT_FILE = "DejaVuSansMono.ttf"
 FONT_DIRS = (
@@ -184,7 +185,9 @@ def issuance_receipt_pdf(*, session: Session, case: Case) -> bytes:
     return to_pdf(doc, title=f"Выдача {case.registration_number}")
 
 
-def print_document(*, settings: CaseSettings, window_number: int | None, doc: Document) -> str:
+def print_document(
+    *, settings: CaseSettings, window_number: int | None, doc: Document, rules: OutboundRules
+) -> str:
     """Print on the workplace's printer; the URL used. Printer trouble → a clear 409."""
     printers = settings.printers or {}
     url = printers.get(str(window_number)) if window_number is not None else None
@@ -197,7 +200,13 @@ def print_document(*, settings: CaseSettings, window_number: int | None, doc: Do
             code="no_printer",
         )
     try:
-        with open_printer(url, timeout=2.0, job_timeout=20.0) as printer:
+        # Checked again at use: the URL may be older than the operator's rule, or its host
+        # name may point elsewhere now; the printer opened is the one that was checked.
+        target = printer_target(url, rules)
+    except OutboundRefused as exc:
+        raise Conflict(exc.message, code="printer_not_allowed") from None
+    try:
+        with open_printer(target, timeout=2.0, job_timeout=20.0) as printer:
             printer.print_document(doc)
     except PrinterError as exc:
         raise PrintFailed(f"The receipt was not printed: {exc}") from exc
@@ -205,7 +214,7 @@ def print_document(*, settings: CaseSettings, window_number: int | None, doc: Do
 
 
 def _print_at_workplace(
-    *, session: Session, case: Case, principal: Principal, doc: Document
+    *, session: Session, case: Case, principal: Principal, doc: Document, rules: OutboundRules
 ) -> str:
     """Print the document on the clerk's workplace printer; the printer URL used."""
     settings = case_settings(session=session, office_id=case.office_id)
@@ -213,18 +222,24 @@ def _print_at_workplace(
     # Nothing was written: end the transaction before talking to the printer, so a slow
     # or silent printer never holds the database (SQLite's single write slot) meanwhile.
     session.commit()
-    return print_document(settings=settings, window_number=window_number, doc=doc)
+    return print_document(settings=settings, window_number=window_number, doc=doc, rules=rules)
 
 
 def print_intake_receipt(
-    *, session: Session, case: Case, principal: Principal, public_url: str
+    *, session: Session, case: Case, principal: Principal, public_url: str, rules: OutboundRules
 ) -> str:
     """Print both copies of the intake receipt at the clerk's workplace; the printer URL."""
     doc = intake_document(case, public_url=public_url)
-    return _print_at_workplace(session=session, case=case, principal=principal, doc=doc)
+    return _print_at_workplace(
+        session=session, case=case, principal=principal, doc=doc, rules=rules
+    )
 
 
-def print_issuance_receipt(*, session: Session, case: Case, principal: Principal) -> str:
+def print_issuance_receipt(
+    *, session: Session, case: Case, principal: Principal, rules: OutboundRules
+) -> str:
     """Print the issuance receipt for the applicant's signature (R13); the printer URL."""
     doc = issuance_document(case, issuance_of(session=session, case=case))
-    return _print_at_workplace(session=session, case=case, principal=principal, doc=doc)
+    return _print_at_workplace(
+        session=session, case=case, principal=principal, doc=doc, rules=rules
+    )

@@ -52,6 +52,7 @@ from queue_server.deps import (
     RuntimeDep,
     SessionDep,
 )
+from queue_server.outbound import OutboundRules
 
 router = APIRouter(tags=["cases"])
 
@@ -180,9 +181,22 @@ def get_case_settings(
     return presenters.settings_out(office, row)
 
 
+def _allowed_printers(data: CaseSettingsIn, runtime: RuntimeDep) -> CaseSettingsIn:
+    """The settings, once every printer URL passed the operator's rules (422 otherwise).
+
+    A dependency declared first, so the check (it may ask DNS) runs before the request's
+    transaction opens: a slow resolver never holds the database's write slot.
+    """
+    office_settings.check_printers(data=data, rules=OutboundRules.from_settings(runtime.settings))
+    return data
+
+
 @router.put("/offices/{code}/case-settings", response_model=CaseSettingsOut)
 def put_case_settings(
-    data: CaseSettingsIn, office: CurrentOffice, session: SessionDep, principal: PrincipalDep
+    data: Annotated[CaseSettingsIn, Depends(_allowed_printers)],
+    office: CurrentOffice,
+    session: SessionDep,
+    principal: PrincipalDep,
 ) -> CaseSettingsOut:
     """Replace the office's case settings (admin, manager)."""
     principal.require_role("admin", "manager")
@@ -361,7 +375,11 @@ def print_receipt(
 ) -> dict[str, str]:
     """Print both copies of the intake receipt on the clerk's workplace printer."""
     url = receipts.print_intake_receipt(
-        session=session, case=case, principal=principal, public_url=runtime.settings.public_url
+        session=session,
+        case=case,
+        principal=principal,
+        public_url=runtime.settings.public_url,
+        rules=OutboundRules.from_settings(runtime.settings),
     )
     return presenters.printed_out("intake_receipt", url)
 
@@ -375,8 +393,13 @@ def issuance_pdf(case: CurrentCase, session: SessionDep) -> Response:
 
 @router.post("/cases/{case_id}/issuance-receipt/print", response_model=dict[str, str])
 def print_issuance(
-    case: CurrentCase, session: SessionDep, principal: PrincipalDep
+    case: CurrentCase, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
 ) -> dict[str, str]:
     """Print the issuance receipt for the applicant's signature (R13)."""
-    url = receipts.print_issuance_receipt(session=session, case=case, principal=principal)
+    url = receipts.print_issuance_receipt(
+        session=session,
+        case=case,
+        principal=principal,
+        rules=OutboundRules.from_settings(runtime.settings),
+    )
     return presenters.printed_out("issuance_receipt", url)

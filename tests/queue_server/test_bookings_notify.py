@@ -17,7 +17,22 @@ from queue_server.bookings.models import BookingNotification
 from queue_server.bookings.notify import LogNotifier, deliver_notifications
 from queue_server.scheduler import Scheduler
 from tests.queue_server.bookings_helpers import booked, set_policy
+from tests.support.app import make_client
+from tests.support.outbound import LOOPBACK_WEBHOOKS, loopback_webhook_rules
 from tests.support.world import World
+
+LOOPBACK = loopback_webhook_rules()  # the gateway below listens on 127.0.0.1
+
+
+@pytest.fixture
+def api(world: World) -> Iterator[TestClient]:
+    with make_client(world, **LOOPBACK_WEBHOOKS) as client:
+        yield client
+
+
+@pytest.fixture
+def scheduler(world: World) -> Scheduler:
+    return Scheduler(world.db, world.clock, outbound=LOOPBACK)
 
 
 class Gateway:
@@ -97,15 +112,16 @@ def test_a_failing_gateway_is_retried_with_backoff(
     set_policy(api, world, notifier="webhook", webhook_url=gateway.url)
     booked(api, "passport", "2026-11-24", "10:15")
     gateway.status = 503
-    assert deliver_notifications(db=world.db, clock=world.clock) == 0
+    assert deliver_notifications(db=world.db, clock=world.clock, outbound=LOOPBACK) == 0
     with world.db.transaction(read_only=True) as s:
         row = s.scalars(select(BookingNotification)).first()
         assert row is not None
         assert row.attempts == 1 and row.status == "pending" and "503" in row.last_error
     gateway.status = 200
-    assert deliver_notifications(db=world.db, clock=world.clock) == 0  # backing off 2 min
+    # backing off 2 min
+    assert deliver_notifications(db=world.db, clock=world.clock, outbound=LOOPBACK) == 0
     world.clock.advance(minutes=2)
-    assert deliver_notifications(db=world.db, clock=world.clock) == 1
+    assert deliver_notifications(db=world.db, clock=world.clock, outbound=LOOPBACK) == 1
     assert gateway.kinds() == ["confirmation"]
 
 
@@ -117,7 +133,7 @@ def test_an_unreachable_gateway_gives_up_after_five_attempts(
     gateway.server.shutdown()
     gateway.server.server_close()
     for _ in range(5):
-        deliver_notifications(db=world.db, clock=world.clock)
+        deliver_notifications(db=world.db, clock=world.clock, outbound=LOOPBACK)
         world.clock.advance(minutes=40)
     assert _statuses(world) == [("confirmation", "failed")]
 
@@ -133,7 +149,7 @@ def test_cancel_drops_the_reminder_and_sends_a_cancellation(
         ("cancellation", "pending"),
     ]
     with caplog.at_level(logging.INFO, logger="queue_server.bookings.notify"):
-        assert deliver_notifications(db=world.db, clock=world.clock) == 2
+        assert deliver_notifications(db=world.db, clock=world.clock, outbound=LOOPBACK) == 2
     logged = [r.getMessage() for r in caplog.records]
     assert len(logged) == 2 and "отменена" in logged[1] and "…4567" in logged[1]
     assert not any("79161234567" in line for line in logged)  # the log holds no full phone

@@ -22,7 +22,21 @@ from queue_server.settings import Settings
 from queue_server.tickets.models import TicketTransition, WaitBreach
 from tests.queue_server.bookings_helpers import booked, set_policy
 from tests.queue_server.test_tickets_api import call, issue, take
+from tests.support.app import make_client
+from tests.support.outbound import LOOPBACK_WEBHOOKS, loopback_webhook_rules
 from tests.support.world import World
+
+
+@pytest.fixture
+def api(world: World) -> Iterator[TestClient]:
+    # The hung gateway below listens on 127.0.0.1, which the server refuses unless allowed.
+    with make_client(world, **LOOPBACK_WEBHOOKS) as client:
+        yield client
+
+
+@pytest.fixture
+def scheduler(world: World) -> Scheduler:
+    return Scheduler(world.db, world.clock, outbound=loopback_webhook_rules())
 
 
 def events_of(world: World, type_: str) -> list[dict[str, Any]]:
@@ -274,6 +288,7 @@ def test_the_app_runs_timers_and_deliveries_in_separate_loops(
         database_url=str(world.db.engine.url),
         scheduler_interval=0.02,  # real seconds between passes; the timers read the fake clock
         public_url="http://testserver",
+        **LOOPBACK_WEBHOOKS,
     )
     with TestClient(create_app(settings, clock=world.clock, database=world.db)) as api:
         try:
