@@ -81,7 +81,7 @@ def queue(
 ) -> QueueOut:
     """Waiting tickets per service, in call order, with their waits and deadlines."""
     principal.require_office(office.id)
-    principal.require_staff_or_device("kiosk")
+    principal.require_staff_or_device("kiosk", "board", "led")
     return presenters.queue_out(office_queue(session=session, office=office, now=clock.now()))
 
 

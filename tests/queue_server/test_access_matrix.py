@@ -121,7 +121,7 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/offices/{code}/windows/{number}/scans": Rule(OFFICE_STAFF, {"payload": "X"}),
     "GET /api/v1/offices/{code}/board": Rule(STAFF_HERE | {"board"}),
     "GET /api/v1/offices/{code}/events": Rule(STAFF_HERE | {"board"}),
-    "GET /api/v1/offices/{code}/queue": Rule(STAFF_HERE | KIOSK),
+    "GET /api/v1/offices/{code}/queue": Rule(STAFF_HERE | DEVICES),
     "POST /api/v1/offices/{code}/tickets": Rule(STAFF_HERE | KIOSK, {"service": "consult"}),
     "GET /api/v1/offices/{code}/print-jobs": Rule(STAFF_HERE),
     # --- one ticket
