@@ -170,6 +170,7 @@ def _build_runtime(settings: Settings, clock: Clock, database: Database | None) 
         heartbeat_seconds=settings.ws_heartbeat_seconds,
         replay_limit=settings.ws_replay_limit,
         poll_seconds=settings.outbox_poll_seconds,
+        clock=clock,
     )
     scheduler = Scheduler(db, clock, outbound=OutboundRules.from_settings(settings))
     return Runtime(settings=settings, db=db, clock=clock, hub=hub, scheduler=scheduler)

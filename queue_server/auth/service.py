@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from queue_server.auth.models import DEVICE_KINDS, ROLES, ApiToken, Device, User
 from queue_server.clock import Clock
 from queue_server.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated
+from queue_server.events.service import emit
 from queue_server.offices.models import Office
 
 _hasher = PasswordHasher()
@@ -36,8 +38,15 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """The SHA-256 a token is stored and looked up by (the token itself is never kept)."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+_digest = token_digest
+
+#: The event that tells every process's hub to re-check its sockets now (not at the next tick).
+CREDENTIALS_REVOKED = "auth.revoked"
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,19 @@ class Principal:
         """A person rather than a device."""
         return self.kind == "user"
 
+    @property
+    def user_id(self) -> int | None:
+        """The staff account's id; None for a device (whose id may equal some user's)."""
+        return self.id if self.kind == "user" else None
+
+    def is_user(self, user_id: int | None) -> bool:
+        """Whether this is the staff account `user_id` (a device never is, whatever its id)."""
+        return self.kind == "user" and user_id is not None and self.id == user_id
+
+    def is_device(self, device_id: int | None) -> bool:
+        """Whether this is the device `device_id` (a person never is, whatever their id)."""
+        return self.kind == "device" and device_id is not None and self.id == device_id
+
     def may_act_in(self, office_id: int) -> bool:
         """Whether the principal belongs to the office (office None: every office)."""
         return self.office_id is None or self.office_id == office_id
@@ -64,9 +86,26 @@ class Principal:
         if not self.may_act_in(office_id):
             raise Forbidden("You belong to another office.", code="wrong_office")
 
+    def require_staff(self) -> None:
+        """Refuse every device: this is for people only."""
+        if not self.is_staff:
+            raise Forbidden("Это доступно только сотрудникам, не устройствам.", code="staff_only")
+
+    def require_staff_or_device(self, *device_kinds: str) -> None:
+        """Staff pass; a device only when its kind needs this (kiosk, board, led)."""
+        if self.is_staff or self.role in device_kinds:
+            return
+        raise Forbidden(
+            f"Устройству вида {self.role!r} это не нужно и не доступно.", code="wrong_device"
+        )
+
     def require_role(self, *roles: str) -> None:
-        """Refuse a principal whose role is not among `roles`."""
-        if self.role not in roles:
+        """Refuse a principal whose role is not among `roles`.
+
+        Staff roles match only people and device kinds only devices, so the two name
+        spaces can never be confused even if a kind were ever named like a role.
+        """
+        if self.role not in roles or (self.role in ROLES) != self.is_staff:
             raise Forbidden(
                 f"This needs one of the roles {', '.join(roles)}; you are {self.role}.",
                 code="wrong_role",
@@ -105,12 +144,14 @@ def create_user(
     return user
 
 
-def set_password(*, session: Session, user: User, password: str) -> None:
+def set_password(
+    *, session: Session, user: User, password: str, clock: Clock | None = None
+) -> None:
     """Replace a user's password and revoke their tokens."""
     if len(password) < 8:
         raise InvalidInput("The password must have at least 8 characters.")
     user.password_hash = hash_password(password)
-    revoke_user_tokens(session=session, user=user)
+    revoke_user_tokens(session=session, user=user, clock=clock)
 
 
 def may_manage(*, principal: Principal, user: User) -> None:
@@ -137,6 +178,7 @@ def update_user(
     office_id: int | None = None,
     clear_office: bool = False,
     active: bool | None = None,
+    clock: Clock | None = None,
 ) -> User:
     """Change an account's name, role, office or whether it is enabled; disabling logs it out."""
     may_manage(principal=principal, user=user)
@@ -148,7 +190,7 @@ def update_user(
         if new_office is None:
             raise Forbidden("A manager keeps clerks in an office.", code="wrong_office")
         principal.require_office(new_office)
-    if user.id == principal.id and principal.kind == "user":
+    if principal.is_user(user.id):
         if active is False:
             raise Conflict("You cannot disable your own account.", code="own_account")
         if new_role != user.role:
@@ -163,23 +205,70 @@ def update_user(
     if active is not None:
         user.active = active
         if not active:
-            revoke_user_tokens(session=session, user=user)
+            revoke_user_tokens(session=session, user=user, clock=clock)
     session.flush()
     return user
 
 
-def revoke_user_tokens(*, session: Session, user: User) -> None:
-    """Delete every bearer token of the user (they must log in again)."""
+def revoke_user_tokens(*, session: Session, user: User, clock: Clock | None = None) -> None:
+    """Delete every bearer token of the user (they must log in again); open sockets close."""
     for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
         session.delete(token)
+    if clock is not None:
+        _announce_revocation(session, clock, office_id=user.office_id, user_id=user.id)
 
 
-def revoke_device(*, session: Session, device: Device) -> None:
+def revoke_device(*, session: Session, device: Device, clock: Clock | None = None) -> None:
     """Revoke a device's token for good; the device must be registered again."""
     if device.revoked:
         raise Conflict(f"Device {device.id} is revoked already.", code="device_revoked")
     device.revoked = True
     session.flush()
+    if clock is not None:
+        _announce_revocation(session, clock, office_id=device.office_id, device_id=device.id)
+
+
+def _announce_revocation(
+    session: Session, clock: Clock, *, office_id: int | None, **who: int
+) -> None:
+    # Through the outbox, so the hub of every process hears it (NOTIFY on PostgreSQL) and
+    # closes the affected sockets at once; the hub's periodic re-check is the safety net.
+    emit(session=session, clock=clock, type=CREDENTIALS_REVOKED, office_id=office_id, payload=who)
+
+
+def live_principals(
+    *, session: Session, clock: Clock, digests: Collection[str]
+) -> dict[str, Principal]:
+    """The principals behind those token digests that are still valid, by digest.
+
+    Re-checks every open socket of a process at once: one query for devices and one for
+    staff tokens, whatever the number of sockets. A digest missing from the answer was
+    revoked, expired, or belongs to a disabled account.
+    """
+    if not digests:
+        return {}
+    wanted = list(digests)
+    found: dict[str, Principal] = {}
+    for device in session.scalars(
+        select(Device).where(Device.token_hash.in_(wanted), Device.revoked.is_(False))
+    ):
+        found[device.token_hash] = Principal(
+            "device", device.id, device.kind, device.office_id, device.name
+        )
+    rows = session.execute(
+        select(ApiToken.token_hash, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(
+            ApiToken.token_hash.in_(wanted),
+            ApiToken.expires_at > clock.now(),
+            User.active.is_(True),
+        )
+    )
+    for digest, user in rows:
+        found[digest] = Principal(
+            "user", user.id, user.role, user.office_id, user.full_name or user.username
+        )
+    return found
 
 
 def login(

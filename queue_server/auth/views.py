@@ -137,7 +137,7 @@ def _user(session: SessionDep, username: str) -> User:
 
 @router.patch("/users/{username}", response_model=UserOut)
 def change_user(
-    username: str, data: UserPatch, principal: PrincipalDep, session: SessionDep
+    username: str, data: UserPatch, principal: PrincipalDep, session: SessionDep, clock: ClockDep
 ) -> UserOut:
     """Change an account's name, role, office or enable/disable it (admins; managers: clerks
     of their office). Disabling revokes the account's tokens."""
@@ -158,22 +158,23 @@ def change_user(
         office_id=office_id,
         clear_office=data.no_office,
         active=data.active,
+        clock=clock,
     )
     return _user_out(session, user)
 
 
 @router.post("/users/{username}/password", status_code=204)
 def reset_password(
-    username: str, data: PasswordIn, principal: PrincipalDep, session: SessionDep
+    username: str, data: PasswordIn, principal: PrincipalDep, session: SessionDep, clock: ClockDep
 ) -> Response:
     """Set a new password (one's own, or as admin / the clerk's manager); tokens are revoked."""
     if not principal.is_staff:
         raise Forbidden("Devices have no password.", code="wrong_role")
     user = _user(session, username)
-    if user.id != principal.id:
+    if not principal.is_user(user.id):
         principal.require_role("admin", "manager")
         may_manage(principal=principal, user=user)
-    set_password(session=session, user=user, password=data.password)
+    set_password(session=session, user=user, password=data.password, clock=clock)
     return Response(status_code=204)
 
 
@@ -224,7 +225,11 @@ def list_devices(
 
 @router.delete("/offices/{code}/devices/{device_id}", status_code=204)
 def remove_device(
-    device_id: int, office: CurrentOffice, principal: PrincipalDep, session: SessionDep
+    device_id: int,
+    office: CurrentOffice,
+    principal: PrincipalDep,
+    session: SessionDep,
+    clock: ClockDep,
 ) -> Response:
     """Revoke a device's token (a lost or replaced kiosk, board or LED driver)."""
     principal.require_role("admin", "manager")
@@ -232,5 +237,5 @@ def remove_device(
     device = session.get(Device, device_id)
     if device is None or device.office_id != office.id:
         raise NotFound(f"No device {device_id} in office {office.code!r}.", code="device_not_found")
-    revoke_device(session=session, device=device)
+    revoke_device(session=session, device=device, clock=clock)
     return Response(status_code=204)

@@ -19,7 +19,13 @@ from queue_server.bookings.schemas import (
     PublicOfficeOut,
     SlotOut,
 )
-from queue_server.bookings.service import checkin_window, format_code, mask_email, mask_phone
+from queue_server.bookings.service import (
+    checkin_window,
+    format_code,
+    mask_email,
+    mask_name,
+    mask_phone,
+)
 from queue_server.bookings.slots import DaySlots
 from queue_server.catalogue.models import Service
 from queue_server.offices.calendar import local_now
@@ -29,17 +35,23 @@ from queue_server.tickets.models import Ticket
 from queue_server.tickets.presenters import issued_out
 
 
-def staff_out(booking: Booking, service: Service) -> BookingOut:
-    """A booking as staff see it, with the applicant's contacts."""
+def staff_out(booking: Booking, service: Service, *, own_office: bool = True) -> BookingOut:
+    """A booking as staff see it: contacts in full only for the staff of its own office.
+
+    Anyone else (an admin of every office) sees initials and masked contacts (R16).
+    """
+    name, phone, email = booking.applicant_name, booking.phone, booking.email
+    if not own_office:
+        name, phone, email = mask_name(name), mask_phone(phone), mask_email(email)
     return BookingOut(
         code=booking.code,
         service=service.code,
         slot_start=booking.slot_start,
         status=booking.status,
         checked_in_at=booking.checked_in_at,
-        applicant_name=booking.applicant_name,
-        phone=booking.phone,
-        email=booking.email,
+        applicant_name=name,
+        phone=phone,
+        email=email,
         source=booking.source,
     )
 

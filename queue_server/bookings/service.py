@@ -39,6 +39,8 @@ from queue_server.tickets.models import Ticket
 # No 0/O or 1/I: the code is read aloud and typed on a kiosk keypad.
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10  # 32**10 ≈ 10**15 codes: guessing one of the live bookings is hopeless
+# One text for "unknown code" and "not yours to see": the two must be indistinguishable.
+BOOKING_NOT_FOUND = "Запись с таким кодом в этом МФЦ не найдена. No booking with this code here."
 
 
 def new_code() -> str:
@@ -73,6 +75,11 @@ def normalize_phone(raw: str) -> str:
 def mask_phone(phone: str) -> str:
     """A phone shown to whoever holds the code: only the last four digits."""
     return f"+{phone[:1]} *** ***-{phone[-4:-2]}-{phone[-2:]}" if len(phone) >= 5 else ""
+
+
+def mask_name(name: str) -> str:
+    """A name shown outside the booking's office: initials only ("Иванов Иван" → "И. И.")."""
+    return " ".join(part[0] + "." for part in name.split() if part)
 
 
 def mask_email(email: str) -> str:
@@ -475,10 +482,7 @@ def check_in(
         .with_for_update()
     )
     if booking is None:
-        raise NotFound(
-            "No booking with this code at this office. Запись с таким кодом не найдена.",
-            code="booking_not_found",
-        )
+        raise NotFound(BOOKING_NOT_FOUND, code="booking_not_found")
     if booking.status == CHECKED_IN:
         existing = session.scalar(select(Ticket).where(Ticket.booking_id == booking.id))
         if existing is not None:
@@ -523,7 +527,7 @@ def live_ticket_instead(
         select(Booking).where(Booking.office_id == office.id, Booking.code == normalize_code(code))
     )
     if booking is None:
-        raise NotFound("No booking with this code at this office.", code="booking_not_found")
+        raise NotFound(BOOKING_NOT_FOUND, code="booking_not_found")
     service = session.get(Service, booking.service_id)
     assert service is not None
     ticket, _ = issue_ticket(
@@ -546,7 +550,14 @@ def check_in_or_live(
     code: str,
     live_if_refused: bool,
 ) -> tuple[Ticket, CheckInRefused | None]:
-    """Check in; when refused and asked to, a live-queue ticket instead and the refusal."""
+    """Check in; when refused and asked to, a live-queue ticket instead and the refusal.
+
+    A kiosk or clerk of another office gets the very answer of an unknown code: the
+    booking's existence and slot time are the applicant's business, not theirs.
+    """
+    if not principal.may_act_in(office.id):
+        raise NotFound(BOOKING_NOT_FOUND, code="booking_not_found")
+    principal.require_staff_or_device("kiosk")
     try:
         ticket = check_in(
             session=session, clock=clock, office=office, principal=principal, code=code

@@ -81,8 +81,9 @@ def list_bookings(
     principal.require_role(*STAFF)
     principal.require_office(office.id)
     day = day or local_now(office, clock.now()).date()
+    own = principal.office_id == office.id
     return [
-        presenters.staff_out(b, s)
+        presenters.staff_out(b, s, own_office=own)
         for b, s in bookings.list_bookings(session=session, office=office, day=day)
     ]
 

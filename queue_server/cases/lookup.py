@@ -190,5 +190,5 @@ def issuance_of(*, session: Session, case: Case) -> Issuance:
 
 def window_of(*, session: Session, principal: Principal) -> int | None:
     """The number of the window the clerk has taken, if any (their workplace printer)."""
-    window = session.scalar(select(Window).where(Window.clerk_id == principal.id))
+    window = session.scalar(select(Window).where(Window.clerk_id == principal.user_id))
     return window.number if window else None

@@ -175,7 +175,8 @@ def scanned(
 def get_case_settings(
     office: CurrentOffice, session: SessionDep, principal: PrincipalDep
 ) -> CaseSettingsOut:
-    """Storage period, courier days and workplace printers of the office."""
+    """Storage period, courier days and workplace printers of the office (its managers)."""
+    principal.require_role("admin", "manager")
     principal.require_office(office.id)
     row = office_settings.case_settings(session=session, office_id=office.id)
     return presenters.settings_out(office, row)
@@ -211,6 +212,7 @@ def overdue(
 ) -> dict[str, int]:
     """How many cases are past their transfer or agency deadline, and how many are stored."""
     principal.require_office(office.id)
+    principal.require_staff()
     return deadlines.overdue_counts(session=session, office=office, now=clock.now())
 
 

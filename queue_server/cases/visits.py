@@ -29,7 +29,7 @@ def serving_ticket(
             code="ticket_not_serving",
         )
     window = session.get(Window, ticket.window_id) if ticket.window_id else None
-    if window is None or window.clerk_id != principal.id:
+    if window is None or not principal.is_user(window.clerk_id):
         raise Forbidden(
             f"Ticket {ticket.number} is not being served at your window.", code="not_your_window"
         )

@@ -23,13 +23,15 @@ router = APIRouter(tags=["catalogue"])
 
 @router.get("/services", response_model=list[ServiceOut])
 def list_services(session: SessionDep, principal: PrincipalDep) -> list[ServiceOut]:
-    """The whole catalogue."""
+    """The whole catalogue (staff)."""
+    principal.require_staff()
     return [service_out(s) for s in catalogue.list_services(session=session)]
 
 
 @router.get("/services/{service_code}", response_model=ServiceOut)
 def get_service(service_code: str, session: SessionDep, principal: PrincipalDep) -> ServiceOut:
-    """One service with its documents, variants and questions."""
+    """One service with its documents, variants and questions (staff)."""
+    principal.require_staff()
     return service_out(catalogue.get_service(session=session, code=service_code))
 
 
@@ -41,8 +43,8 @@ def save_service(
     principal: PrincipalDep,
     clock: ClockDep,
 ) -> ServiceOut:
-    """Create or replace a service definition (admin, manager)."""
-    principal.require_role("admin", "manager")
+    """Create or replace a service definition (admins: every office's kiosks show it)."""
+    principal.require_role("admin")
     service = catalogue.save_service_definition(
         session=session, clock=clock, code=service_code, data=data
     )
@@ -55,6 +57,7 @@ def office_menu(
 ) -> list[ServiceOut]:
     """The services offered at an office (what its kiosks show)."""
     principal.require_office(office.id)
+    principal.require_staff_or_device("kiosk")
     return [
         service_out(s) for s in catalogue.services_of_office(session=session, office_id=office.id)
     ]
@@ -63,6 +66,7 @@ def office_menu(
 @router.get("/service-groups", response_model=list[ServiceGroupOut])
 def list_groups(session: SessionDep, principal: PrincipalDep) -> list[ServiceGroupOut]:
     """Kiosk menu groups."""
+    principal.require_staff_or_device("kiosk")
     return catalogue.list_groups(session=session)
 
 
@@ -70,15 +74,16 @@ def list_groups(session: SessionDep, principal: PrincipalDep) -> list[ServiceGro
 def save_group(
     group_code: str, data: ServiceGroupIn, session: SessionDep, principal: PrincipalDep
 ) -> ServiceGroupOut:
-    """Create or replace a kiosk menu group."""
-    principal.require_role("admin", "manager")
+    """Create or replace a kiosk menu group (admins: the catalogue is shared)."""
+    principal.require_role("admin")
     catalogue.put_group(session=session, code=group_code, data=data)
     return ServiceGroupOut(code=group_code, **data.model_dump())
 
 
 @router.get("/agencies", response_model=list[AgencyOut])
 def list_agencies(session: SessionDep, principal: PrincipalDep) -> list[AgencyOut]:
-    """Agencies."""
+    """Agencies (staff)."""
+    principal.require_staff()
     return catalogue.list_agencies(session=session)
 
 
@@ -86,8 +91,8 @@ def list_agencies(session: SessionDep, principal: PrincipalDep) -> list[AgencyOu
 def save_agency(
     agency_code: str, data: AgencyIn, session: SessionDep, principal: PrincipalDep
 ) -> AgencyOut:
-    """Create or replace an agency."""
-    principal.require_role("admin", "manager")
+    """Create or replace an agency (admins: the catalogue is shared)."""
+    principal.require_role("admin")
     catalogue.put_agency(session=session, code=agency_code, data=data)
     return AgencyOut(code=agency_code, **data.model_dump())
 
@@ -97,6 +102,7 @@ def list_priority_categories(
     session: SessionDep, principal: PrincipalDep
 ) -> list[PriorityCategoryOut]:
     """Priority categories by rank."""
+    principal.require_staff_or_device("kiosk")
     return catalogue.list_priority_categories(session=session)
 
 
@@ -104,7 +110,7 @@ def list_priority_categories(
 def save_priority_category(
     category_code: str, data: PriorityCategoryIn, session: SessionDep, principal: PrincipalDep
 ) -> PriorityCategoryOut:
-    """Create or replace a priority category."""
-    principal.require_role("admin", "manager")
+    """Create or replace a priority category (admins: the catalogue is shared)."""
+    principal.require_role("admin")
     catalogue.put_priority_category(session=session, code=category_code, data=data)
     return PriorityCategoryOut(code=category_code, **data.model_dump())

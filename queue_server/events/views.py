@@ -33,6 +33,7 @@ def list_events(
 ) -> list[EventOut]:
     """The office's events after a given id, oldest first."""
     principal.require_office(office.id)
+    principal.require_staff_or_device("board", "led")
     return [
         EventOut(id=e.id, type=e.type, payload=e.payload, created_at=e.created_at)
         for e in events_after(session=session, office_id=office.id, after_id=after, limit=limit)

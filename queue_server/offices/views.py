@@ -24,7 +24,8 @@ router = APIRouter(tags=["offices"])
 
 @router.get("/offices", response_model=list[OfficeOut])
 def list_offices(session: SessionDep, principal: PrincipalDep) -> list[OfficeOut]:
-    """Offices visible to the caller."""
+    """Offices visible to the caller (staff)."""
+    principal.require_staff()
     offices = visible_offices(session=session, office_id=principal.office_id)
     return [office_out(o) for o in offices]
 
@@ -45,8 +46,9 @@ def save_office(
 
 @router.get("/offices/{code}", response_model=OfficeOut)
 def get_office(office: CurrentOffice, principal: PrincipalDep) -> OfficeOut:
-    """One office's configuration."""
+    """One office's configuration (its staff and kiosks)."""
     principal.require_office(office.id)
+    principal.require_staff_or_device("kiosk")
     return office_out(office)
 
 
@@ -61,6 +63,7 @@ def office_calendar(
 ) -> list[DayHoursOut]:
     """Opening hours per date, with holidays and the office's exceptions applied."""
     principal.require_office(office.id)
+    principal.require_staff_or_device("kiosk")
     first = start or local_now(office, clock.now()).date()
     return calendar(session=session, office=office, start=first, days=days)
 

@@ -20,6 +20,8 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from queue_server.auth.service import CREDENTIALS_REVOKED, Principal, live_principals
+from queue_server.clock import Clock, SystemClock
 from queue_server.db import Database
 from queue_server.events.models import Event
 from queue_server.realtime.outbox import committed_messages, event_message
@@ -30,11 +32,34 @@ log = logging.getLogger(__name__)
 CLOSE_RESYNC = 4000
 CLOSE_DEAD_PEER = 4001
 CLOSE_GOING_AWAY = 1001
+#: The token behind an open socket is no longer valid (revoked, expired, account disabled,
+#: password changed, role or office changed): staff pages go to the login, a board says so.
+CLOSE_UNAUTHORIZED = 4401
+TOKEN_NO_LONGER_VALID = {
+    "type": "error",
+    "error": {
+        "code": "token_no_longer_valid",
+        "message": "Доступ отозван или истёк: войдите снова (устройство нужно "
+        "зарегистрировать заново). Access revoked or expired.",
+    },
+}
 
 
 def dumps(message: dict[str, Any]) -> str:
     """Compact JSON with Cyrillic kept readable."""
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+
+def _same_access(now: Principal | None, then: Principal | None) -> bool:
+    """Whether a token still stands for the principal it stood for (a new name is fine)."""
+    if now is None or then is None:
+        return False
+    return (now.kind, now.id, now.role, now.office_id) == (
+        then.kind,
+        then.id,
+        then.role,
+        then.office_id,
+    )
 
 
 class Transport(Protocol):
@@ -61,8 +86,13 @@ class Connection:
         types: tuple[str, ...] = (),
         name: str = "",
         on_stop: Callable[[Connection], None] | None = None,
+        principal: Principal | None = None,
+        token_digest: str | None = None,
     ) -> None:
         self.transport = transport
+        # Who opened the socket and the digest of their token: the hub re-checks both.
+        self.principal = principal
+        self.token_digest = token_digest
         self.on_stop = on_stop
         self.office_id = office_id
         self.window = window
@@ -186,8 +216,13 @@ class Hub:
         heartbeat_seconds: float = 15.0,
         replay_limit: int = 2000,
         poll_seconds: float = 2.0,
+        clock: Clock | None = None,
+        revalidate_seconds: float = 2.0,
     ) -> None:
         self.db = db
+        self.clock: Clock = clock or SystemClock()
+        self.revalidate_seconds = revalidate_seconds
+        self._revalidating: asyncio.Task[int] | None = None
         self.queue_size = queue_size
         self.heartbeat_seconds = heartbeat_seconds
         self.replay_limit = replay_limit
@@ -212,6 +247,10 @@ class Hub:
             self._hooked = True
         if self.poll_seconds > 0:
             self._tasks.append(asyncio.create_task(self._poll_forever(), name="outbox-poll"))
+        if self.revalidate_seconds > 0:
+            self._tasks.append(
+                asyncio.create_task(self._revalidate_forever(), name="token-recheck")
+            )
 
     async def stop(self) -> None:
         """Close every connection and stop the background tasks."""
@@ -221,7 +260,9 @@ class Hub:
         for connections in self._subscribers.values():
             for connection in connections:
                 connection.stop(CLOSE_GOING_AWAY)
-        tasks = self._tasks + list(self._fetching.values())
+        tasks: list[asyncio.Task[Any]] = [*self._tasks, *self._fetching.values()]
+        if self._revalidating is not None:
+            tasks.append(self._revalidating)
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -266,6 +307,8 @@ class Hub:
             if cursor is not None and message["id"] <= cursor:
                 return
             self._cursors[office_id] = message["id"]
+        if message["type"] == CREDENTIALS_REVOKED:
+            self.revalidate_soon()
         text = dumps(message)
         self.published += 1
         for key in (office_id, None) if office_id is not None else (None,):
@@ -336,6 +379,48 @@ class Hub:
             await asyncio.sleep(self.poll_seconds)
             for office_id in [k for k in self._subscribers if k is not None]:
                 self.wake(office_id)
+
+    # --- re-checking the tokens of open sockets ---------------------------------------
+
+    def connections(self) -> list[Connection]:
+        """Every subscribed socket of this process."""
+        return [c for group in self._subscribers.values() for c in group]
+
+    def revalidate_soon(self) -> None:
+        """Re-check every socket's token now (a revocation was committed somewhere)."""
+        if self._revalidating is None or self._revalidating.done():
+            self._revalidating = asyncio.create_task(self.revalidate(), name="token-recheck-now")
+
+    async def revalidate(self) -> int:
+        """Close the sockets whose token is no longer valid or no longer means the same
+        principal (role or office changed); returns how many were closed."""
+        open_ = [c for c in self.connections() if c.token_digest and not c.closed.is_set()]
+        if not open_:
+            return 0
+        digests = {c.token_digest for c in open_ if c.token_digest}
+        try:
+            live = await asyncio.to_thread(self._live_principals, digests)
+        except Exception:  # the database is away: keep the sockets, try at the next tick
+            log.exception("re-checking the tokens of open sockets failed")
+            return 0
+        closed = 0
+        for connection in open_:
+            now = live.get(connection.token_digest or "")
+            if not _same_access(now, connection.principal):
+                connection.stop(CLOSE_UNAUTHORIZED, TOKEN_NO_LONGER_VALID)
+                closed += 1
+        return closed
+
+    def _live_principals(self, digests: set[str]) -> dict[str, Principal]:
+        with self.db.transaction(read_only=True) as session:
+            return live_principals(session=session, clock=self.clock, digests=digests)
+
+    async def _revalidate_forever(self) -> None:
+        # Expiry follows the injected clock, revocations the database: a timer catches both,
+        # also those committed by another process whose notification this one missed.
+        while True:
+            await asyncio.sleep(self.revalidate_seconds)
+            await self.revalidate()
 
     # --- reading the outbox (worker threads) ------------------------------------------
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
-from queue_server.auth.service import Principal
+from queue_server.auth.service import Principal, token_digest
 from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, SessionDep
 from queue_server.errors import DomainError, InvalidInput
 from queue_server.offices.models import Office
@@ -107,6 +107,8 @@ async def _subscribe(
         types=tuple(t for t in (types or "").split(",") if t),
         name=f"{principal.kind}:{principal.id}",
         on_stop=hub.unsubscribe,
+        principal=principal,
+        token_digest=token_digest(token),
     )
     hub.subscribe(connection)  # live events queue up from here on, during the replay too
     try:

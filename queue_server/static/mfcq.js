@@ -97,6 +97,7 @@ const MFCQ = (() => {
       } else if (msg.type === "resync") {
         onResync(msg);
       } else if (msg.type === "error") {
+        ws.errorShown = true;
         on.onError(msg.error);
       } else if (typeof msg.id === "number") {
         const last = on.after();
@@ -121,9 +122,18 @@ const MFCQ = (() => {
         if (socket !== ws) return;
         socket = null;
         on.onLink(false);
+        // 4401: the token is not (or no longer) valid, also on a socket that was open for
+        // hours (revoked, expired, account disabled, password changed). Staff log in again;
+        // a device says it lost its authorisation and keeps trying, slowly.
         if (ev.code === 4401 && deviceToken === null) { refused(); return; }
+        const refusedCode = ev.code >= 4401 && ev.code <= 4404;
+        if (refusedCode && !ws.errorShown) {
+          on.onError({code: "closed_" + ev.code, message: ev.code === 4401
+            ? "Доступ отозван или истёк: устройство нужно зарегистрировать заново."
+            : "Сервер отказал в подписке (код " + ev.code + ")."});
+        }
         // A refused token or office is not retried quickly; anything else is, with backoff.
-        const delay = ev.code >= 4401 && ev.code <= 4404 ? 30000 : backoff;
+        const delay = refusedCode ? 30000 : backoff;
         backoff = Math.min(backoff * 2, 5000);
         setTimeout(connect, delay);
       };

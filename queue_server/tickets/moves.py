@@ -28,7 +28,7 @@ from queue_server.windows.service import current_ticket, get_window
 def _clerk_at(window: Window, principal: Principal) -> None:
     if principal.kind != "user":
         raise Forbidden("Only the clerk at the window calls tickets.", code="wrong_role")
-    if window.clerk_id != principal.id:
+    if not principal.is_user(window.clerk_id):
         raise Forbidden(
             f"You do not hold window {window.number}; take the window first.",
             code="not_your_window",
@@ -85,7 +85,7 @@ def _acting_on(session: Session, ticket: Ticket, principal: Principal) -> Window
     window = session.get(Window, ticket.window_id) if ticket.window_id else None
     if principal.kind != "user":
         raise Forbidden("Only staff change a ticket's state.", code="wrong_role")
-    if principal.role == "clerk" and window is not None and window.clerk_id != principal.id:
+    if principal.role == "clerk" and window is not None and not principal.is_user(window.clerk_id):
         raise Forbidden(
             f"Ticket {ticket.number} is at window {window.number}, which you do not hold.",
             code="not_your_window",

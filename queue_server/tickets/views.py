@@ -81,6 +81,7 @@ def queue(
 ) -> QueueOut:
     """Waiting tickets per service, in call order, with their waits and deadlines."""
     principal.require_office(office.id)
+    principal.require_staff_or_device("kiosk", "board", "led")
     return presenters.queue_out(office_queue(session=session, office=office, now=clock.now()))
 
 
@@ -95,6 +96,7 @@ def public_status(status_code: str, session: SessionDep, clock: ClockDep) -> Pub
 def get_ticket(ticket: CurrentTicket, session: SessionDep, principal: PrincipalDep) -> TicketOut:
     """One ticket (staff of its office)."""
     principal.require_office(ticket.office_id)
+    principal.require_staff()
     return presenters.ticket_out(session, ticket)
 
 
@@ -102,8 +104,9 @@ def get_ticket(ticket: CurrentTicket, session: SessionDep, principal: PrincipalD
 def ticket_history(
     ticket: CurrentTicket, session: SessionDep, principal: PrincipalDep
 ) -> list[TransitionOut]:
-    """Every stored step of the ticket, with time, window and clerk."""
+    """Every stored step of the ticket, with time, window and clerk (staff)."""
     principal.require_office(ticket.office_id)
+    principal.require_staff()
     return presenters.transitions_out(transitions_of(session=session, ticket=ticket))
 
 

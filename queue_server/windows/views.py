@@ -15,8 +15,9 @@ router = APIRouter(tags=["windows"])
 def list_windows(
     office: CurrentOffice, session: SessionDep, principal: PrincipalDep
 ) -> list[WindowOut]:
-    """The office's windows with their clerks and current tickets."""
+    """The office's windows with their clerks and current tickets (staff, boards, LED)."""
     principal.require_office(office.id)
+    principal.require_staff_or_device("board", "led")
     return [
         windows.window_out(session=session, window=w)
         for w in windows.list_windows(session=session, office=office)

@@ -40,7 +40,8 @@ def test_service_editor_variant_question_validation_then_kiosk_menu(
     world = sqlite_world
     with live_server(world) as server:
         with open_page(browser) as page:
-            _login(page, server.url, "/admin/settings/services/passport")
+            # The catalogue is shared by every office: admins edit it (docs/access.md).
+            _login(page, server.url, "/admin/settings/services/passport", "admin")
             expect(page.locator("input[name=name_ru]")).to_have_value("Паспорт")
             expect(page.locator("#limit-default")).to_have_text("по умолчанию для вида: 15 мин")
             expect(page.locator("input[name=wait_limit_minutes]")).to_have_value("15")
@@ -194,9 +195,9 @@ def test_users_and_catalogue_pages(sqlite_world: World, browser: Browser) -> Non
         form.locator("input[name=password]").fill("long-password")
         form.get_by_role("button", name="Создать").click()
         expect(page.locator("#users tr[data-user=clerk9]")).to_have_count(1)
-        # The catalogue page: a new agency.
-        page.goto(server.url + "/admin/settings/catalogue")
-        expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    # The catalogue page: a new agency, by an admin (managers may not edit the catalogue).
+    with live_server(world) as server, open_page(browser) as page:
+        _login(page, server.url, "/admin/settings/catalogue", "admin")
         agencies = page.locator("section[data-kind=agencies]")
         agencies.get_by_role("button", name="+ добавить").click()
         new = agencies.locator("tbody tr").last

@@ -41,6 +41,6 @@ def test_a_refused_change_writes_no_event(api: TestClient, world: World) -> None
 
 def test_events_are_per_office(api: TestClient, world: World) -> None:
     issue(api, world)
-    assert api.get("/api/v1/offices/north/events", headers=world.auth("north_kiosk")).json() == []
-    r = api.get("/api/v1/offices/central/events", headers=world.auth("north_kiosk"))
+    assert api.get("/api/v1/offices/north/events", headers=world.auth("north_clerk")).json() == []
+    r = api.get("/api/v1/offices/central/events", headers=world.auth("north_clerk"))
     assert r.status_code == 403
