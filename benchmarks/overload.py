@@ -5,7 +5,8 @@ Starts a real uvicorn (its own scheduler on the system clock) on SQLite, and on 
 when MFCQ_TEST_POSTGRES_URL is set. For each step of concurrent clients (half issue
 tickets at the kiosk, half call the next ticket at their own window and mark it a
 no-show) it loads the server for a few seconds while a probe asks `/healthz` four times a
-second, and a ticket called just before the step waits for its automatic R5 recall.
+second (from a process of its own), and a ticket called just before the step waits for
+its automatic R5 recall.
 Prints per step: answers by status, hangs (no answer within the client timeout), the
 slowest `/healthz`, and how late the recall was recorded after it was due.
 
@@ -18,7 +19,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from issue_and_call import seed, start_server  # noqa: E402
+from issue_and_call import free_port, seed  # noqa: E402
 
 from queue_server.db import Database  # noqa: E402
 from queue_server.offices.models import Office  # noqa: E402
@@ -124,18 +127,26 @@ async def _caller(
             await asyncio.sleep(0.05)  # nobody waits: the issuers will catch up
 
 
-async def _probe(base: str, step: Step, until: float) -> None:
-    # Its own connection pool: the probe is a monitoring system, not one of the clients.
-    async with httpx.AsyncClient(base_url=base, timeout=PROBE_TIMEOUT) as probe:
+def _probe(base: str, seconds: float) -> None:
+    """The probe's own process: print each /healthz latency (null: no answer) as JSON."""
+    latencies: list[float | None] = []
+    until = time.monotonic() + seconds
+    with httpx.Client(base_url=base, timeout=PROBE_TIMEOUT) as probe:
         while time.monotonic() < until:
             start = time.monotonic()
             try:
-                r = await probe.get("/healthz")
-                r.raise_for_status()
-                step.probe.append(time.monotonic() - start)
+                probe.get("/healthz").raise_for_status()
+                latencies.append(time.monotonic() - start)
             except httpx.HTTPError:
-                step.probe_failures += 1
-            await asyncio.sleep(max(0.0, 0.25 - (time.monotonic() - start)))
+                latencies.append(None)
+            time.sleep(max(0.0, 0.25 - (time.monotonic() - start)))
+    print(json.dumps(latencies))
+
+
+def _start_probe(base: str, seconds: float) -> subprocess.Popen[str]:
+    # A process of its own: in the clients' event loop it would time its own queueing.
+    args = [sys.executable, __file__, "--probe", base, "--seconds", str(seconds)]
+    return subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
 
 
 async def _called_ticket(client: httpx.AsyncClient, kiosk: str, clerk: str, window: int) -> int:
@@ -173,13 +184,20 @@ async def run_step(base: str, kiosk: str, clerks: list[str], clients: int, secon
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=CLIENT_TIMEOUT) as client:
         spare = len(clerks)  # the last window serves the timer's ticket only
         timer_ticket = await _called_ticket(client, kiosk, clerks[-1], spare)
-        until = time.monotonic() + max(seconds, RECALL_AFTER + 3)
+        seconds = max(seconds, RECALL_AFTER + 3)
+        until = time.monotonic() + seconds
+        probe = _start_probe(base, seconds)
         callers = clients // 2
         tasks = [_issuer(client, step, kiosk, until) for _ in range(clients - callers)]
         tasks += [_caller(client, step, clerks[w], w + 1, until) for w in range(callers)]
-        tasks.append(_probe(base, step, until))
         # Bounded: every request has its timeout, so the step ends by itself.
         await asyncio.gather(*tasks)
+        out, _ = probe.communicate(timeout=CLIENT_TIMEOUT + PROBE_TIMEOUT)
+        for latency in json.loads(out):
+            if latency is None:
+                step.probe_failures += 1
+            else:
+                step.probe.append(latency)
         step.recall_late = await _recall_lateness(client, clerks[-1], timer_ticket, spare)
     return step
 
@@ -190,14 +208,44 @@ def bench(label: str, url: str, steps: list[int], seconds: float) -> None:
     kiosk, clerks = prepare(url, windows)
     print(f"{label}:")
     for clients in steps:
-        proc, base = start_server(url)
         try:
-            take_windows(base, clerks)
+            proc, base = start_server(url)
+        except RuntimeError as exc:  # the previous step may have left it wedged
+            print(f"  {clients:4d} clients  {exc}", flush=True)
+            continue
+        try:
+            take_windows(base, clerks)  # on a wedged server these wait out their timeout
             step = asyncio.run(run_step(base, kiosk, clerks, clients, seconds))
         finally:
             proc.terminate()
-            proc.wait(timeout=30)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
         print(step.line(), flush=True)
+
+
+def start_server(url: str) -> tuple[subprocess.Popen[bytes], str]:
+    """The server in its own process, its scheduler on; the base URL once it answers."""
+    port = free_port()
+    env = {**os.environ, "MFCQ_DATABASE_URL": url, "MFCQ_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    args = [sys.executable, "-m", "uvicorn", "queue_server.app:create_app", "--factory"]
+    # A long keep-alive: a client waiting seconds for an answer must not meet a closed socket.
+    args += ["--port", str(port), "--timeout-keep-alive", "120", "--log-level", "warning"]
+    args += ["--no-access-log"]
+    proc = subprocess.Popen(args, env=env, cwd=HERE.parent)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    raise RuntimeError("the server did not start within 60 s")
 
 
 def take_windows(base: str, clerks: list[str]) -> None:
@@ -216,7 +264,11 @@ def main() -> None:
     parser.add_argument("--steps", default="25,50,65,100,150")
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--probe", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.probe:
+        _probe(args.probe, args.seconds)
+        return
     steps = [int(s) for s in args.steps.split(",")]
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:

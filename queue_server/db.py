@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, ExceptionContext, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -89,8 +89,31 @@ def make_engine(
         )
         write_wait = min(write_wait_seconds, sqlite_busy_timeout_ms / 1000)
         _configure_sqlite(engine, sqlite_busy_timeout_ms, WriteLock(), write_wait)
-        return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, **pool)
+    else:
+        engine = create_engine(url, echo=echo, pool_pre_ping=True, **pool)
+        _bound_postgres_lock_waits(engine, write_wait_seconds)
+    event.listen(engine, "handle_error", _busy_instead_of_lock_errors)
+    return engine
+
+
+def _bound_postgres_lock_waits(engine: Engine, lock_wait_seconds: float) -> None:
+    # A request waiting for a row lock (a ticket counter, a window) held by a stuck
+    # transaction would wait forever and keep its slot; with lock_timeout it gives up and
+    # is answered 503. SET LOCAL, per transaction: behind PgBouncer's transaction pooling
+    # a session-level SET would stay on whichever server connection happened to run it.
+    statement = f"SET LOCAL lock_timeout = {int(lock_wait_seconds * 1000)}"
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql(statement)
+
+
+def _busy_instead_of_lock_errors(context: ExceptionContext) -> BaseException | None:
+    """A lock not granted in time (PostgreSQL lock_timeout, SQLite busy) is overload: 503."""
+    original = context.original_exception
+    if getattr(original, "sqlstate", None) == "55P03" or "database is locked" in str(original):
+        return DatabaseBusy(BUSY_MESSAGE)
+    return None
 
 
 class WriteLock:

@@ -87,7 +87,8 @@ async def _every(interval: float, run: Callable[[], int], failure: str) -> None:
     # thread of its own, not the shared default executor, which sockets and the fan-out
     # may keep busy under load: the timers must keep time then most of all.
     loop = asyncio.get_running_loop()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mfcq-scheduler") as thread:
+    thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mfcq-scheduler")
+    try:
         while True:
             try:
                 await loop.run_in_executor(thread, run)
@@ -96,3 +97,6 @@ async def _every(interval: float, run: Callable[[], int], failure: str) -> None:
             except Exception:  # a failed pass must not stop the next one
                 log.exception(failure)
             await asyncio.sleep(interval)
+    finally:
+        # Not waiting here: a pass stuck on a gateway must not block the event loop.
+        thread.shutdown(wait=False, cancel_futures=True)
