@@ -61,8 +61,8 @@ def make_engine(
     *,
     sqlite_busy_timeout_ms: int = 30_000,
     write_wait_seconds: float = 5.0,
-    pool_size: int = 20,
-    pool_overflow: int = 10,
+    pool_size: int = 24,
+    pool_overflow: int = 8,
     pool_timeout_seconds: float = 5.0,
     echo: bool = False,
 ) -> Engine:
@@ -119,8 +119,8 @@ def _busy_instead_of_lock_errors(context: ExceptionContext) -> BaseException | N
 class WriteLock:
     """SQLite's in-process write lock: first come, first served, timed jobs ahead of requests.
 
-    A plain `threading.Lock` lets a newcomer overtake a thread that has waited for long;
-    under a hundred clients that starved the scheduler's recall pass for minutes. Here
+    A plain `threading.Lock` lets a newcomer overtake a thread that has waited for long,
+    so under a crowd the scheduler's pass could wait behind any number of requests. Here
     waiters are served in arrival order, and a priority waiter (the scheduler's timers)
     goes before every request, so a due recall waits for at most the running transaction.
     """
