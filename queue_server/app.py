@@ -16,6 +16,7 @@ import display_board
 from admin.reports.views import router as reports_router
 from admin.web.pages import router as admin_pages_router
 from admin.web.views import router as dashboard_router
+from queue_server.admission import Admission, AdmissionMiddleware
 from queue_server.auth.views import router as auth_router
 from queue_server.bookings.pages import router as booking_pages_router
 from queue_server.bookings.views import router as bookings_router
@@ -92,12 +93,13 @@ def create_app(
     run_with(app, settings, clock=clock, database=database)
     app.add_middleware(SecurityHeaders)  # CSP, no framing, nosniff, no referrer
     install_error_handlers(app)
+    app.add_middleware(AdmissionMiddleware)
     _include_api(app, settings)
     _include_pages(app)
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        """Liveness probe."""
+    async def healthz() -> dict[str, str]:
+        """Liveness probe: on the event loop, touching no database, never queued."""
         return {"status": "ok"}
 
     return app
@@ -149,6 +151,7 @@ def _lifespan(settings: Settings, clock: Clock, database: Database | None) -> Li
     async def lifespan(_app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         install_token_masking()  # uvicorn has set up its loggers by now
         runtime = _build_runtime(settings, clock, database)
+        runtime.admission.size_thread_pool()
         # Unwound in reverse: timed jobs stop first, then the fan-out, then the engine.
         async with contextlib.AsyncExitStack() as stack:
             if database is None:  # a database the caller passed in stays theirs to dispose
@@ -161,9 +164,7 @@ def _lifespan(settings: Settings, clock: Clock, database: Database | None) -> Li
 
 
 def _build_runtime(settings: Settings, clock: Clock, database: Database | None) -> Runtime:
-    db = database or Database.from_url(
-        settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
-    )
+    db = database or Database.from_url(settings.database_url, **settings.database_options())
     hub = Hub(
         db,
         queue_size=settings.ws_queue_size,
@@ -172,8 +173,17 @@ def _build_runtime(settings: Settings, clock: Clock, database: Database | None) 
         poll_seconds=settings.outbox_poll_seconds,
         clock=clock,
     )
-    scheduler = Scheduler(db, clock, outbound=OutboundRules.from_settings(settings))
-    return Runtime(settings=settings, db=db, clock=clock, hub=hub, scheduler=scheduler)
+    admission = Admission(
+        limit=settings.max_concurrent_requests, wait_seconds=settings.request_queue_seconds
+    )
+    return Runtime(
+        settings=settings,
+        db=db,
+        clock=clock,
+        hub=hub,
+        scheduler=Scheduler(db, clock, outbound=OutboundRules.from_settings(settings)),
+        admission=admission,
+    )
 
 
 async def _start_event_fan_out(stack: contextlib.AsyncExitStack, runtime: Runtime) -> None:

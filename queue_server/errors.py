@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -62,6 +63,19 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class ServiceBusy(DomainError):
+    """The server cannot take the request in time; the client may retry after a pause."""
+
+    status_code = 503
+    code = "server_busy"
+
+
+# What a 503 asks the client to wait before trying again, in seconds.
+RETRY_AFTER_SECONDS = 2
+BUSY_HEADERS = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+POOL_BUSY_MESSAGE = "Все соединения с базой данных заняты, повторите запрос через несколько секунд."
+
+
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     """The JSON shape of every error: {"error": {"code", "message"}}."""
     return {"error": {"code": code, "message": message, **extra}}
@@ -84,8 +98,17 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
         headers.update(exc.response_headers())
+        if isinstance(exc, ServiceBusy):
+            headers.update(BUSY_HEADERS)
         return JSONResponse(
             error_body(exc.code, exc.message), status_code=exc.status_code, headers=headers
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_timeout(_request: Request, _exc: PoolTimeout) -> JSONResponse:
+        # The pool had no connection free within its timeout: overload, not a fault.
+        return JSONResponse(
+            error_body("database_busy", POOL_BUSY_MESSAGE), status_code=503, headers=BUSY_HEADERS
         )
 
     @app.exception_handler(RequestValidationError)

@@ -1,9 +1,10 @@
-"""What the app's lifespan owns: settings, database, clock, the WebSocket hub, the scheduler."""
+"""What the app's lifespan owns: settings, database, clock, hub, scheduler, admission."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from queue_server.admission import Admission
 from queue_server.clock import Clock
 from queue_server.db import Database
 from queue_server.realtime.hub import Hub
@@ -20,3 +21,4 @@ class Runtime:
     clock: Clock
     hub: Hub
     scheduler: Scheduler
+    admission: Admission

@@ -12,6 +12,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.orm import Session
 
@@ -77,7 +78,8 @@ class Scheduler:
         changed = 0
         for job in self.jobs:
             session: Session
-            with self.db.transaction() as session:
+            # Priority: a due recall goes ahead of every waiting request for the write lock.
+            with self.db.transaction(priority=True) as session:
                 changed += job(session=session, clock=self.clock)
         return changed
 
@@ -95,12 +97,20 @@ class Scheduler:
 
 
 async def _every(interval: float, run: Callable[[], int], failure: str) -> None:
-    # Off the event loop: the jobs use the synchronous database API and blocking HTTP.
-    while True:
-        try:
-            await asyncio.to_thread(run)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a failed pass must not stop the next one
-            log.exception(failure)
-        await asyncio.sleep(interval)
+    # Off the event loop: the jobs use the synchronous database API and blocking HTTP. On a
+    # thread of its own, not the shared default executor, which sockets and the fan-out
+    # may keep busy under load: the timers must keep time then most of all.
+    loop = asyncio.get_running_loop()
+    thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mfcq-scheduler")
+    try:
+        while True:
+            try:
+                await loop.run_in_executor(thread, run)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a failed pass must not stop the next one
+                log.exception(failure)
+            await asyncio.sleep(interval)
+    finally:
+        # Not waiting here: a pass stuck on a gateway must not block the event loop.
+        thread.shutdown(wait=False, cancel_futures=True)

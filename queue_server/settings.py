@@ -5,11 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from queue_server import outbound
+
+# Connections beyond the admitted requests': two scheduler loops, the fan-out's outbox
+# poll, and sockets authorising or replaying (the default executor's threads).
+RESERVED = 8
 
 
 class Settings(BaseSettings):
@@ -35,6 +40,18 @@ class Settings(BaseSettings):
     # Exposes /api/v1/_bench/baseline for benchmarks/issue_and_call.py.
     benchmark_endpoints: bool = False
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
+    # Overload (never a hang): at most `max_concurrent_requests` HTTP requests are served
+    # at once; the others wait off the thread pool for at most `request_queue_seconds`,
+    # then get 503 with Retry-After. An admitted SQLite writer waits at most
+    # `db_write_wait_seconds` for the write lock, a checkout at most
+    # `db_pool_timeout_seconds` for a pooled connection (503 again). The pool holds the
+    # admitted requests plus the scheduler's, the fan-out's and the sockets' connections.
+    max_concurrent_requests: int = Field(default=16, ge=1)
+    request_queue_seconds: float = Field(default=5.0, ge=0)
+    db_write_wait_seconds: float = Field(default=5.0, gt=0)
+    db_pool_size: int = Field(default=24, ge=1)
+    db_pool_overflow: int = Field(default=8, ge=0)
+    db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
     # Real time (queue_server/realtime): events a WebSocket may have queued before it is
     # told to resync; seconds between heartbeats (a peer silent for 2.5 of them is dropped);
     # most events replayed to a reconnecting client; seconds between outbox polls that
@@ -98,6 +115,27 @@ class Settings(BaseSettings):
     def _ports_valid(cls, value: str) -> str:
         outbound.parse_ports(value)
         return value
+
+    @model_validator(mode="after")
+    def _pool_holds_the_admitted_requests(self) -> Settings:
+        # Fewer connections than admitted requests would move the queue from the admission
+        # (bounded, cheap) to the pool, where waiting requests hold threads.
+        if self.db_pool_size + self.db_pool_overflow < self.max_concurrent_requests + RESERVED:
+            raise ValueError(
+                "MFCQ_DB_POOL_SIZE + MFCQ_DB_POOL_OVERFLOW must be at least"
+                f" MFCQ_MAX_CONCURRENT_REQUESTS + {RESERVED} (scheduler, fan-out, sockets)"
+            )
+        return self
+
+    def database_options(self) -> dict[str, Any]:
+        """Keyword arguments of `Database.from_url` from these settings."""
+        return {
+            "sqlite_busy_timeout_ms": self.sqlite_busy_timeout_ms,
+            "write_wait_seconds": self.db_write_wait_seconds,
+            "pool_size": self.db_pool_size,
+            "pool_overflow": self.db_pool_overflow,
+            "pool_timeout_seconds": self.db_pool_timeout_seconds,
+        }
 
     def sqlite_path(self) -> Path | None:
         """The SQLite file path when the database is an SQLite file, else None."""
