@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated, Any
 
 from annotated_types import Interval
@@ -21,6 +21,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -122,6 +123,18 @@ SearchText = Annotated[str, StringConstraints(max_length=300), NoNul]
 
 #: A date a queue can mean (see MIN_DAY, MAX_DAY).
 Day = Annotated[date, AfterValidator(_in_range)]
+#: A wall-clock time of the office's own zone ("08:00", "19:00:00"): no offset, as the
+#: office's time zone gives it; not JSON Schema's "time" format, which requires one.
+LocalTime = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$",
+            "description": "Local time of the office, HH:MM[:SS]",
+        }
+    ),
+]
 #: An instant, always with its offset: a time without one is ambiguous across zones.
 Instant = Annotated[AwareDatetime, AfterValidator(_in_range)]
 

@@ -6,13 +6,13 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
-from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 
 from queue_server.auth.models import Device, User
 from queue_server.auth.schemas import (
     DeviceIn,
     DeviceOut,
+    LoginForm,
     MeOut,
     PasswordIn,
     TokenOut,
@@ -32,6 +32,7 @@ from queue_server.auth.service import (
 from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, RuntimeDep, SessionDep
 from queue_server.errors import Forbidden, InvalidInput, NotFound
 from queue_server.offices.models import Office
+from queue_server.types import Id, SearchText
 
 router = APIRouter(tags=["auth"])
 
@@ -43,7 +44,7 @@ def _office_code(session: SessionDep, office_id: int | None) -> str | None:
 
 @router.post("/auth/token", response_model=TokenOut)
 def issue_token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[LoginForm, Depends()],
     session: SessionDep,
     clock: ClockDep,
     runtime: RuntimeDep,
@@ -123,7 +124,7 @@ def _user(session: SessionDep, username: str) -> User:
 
 @router.patch("/users/{username}", response_model=UserOut)
 def change_user(
-    username: str, data: UserPatch, principal: PrincipalDep, session: SessionDep
+    username: SearchText, data: UserPatch, principal: PrincipalDep, session: SessionDep
 ) -> UserOut:
     """Change an account's name, role, office or enable/disable it (admins; managers: clerks
     of their office). Disabling revokes the account's tokens."""
@@ -150,7 +151,7 @@ def change_user(
 
 @router.post("/users/{username}/password", status_code=204)
 def reset_password(
-    username: str, data: PasswordIn, principal: PrincipalDep, session: SessionDep
+    username: SearchText, data: PasswordIn, principal: PrincipalDep, session: SessionDep
 ) -> Response:
     """Set a new password (one's own, or as admin / the clerk's manager); tokens are revoked."""
     if not principal.is_staff:
@@ -210,7 +211,7 @@ def list_devices(
 
 @router.delete("/offices/{code}/devices/{device_id}", status_code=204)
 def remove_device(
-    device_id: int, office: CurrentOffice, principal: PrincipalDep, session: SessionDep
+    device_id: Id, office: CurrentOffice, principal: PrincipalDep, session: SessionDep
 ) -> Response:
     """Revoke a device's token (a lost or replaced kiosk, board or LED driver)."""
     principal.require_role("admin", "manager")
