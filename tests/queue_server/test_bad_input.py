@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx2 import Response
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 import queue_server.metadata  # noqa: F401  (every table, for the snapshot)
 from queue_server.auth.models import Device
 from queue_server.db import Base
+from queue_server.errors import install_error_handlers
 from queue_server.limits import MAX_BODY_BYTES
 from queue_server.types import DETAIL_MAX_BYTES
 from tests.support.app import shared_app
@@ -387,3 +390,27 @@ def test_a_boolean_must_be_true_or_false(
     r = api.put(f"{API}/offices/central/windows/1", json=window, headers=world.auth("admin"))
     error = assert_refused(r, 422)
     assert "true или false" in error["message"]
+
+
+# --- the last line of defence -------------------------------------------------------------
+
+
+def test_a_value_the_database_refuses_is_a_422_and_logged(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Should a schema miss a limit, the database's refusal is a logged 422, not a 500."""
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/echo/{value}")
+    def echo(value: int) -> dict[str, int]:
+        with world.db.transaction() as session:  # the real database and its driver
+            stored = session.execute(text("SELECT CAST(:v AS INTEGER)"), {"v": value})
+            return {"value": int(stored.scalar_one())}
+
+    with TestClient(app) as client, caplog.at_level(logging.WARNING, "queue_server.errors"):
+        assert client.get("/echo/5").json() == {"value": 5}
+        r = client.get(f"/echo/{HUGE}")  # SQLite: OverflowError; PostgreSQL: out of range
+        error = assert_refused(r, 422)
+        assert error["code"] == "invalid_value"
+    assert any("misses a limit" in record.getMessage() for record in caplog.records)
