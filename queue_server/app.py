@@ -27,9 +27,10 @@ from queue_server.clock import Clock, RunningClock, SystemClock
 from queue_server.db import Database
 from queue_server.deps import ClockDep, SessionDep
 from queue_server.devices.views import router as devices_router
-from queue_server.errors import install_error_handlers
+from queue_server.errors import ERROR_RESPONSES, install_error_handlers
 from queue_server.events.models import Event
 from queue_server.events.views import router as events_router
+from queue_server.limits import BodySizeLimit
 from queue_server.offices.views import router as offices_router
 from queue_server.outbound import OutboundRules
 from queue_server.pages import router as common_static_router
@@ -94,6 +95,7 @@ def create_app(
     app.add_middleware(SecurityHeaders)  # CSP, no framing, nosniff, no referrer
     install_error_handlers(app)
     app.add_middleware(AdmissionMiddleware)
+    app.add_middleware(BodySizeLimit)  # 413 for a request body over 1 MB
     _include_api(app, settings)
     _include_pages(app)
 
@@ -125,7 +127,7 @@ def run_with(
 
 
 def _include_api(app: FastAPI, settings: Settings) -> None:
-    api = APIRouter(prefix="/api/v1")
+    api = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)  # the error shape
     for router in API_ROUTERS:
         api.include_router(router)
     if settings.benchmark_endpoints:

@@ -16,6 +16,7 @@ from queue_server.errors import NotAuthenticated, NotFound
 from queue_server.offices.models import Office
 from queue_server.runtime import Runtime
 from queue_server.tickets.models import Ticket
+from queue_server.types import Code, Id
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -63,7 +64,7 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def get_office(code: str, session: SessionDep) -> Office:
+def get_office(code: Code, session: SessionDep) -> Office:
     """The office named in the path, or 404."""
     office = session.scalar(select(Office).where(Office.code == code))
     if office is None:
@@ -74,7 +75,7 @@ def get_office(code: str, session: SessionDep) -> Office:
 CurrentOffice = Annotated[Office, Depends(get_office)]
 
 
-def get_ticket(ticket_id: int, session: SessionDep) -> Ticket:
+def get_ticket(ticket_id: Id, session: SessionDep) -> Ticket:
     """The ticket named in the path, or 404."""
     ticket = session.get(Ticket, ticket_id)
     if ticket is None:

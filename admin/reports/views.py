@@ -21,13 +21,15 @@ from admin.reports.scope import Scope, resolve_scope
 from admin.reports.service import build_report
 from queue_server.deps import ClockDep, PrincipalDep, SessionDep
 from queue_server.errors import InvalidInput
+from queue_server.types import Code, Day
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
-FromQ = Annotated[date, Query(alias="from", description="First local date, inclusive")]
-ToQ = Annotated[date, Query(alias="to", description="Last local date, inclusive")]
+FromQ = Annotated[Day, Query(alias="from", description="First local date, inclusive")]
+ToQ = Annotated[Day, Query(alias="to", description="Last local date, inclusive")]
 OfficesQ = Annotated[
-    list[str] | None, Query(alias="office", description="Office codes; all you may see if none")
+    list[Code] | None,
+    Query(alias="office", max_length=100, description="Office codes; all you may see if none"),
 ]
 LangQ = Annotated[Literal["ru", "en"], Query()]
 
@@ -105,7 +107,7 @@ def staffing(
     principal: PrincipalDep,
     start: FromQ,
     end: ToQ,
-    office: Annotated[str, Query(description="One office code")],
+    office: Annotated[Code, Query(description="One office code")],
     weekday: Annotated[int | None, Query(ge=1, le=7, description="ISO weekday only")] = None,
 ) -> dict[str, Any]:
     """Windows needed per hour (Erlang C, 95% within the limit) beside those actually open."""

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import Form
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel, Field, StrictBool, StringConstraints
+
+from queue_server.types import Code, Name, NoNul, RequestModel
+
+#: A password as typed: bounded (Argon2 hashes it whatever its length) and without NUL.
+Password = Annotated[str, StringConstraints(min_length=8, max_length=200), NoNul]
+#: What the login form sends: any text a person may type, bounded, without NUL.
+LoginText = Annotated[str, StringConstraints(max_length=200), NoNul]
 
 
 class TokenOut(BaseModel):
@@ -26,34 +35,54 @@ class MeOut(BaseModel):
     name: str
 
 
-class UserIn(BaseModel):
+class LoginForm(OAuth2PasswordRequestForm):
+    """The OAuth2 password form with bounded texts: NUL or megabytes are a 422, not a 500."""
+
+    def __init__(
+        self,
+        *,
+        username: Annotated[LoginText, Form()],
+        password: Annotated[LoginText, Form(json_schema_extra={"format": "password"})],
+        grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+        scope: Annotated[LoginText, Form()] = "",
+        client_id: Annotated[LoginText | None, Form()] = None,
+        client_secret: Annotated[LoginText | None, Form()] = None,
+    ) -> None:
+        super().__init__(
+            username=username,
+            password=password,
+            grant_type=grant_type,
+            scope=scope,
+            client_id=client_id,
+            client_secret=client_secret,
+        )
+
+
+class UserIn(RequestModel):
     """A staff account to create."""
 
-    model_config = ConfigDict(extra="forbid")
     username: str = Field(pattern=r"^[A-Za-z0-9_.@-]{3,64}$")
-    password: str = Field(min_length=8, max_length=200)
+    password: Password
     role: Literal["admin", "manager", "clerk"]
-    full_name: str = Field(default="", max_length=200)
-    office: str | None = None
+    full_name: Name = ""
+    office: Code | None = None
 
 
-class UserPatch(BaseModel):
+class UserPatch(RequestModel):
     """Changes to a staff account; fields left out stay as they are."""
 
-    model_config = ConfigDict(extra="forbid")
-    full_name: str | None = Field(default=None, max_length=200)
+    full_name: Name | None = None
     role: Literal["admin", "manager", "clerk"] | None = None
-    office: str | None = None
+    office: Code | None = None
     # Set to clear the office (admins and regional managers); office stays otherwise.
-    no_office: bool = False
-    active: bool | None = None
+    no_office: StrictBool = False
+    active: StrictBool | None = None
 
 
-class PasswordIn(BaseModel):
+class PasswordIn(RequestModel):
     """A new password for an account (its tokens are revoked)."""
 
-    model_config = ConfigDict(extra="forbid")
-    password: str = Field(min_length=8, max_length=200)
+    password: Password
 
 
 class UserOut(BaseModel):
@@ -67,10 +96,9 @@ class UserOut(BaseModel):
     active: bool
 
 
-class DeviceIn(BaseModel):
+class DeviceIn(RequestModel):
     """A device to register."""
 
-    model_config = ConfigDict(extra="forbid")
     kind: Literal["kiosk", "board", "led"]
     name: str = Field(min_length=1, max_length=100)
 

@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 
 from queue_server.auth import throttle
@@ -14,6 +13,7 @@ from queue_server.auth.models import Device, User
 from queue_server.auth.schemas import (
     DeviceIn,
     DeviceOut,
+    LoginForm,
     MeOut,
     PasswordIn,
     TokenOut,
@@ -33,6 +33,7 @@ from queue_server.auth.service import (
 from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, RuntimeDep, SessionDep
 from queue_server.errors import Forbidden, InvalidInput, NotFound
 from queue_server.offices.models import Office
+from queue_server.types import Id, SearchText
 
 router = APIRouter(tags=["auth"])
 
@@ -44,7 +45,7 @@ def _office_code(session: SessionDep, office_id: int | None) -> str | None:
 
 @router.post("/auth/token", response_model=TokenOut)
 def issue_token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[LoginForm, Depends()],
     request: Request,
     clock: ClockDep,
     runtime: RuntimeDep,
@@ -137,7 +138,11 @@ def _user(session: SessionDep, username: str) -> User:
 
 @router.patch("/users/{username}", response_model=UserOut)
 def change_user(
-    username: str, data: UserPatch, principal: PrincipalDep, session: SessionDep, clock: ClockDep
+    username: SearchText,
+    data: UserPatch,
+    principal: PrincipalDep,
+    session: SessionDep,
+    clock: ClockDep,
 ) -> UserOut:
     """Change an account's name, role, office or enable/disable it (admins; managers: clerks
     of their office). Disabling revokes the account's tokens."""
@@ -165,7 +170,11 @@ def change_user(
 
 @router.post("/users/{username}/password", status_code=204)
 def reset_password(
-    username: str, data: PasswordIn, principal: PrincipalDep, session: SessionDep, clock: ClockDep
+    username: SearchText,
+    data: PasswordIn,
+    principal: PrincipalDep,
+    session: SessionDep,
+    clock: ClockDep,
 ) -> Response:
     """Set a new password (one's own, or as admin / the clerk's manager); tokens are revoked."""
     if not principal.is_staff:
@@ -225,7 +234,7 @@ def list_devices(
 
 @router.delete("/offices/{code}/devices/{device_id}", status_code=204)
 def remove_device(
-    device_id: int,
+    device_id: Id,
     office: CurrentOffice,
     principal: PrincipalDep,
     session: SessionDep,

@@ -4,46 +4,43 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from queue_server.tickets.schemas import TicketIssuedOut
+from queue_server.types import Code, Instant, Name, RequestModel
 
 
-class BookingIn(BaseModel):
+class BookingIn(RequestModel):
     """A booking made by staff for an applicant (phone optional)."""
 
-    model_config = ConfigDict(extra="forbid")
-    service: str = Field(min_length=1, max_length=32)
-    slot_start: AwareDatetime
-    applicant_name: str = Field(default="", max_length=200)
+    service: Code
+    slot_start: Instant
+    applicant_name: Name = ""
     phone: str = Field(default="", max_length=32)
     email: str = Field(default="", max_length=254)
 
 
-class PublicBookingIn(BaseModel):
+class PublicBookingIn(RequestModel):
     """A booking from the public page: one of the listed slots, name and phone."""
 
-    model_config = ConfigDict(extra="forbid")
-    service: str = Field(min_length=1, max_length=32)
-    slot_start: AwareDatetime
+    service: Code
+    slot_start: Instant
     applicant_name: str = Field(min_length=1, max_length=200)
     phone: str = Field(min_length=1, max_length=32)
     email: str = Field(default="", max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class RescheduleIn(BaseModel):
+class RescheduleIn(RequestModel):
     """The new slot of a booking."""
 
-    model_config = ConfigDict(extra="forbid")
-    slot_start: AwareDatetime
+    slot_start: Instant
 
 
-class CheckInIn(BaseModel):
+class CheckInIn(RequestModel):
     """Check-in options of the kiosk."""
 
-    model_config = ConfigDict(extra="forbid")
     # Outside the check-in window, issue a live-queue ticket instead of refusing.
-    live_if_refused: bool = False
+    live_if_refused: StrictBool = False
 
 
 class BookingOut(BaseModel):
@@ -132,10 +129,9 @@ class CheckInOut(TicketIssuedOut):
     notice_code: str | None = None
 
 
-class BookingPolicyIn(BaseModel):
+class BookingPolicyIn(RequestModel):
     """An office's booking rules and notifier."""
 
-    model_config = ConfigDict(extra="forbid")
     slot_minutes: int = Field(default=15, ge=5, le=240)
     horizon_days: int = Field(default=30, ge=1, le=365)
     max_per_person_per_day: int = Field(default=2, ge=1, le=50)
@@ -153,11 +149,10 @@ class BookingPolicyOut(BookingPolicyIn):
     webhook_token_set: bool = False
 
 
-class ServiceRuleIn(BaseModel):
+class ServiceRuleIn(RequestModel):
     """Whether a service can be booked at the office and a fixed capacity per slot."""
 
-    model_config = ConfigDict(extra="forbid")
-    bookable: bool = True
+    bookable: StrictBool = True
     capacity_per_slot: int | None = Field(default=None, ge=0, le=1000)
 
 

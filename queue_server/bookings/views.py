@@ -7,7 +7,7 @@ with free places per slot: never another applicant's data.
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 import qrcode
@@ -36,6 +36,7 @@ from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, RuntimeDep,
 from queue_server.errors import InvalidInput
 from queue_server.offices.calendar import local_now
 from queue_server.outbound import OutboundRefused, OutboundRules, check_webhook_url
+from queue_server.types import Code, Day, HolderCode
 
 router = APIRouter(tags=["bookings"])
 STAFF = ("admin", "manager", "clerk")
@@ -75,7 +76,7 @@ def list_bookings(
     session: SessionDep,
     principal: PrincipalDep,
     clock: ClockDep,
-    day: date | None = None,
+    day: Day | None = None,
 ) -> list[BookingOut]:
     """The office's bookings on a date (default today), by time (staff)."""
     principal.require_role(*STAFF)
@@ -93,8 +94,8 @@ def report(
     office: CurrentOffice,
     session: SessionDep,
     principal: PrincipalDep,
-    start: date,
-    end: date,
+    start: Day,
+    end: Day,
 ) -> list[ReportRowOut]:
     """Bookings per date and service by status, no-shows included (managers)."""
     principal.require_role("admin", "manager")
@@ -107,7 +108,7 @@ def report(
 
 @router.post("/offices/{code}/bookings/{booking_code}/check-in", response_model=CheckInOut)
 def check_in(
-    booking_code: str,
+    booking_code: HolderCode,
     office: CurrentOffice,
     session: SessionDep,
     principal: PrincipalDep,
@@ -171,7 +172,7 @@ def put_policy(
 
 @router.put("/offices/{code}/booking-services/{service_code}", response_model=ServiceRuleIn)
 def put_service_rule(
-    service_code: str,
+    service_code: Code,
     data: ServiceRuleIn,
     office: CurrentOffice,
     session: SessionDep,
@@ -209,8 +210,8 @@ def public_slots(
     office: CurrentOffice,
     session: SessionDep,
     clock: ClockDep,
-    service: Annotated[str, Query(min_length=1, max_length=32)],
-    day: date,
+    service: Annotated[Code, Query()],
+    day: Day,
 ) -> DaySlotsOut:
     """A service's slots on a date with the free places of each."""
     result = bookings.available_slots(
@@ -247,7 +248,9 @@ def public_book(
 
 
 @router.get("/public/bookings/{booking_code}", response_model=PublicBookingOut, tags=["public"])
-def public_booking(booking_code: str, session: SessionDep, runtime: RuntimeDep) -> PublicBookingOut:
+def public_booking(
+    booking_code: HolderCode, session: SessionDep, runtime: RuntimeDep
+) -> PublicBookingOut:
     """A booking by its code."""
     booking = bookings.find_booking(session=session, code=booking_code)
     return presenters.public_out(session, runtime, booking)
@@ -257,7 +260,7 @@ def public_booking(booking_code: str, session: SessionDep, runtime: RuntimeDep) 
     "/public/bookings/{booking_code}/cancel", response_model=PublicBookingOut, tags=["public"]
 )
 def public_cancel(
-    booking_code: str, session: SessionDep, clock: ClockDep, runtime: RuntimeDep
+    booking_code: HolderCode, session: SessionDep, clock: ClockDep, runtime: RuntimeDep
 ) -> PublicBookingOut:
     """Cancel a booking by its code."""
     booking = bookings.cancel_booking(session=session, clock=clock, code=booking_code)
@@ -268,7 +271,7 @@ def public_cancel(
     "/public/bookings/{booking_code}/reschedule", response_model=PublicBookingOut, tags=["public"]
 )
 def public_reschedule(
-    booking_code: str,
+    booking_code: HolderCode,
     data: RescheduleIn,
     session: SessionDep,
     clock: ClockDep,
@@ -287,7 +290,7 @@ def public_reschedule(
     responses={200: {"content": {"image/png": {}}}},
     tags=["public"],
 )
-def public_qr(booking_code: str, session: SessionDep) -> Response:
+def public_qr(booking_code: HolderCode, session: SessionDep) -> Response:
     """The booking code as a QR image, for the kiosk's scanner."""
     booking = bookings.find_booking(session=session, code=booking_code)
     buffer = io.BytesIO()

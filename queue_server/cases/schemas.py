@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, Field, StrictBool
 
 from queue_server.cases.rules import DEFAULT_STORAGE_DAYS
+from queue_server.types import Code, Id, NoNul, RequestModel, ShortText
 
 
 def _squeeze(value: str) -> str:
@@ -18,111 +19,105 @@ def _squeeze(value: str) -> str:
     return squeezed
 
 
-Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_squeeze)]
-DocType = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_squeeze)]
-DocNumber = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_squeeze)]
-Authority = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_squeeze)]
+Name = Annotated[str, Field(min_length=1, max_length=200), NoNul, AfterValidator(_squeeze)]
+DocType = Annotated[str, Field(min_length=1, max_length=100), NoNul, AfterValidator(_squeeze)]
+DocNumber = Annotated[str, Field(min_length=1, max_length=50), NoNul, AfterValidator(_squeeze)]
+Authority = Annotated[str, Field(min_length=1, max_length=300), NoNul, AfterValidator(_squeeze)]
+#: A receipt printer's place: a window number, or "*" for every window.
+PrinterSlot = Annotated[str, Field(pattern=r"^(\*|[1-9][0-9]{0,2})$")]
 
 
-class ApplicantIn(BaseModel):
+class ApplicantIn(RequestModel):
     """The applicant and their identity document (R9)."""
 
-    model_config = ConfigDict(extra="forbid")
     name: Name
     document_type: DocType
     document_number: DocNumber
 
 
-class RepresentativeIn(BaseModel):
+class RepresentativeIn(RequestModel):
     """A representative and the document of their authority (power of attorney)."""
 
-    model_config = ConfigDict(extra="forbid")
     name: Name
     authority_document: Authority
 
 
-class ReceivedDocumentIn(BaseModel):
+class ReceivedDocumentIn(RequestModel):
     """A document received: from the checklist (by id) or an extra one (by name)."""
 
-    model_config = ConfigDict(extra="forbid")
-    service_document_id: int | None = None
+    service_document_id: Id | None = None
     name: str | None = Field(default=None, min_length=1, max_length=300)
-    original: bool = True
+    original: StrictBool = True
     sheets: int = Field(ge=1, le=10_000)
     copies: int = Field(default=1, ge=1, le=100)
 
 
-class IntakeIn(BaseModel):
+class IntakeIn(RequestModel):
     """The intake record filled while serving an intake ticket (R9–R11)."""
 
-    model_config = ConfigDict(extra="forbid")
-    ticket_id: int | None = None
-    service: str | None = Field(default=None, max_length=32)
-    variant: str | None = Field(default=None, max_length=32)
-    agency: str | None = Field(default=None, max_length=32)
+    ticket_id: Id | None = None
+    service: Code | None = None
+    variant: Code | None = None
+    agency: Code | None = None
     applicant: ApplicantIn
     representative: RepresentativeIn | None = None
     documents: list[ReceivedDocumentIn] = Field(min_length=1, max_length=100)
-    consent_personal_data: bool
+    consent_personal_data: StrictBool
     delivery: Literal["in_person", "post"] = "in_person"
     postal_address: str | None = Field(default=None, max_length=300)
 
 
-class SendIn(BaseModel):
+class SendIn(RequestModel):
     """The case goes to the agency; its incoming number when already known."""
 
-    model_config = ConfigDict(extra="forbid")
     agency_incoming_number: str | None = Field(default=None, min_length=1, max_length=64)
 
 
-class ResultIn(BaseModel):
+class ResultIn(RequestModel):
     """The agency's result arrived at the office (R12)."""
 
-    model_config = ConfigDict(extra="forbid")
     outcome: Literal["granted", "refusal"] = "granted"
     note: str = Field(default="", max_length=300)
     agency_incoming_number: str | None = Field(default=None, min_length=1, max_length=64)
-    ready: bool = Field(default=False, description="Also mark the result ready for issuance.")
+    ready: StrictBool = Field(default=False, description="Also mark the result ready for issuance.")
 
 
-class IssueIn(BaseModel):
+class IssueIn(RequestModel):
     """Handing the result over (R13): identity checked, who takes it."""
 
-    model_config = ConfigDict(extra="forbid")
-    ticket_id: int | None = None
-    identity_checked: bool
+    ticket_id: Id | None = None
+    identity_checked: StrictBool
     representative: RepresentativeIn | None = None
-    items: list[str] = Field(default_factory=list, max_length=50)
+    items: list[ShortText] = Field(default_factory=list, max_length=50)
 
 
-class ReasonIn(BaseModel):
+class ReasonIn(RequestModel):
     """A step that needs a reason (refusal to take, return, archive)."""
 
-    model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=300)
 
 
-class LinkTicketIn(BaseModel):
+class LinkTicketIn(RequestModel):
     """Link another visit (ticket) to the case."""
 
-    model_config = ConfigDict(extra="forbid")
-    ticket_id: int
+    ticket_id: Id
 
 
-class ScanIn(BaseModel):
+class ScanIn(RequestModel):
     """What a scanner read at a window: a registration number or a status link."""
 
-    model_config = ConfigDict(extra="forbid")
     payload: str = Field(min_length=1, max_length=300)
 
 
-class CaseSettingsIn(BaseModel):
+class CaseSettingsIn(RequestModel):
     """Per-office case settings."""
 
-    model_config = ConfigDict(extra="forbid")
     storage_days: int = Field(default=DEFAULT_STORAGE_DAYS, ge=1, le=3650)
-    courier_weekdays: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = []
-    printers: dict[str, str] = Field(
+    courier_weekdays: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=list, max_length=7
+    )
+    printers: dict[PrinterSlot, Annotated[str, Field(max_length=500), NoNul]] = Field(
+        max_length=100,
         default_factory=dict,
         description='Window number (or "*" for every window) → printer URL.',
     )

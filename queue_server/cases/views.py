@@ -53,11 +53,12 @@ from queue_server.deps import (
     SessionDep,
 )
 from queue_server.outbound import OutboundRules
+from queue_server.types import Code, HolderCode, Id, SearchText, WindowNumber
 
 router = APIRouter(tags=["cases"])
 
 
-def get_case(case_id: int, session: SessionDep, principal: PrincipalDep) -> Case:
+def get_case(case_id: Id, session: SessionDep, principal: PrincipalDep) -> Case:
     """The case in the path, locked for the change, visible only to its office's staff."""
     case = case_lookup.get_case(session=session, case_id=case_id, lock=True)
     access.require_office_staff(principal, case.office_id)
@@ -80,7 +81,7 @@ def _outs(session: Session, runtime: RuntimeDep, cases: list[Case]) -> list[Case
 
 
 @router.get("/cases/status/{status_code}", response_model=PublicCaseOut)
-def public_case_status(status_code: str, session: SessionDep) -> PublicCaseOut:
+def public_case_status(status_code: HolderCode, session: SessionDep) -> PublicCaseOut:
     """A case's progress by the unguessable code on its receipt (R15); no personal data."""
     case = case_lookup.case_by_status_code(session=session, status_code=status_code)
     return presenters.public_case_out(case, history.public_steps(session=session, case=case))
@@ -106,7 +107,7 @@ def register_intake(
 
 
 @router.get("/services/{service_code}/intake-form", response_model=IntakeFormOut)
-def intake_form(service_code: str, session: SessionDep, principal: PrincipalDep) -> IntakeFormOut:
+def intake_form(service_code: Code, session: SessionDep, principal: PrincipalDep) -> IntakeFormOut:
     """The variants and the document checklist (with ids) the intake form shows."""
     access.require_staff(principal)
     return presenters.intake_form_out(get_service(session=session, code=service_code))
@@ -117,7 +118,7 @@ def list_cases(
     office: CurrentOffice,
     session: SessionDep,
     principal: PrincipalDep,
-    status: str | None = None,
+    status: Code | None = None,
     limit: int = Query(default=200, ge=1, le=1000),
 ) -> list[CaseSummaryOut]:
     """The office's register, newest first."""
@@ -133,9 +134,9 @@ def lookup(
     session: SessionDep,
     principal: PrincipalDep,
     runtime: RuntimeDep,
-    number: str | None = Query(default=None, max_length=300),
-    name: str | None = Query(default=None, max_length=200),
-    document_number: str | None = Query(default=None, max_length=50),
+    number: SearchText | None = Query(default=None, max_length=300),
+    name: SearchText | None = Query(default=None, max_length=200),
+    document_number: SearchText | None = Query(default=None, max_length=50),
 ) -> LookupOut:
     """Find cases for issuance: by receipt number/code, or by applicant name and document."""
     found = case_lookup.find_cases(
@@ -151,7 +152,7 @@ def lookup(
 
 @router.post("/offices/{code}/windows/{number}/scans", response_model=LookupOut)
 def scanned(
-    number: int,
+    number: WindowNumber,
     data: ScanIn,
     office: CurrentOffice,
     session: SessionDep,

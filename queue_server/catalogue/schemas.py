@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, StrictBool, field_validator, model_validator
 
-Code = Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$")
+from queue_server.types import Code, LongText, Position, RequestModel
 
 
-class AgencyIn(BaseModel):
+class AgencyIn(RequestModel):
     """An agency to create or replace."""
 
-    model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=300)
 
 
@@ -22,13 +21,12 @@ class AgencyOut(AgencyIn):
     code: str
 
 
-class ServiceGroupIn(BaseModel):
+class ServiceGroupIn(RequestModel):
     """A kiosk menu group to create or replace."""
 
-    model_config = ConfigDict(extra="forbid")
     name_ru: str = Field(min_length=1, max_length=200)
     name_en: str = Field(default="", max_length=200)
-    position: int = 0
+    position: Position = 0
 
 
 class ServiceGroupOut(ServiceGroupIn):
@@ -37,37 +35,34 @@ class ServiceGroupOut(ServiceGroupIn):
     code: str
 
 
-class DocumentIn(BaseModel):
+class DocumentIn(RequestModel):
     """One document of the checklist; `variant` limits it to one variant."""
 
-    model_config = ConfigDict(extra="forbid")
     name_ru: str = Field(min_length=1, max_length=300)
     name_en: str = Field(default="", max_length=300)
-    needs_original: bool = True
-    needs_copy: bool = False
-    required: bool = True
-    note_ru: str = ""
-    variant: str | None = None
+    needs_original: StrictBool = True
+    needs_copy: StrictBool = False
+    required: StrictBool = True
+    note_ru: LongText = ""
+    variant: Code | None = None
 
 
-class VariantIn(BaseModel):
+class VariantIn(RequestModel):
     """A service variant chosen by the profiling questions."""
 
-    model_config = ConfigDict(extra="forbid")
-    code: str = Code
+    code: Code
     name_ru: str = Field(min_length=1, max_length=300)
     name_en: str = Field(default="", max_length=300)
     term_working_days: int | None = Field(default=None, ge=0, le=365)
 
 
-class OptionIn(BaseModel):
+class OptionIn(RequestModel):
     """An answer leading to exactly one of: the next question, a variant."""
 
-    model_config = ConfigDict(extra="forbid")
     text_ru: str = Field(min_length=1, max_length=300)
     text_en: str = Field(default="", max_length=300)
-    next_question: str | None = None
-    variant: str | None = None
+    next_question: Code | None = None
+    variant: Code | None = None
 
     @model_validator(mode="after")
     def _one_target(self) -> OptionIn:
@@ -78,34 +73,32 @@ class OptionIn(BaseModel):
         return self
 
 
-class QuestionIn(BaseModel):
+class QuestionIn(RequestModel):
     """A profiling question with its answers."""
 
-    model_config = ConfigDict(extra="forbid")
-    code: str = Code
+    code: Code
     text_ru: str = Field(min_length=1, max_length=500)
     text_en: str = Field(default="", max_length=500)
-    options: list[OptionIn] = Field(min_length=2)
+    options: list[OptionIn] = Field(min_length=2, max_length=20)
 
 
-class ServiceIn(BaseModel):
+class ServiceIn(RequestModel):
     """A whole service definition; limits and norm default by kind (R1–R3)."""
 
-    model_config = ConfigDict(extra="forbid")
     name_ru: str = Field(min_length=1, max_length=300)
     name_en: str = Field(default="", max_length=300)
-    group: str | None = None
+    group: Code | None = None
     prefix: str = Field(min_length=1, max_length=1)
     kind: Literal["intake", "issuance", "consultation"]
     wait_limit_minutes: int | None = Field(default=None, ge=1, le=480)
     service_norm_minutes: int | None = Field(default=None, ge=1, le=480)
     term_working_days: int | None = Field(default=None, ge=0, le=365)
-    agency: str | None = None
-    position: int = 0
-    active: bool = True
-    documents: list[DocumentIn] = []
-    variants: list[VariantIn] = []
-    questions: list[QuestionIn] = []
+    agency: Code | None = None
+    position: Position = 0
+    active: StrictBool = True
+    documents: list[DocumentIn] = Field(default=[], max_length=100)
+    variants: list[VariantIn] = Field(default=[], max_length=50)
+    questions: list[QuestionIn] = Field(default=[], max_length=50)
 
     @field_validator("prefix")
     @classmethod
@@ -176,15 +169,14 @@ class ServiceOut(ServiceIn):
     service_norm_minutes: int
 
 
-class PriorityCategoryIn(BaseModel):
+class PriorityCategoryIn(RequestModel):
     """A priority category to create or replace."""
 
-    model_config = ConfigDict(extra="forbid")
     name_ru: str = Field(min_length=1, max_length=300)
     name_en: str = Field(default="", max_length=300)
     rank: int = Field(default=1, ge=0, le=100)
     proof_ru: str = Field(default="", max_length=300)
-    active: bool = True
+    active: StrictBool = True
 
 
 class PriorityCategoryOut(PriorityCategoryIn):

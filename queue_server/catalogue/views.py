@@ -17,6 +17,7 @@ from queue_server.catalogue.schemas import (
     ServiceOut,
 )
 from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, SessionDep
+from queue_server.types import Code
 
 router = APIRouter(tags=["catalogue"])
 
@@ -29,7 +30,7 @@ def list_services(session: SessionDep, principal: PrincipalDep) -> list[ServiceO
 
 
 @router.get("/services/{service_code}", response_model=ServiceOut)
-def get_service(service_code: str, session: SessionDep, principal: PrincipalDep) -> ServiceOut:
+def get_service(service_code: Code, session: SessionDep, principal: PrincipalDep) -> ServiceOut:
     """One service with its documents, variants and questions (staff)."""
     principal.require_staff()
     return service_out(catalogue.get_service(session=session, code=service_code))
@@ -37,7 +38,7 @@ def get_service(service_code: str, session: SessionDep, principal: PrincipalDep)
 
 @router.put("/services/{service_code}", response_model=ServiceOut)
 def save_service(
-    service_code: str,
+    service_code: Code,
     data: ServiceIn,
     session: SessionDep,
     principal: PrincipalDep,
@@ -72,7 +73,7 @@ def list_groups(session: SessionDep, principal: PrincipalDep) -> list[ServiceGro
 
 @router.put("/service-groups/{group_code}", response_model=ServiceGroupOut)
 def save_group(
-    group_code: str, data: ServiceGroupIn, session: SessionDep, principal: PrincipalDep
+    group_code: Code, data: ServiceGroupIn, session: SessionDep, principal: PrincipalDep
 ) -> ServiceGroupOut:
     """Create or replace a kiosk menu group (admins: the catalogue is shared)."""
     principal.require_role("admin")
@@ -89,7 +90,7 @@ def list_agencies(session: SessionDep, principal: PrincipalDep) -> list[AgencyOu
 
 @router.put("/agencies/{agency_code}", response_model=AgencyOut)
 def save_agency(
-    agency_code: str, data: AgencyIn, session: SessionDep, principal: PrincipalDep
+    agency_code: Code, data: AgencyIn, session: SessionDep, principal: PrincipalDep
 ) -> AgencyOut:
     """Create or replace an agency (admins: the catalogue is shared)."""
     principal.require_role("admin")
@@ -108,7 +109,7 @@ def list_priority_categories(
 
 @router.put("/priority-categories/{category_code}", response_model=PriorityCategoryOut)
 def save_priority_category(
-    category_code: str, data: PriorityCategoryIn, session: SessionDep, principal: PrincipalDep
+    category_code: Code, data: PriorityCategoryIn, session: SessionDep, principal: PrincipalDep
 ) -> PriorityCategoryOut:
     """Create or replace a priority category (admins: the catalogue is shared)."""
     principal.require_role("admin")

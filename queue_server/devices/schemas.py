@@ -5,18 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from queue_server.tickets.schemas import TicketIssuedOut
+from queue_server.types import DeviceDetail, RequestModel
 
 
-class DeviceStateIn(BaseModel):
+class DeviceStateIn(RequestModel):
     """What a device reports about itself: ok, warning (still works) or error (out of order)."""
 
-    model_config = ConfigDict(extra="forbid")
     state: Literal["ok", "warning", "error"]
-    # e.g. {"printer": "paper_out", "message": "..."}; small, flat, shown on the dashboard.
-    detail: dict[str, Any] = Field(default_factory=dict)
+    # e.g. {"printer": "paper_out", "message": "..."}; it goes to every subscribed page, so
+    # it is small (4 KB of JSON), shallow and holds finite numbers only.
+    detail: DeviceDetail = Field(default_factory=dict)
 
 
 class DeviceStateOut(BaseModel):
@@ -32,10 +33,9 @@ class DeviceStateOut(BaseModel):
     changed: bool = False
 
 
-class PrintFailedIn(BaseModel):
+class PrintFailedIn(RequestModel):
     """Why the kiosk could not print a ticket it issued."""
 
-    model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=200)
 
 

@@ -23,6 +23,7 @@ from queue_server.devices.schemas import (
     PrintJobTicketOut,
 )
 from queue_server.errors import InvalidInput
+from queue_server.types import Code, Id
 
 router = APIRouter(tags=["devices"])
 
@@ -83,7 +84,7 @@ def office_print_jobs(
     office: CurrentOffice,
     session: SessionDep,
     principal: PrincipalDep,
-    status: list[str] = Query(default=["failed", "pending"]),
+    status: list[Code] = Query(default=["failed", "pending"], max_length=10),
 ) -> list[PrintJobOut]:
     """Tickets whose paper copy is owed (failed, pending), newest first (staff)."""
     principal.require_office(office.id)
@@ -111,7 +112,7 @@ def my_print_jobs(
 
 @router.post("/print-jobs/{job_id}/printed", response_model=PrintJobOut)
 def job_printed(
-    job_id: int, session: SessionDep, principal: PrincipalDep, clock: ClockDep
+    job_id: Id, session: SessionDep, principal: PrincipalDep, clock: ClockDep
 ) -> PrintJobOut:
     """The kiosk printed the owed ticket."""
     job = devices.get_job(session=session, principal=principal, job_id=job_id)

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from queue_server.deps import CurrentOffice, PrincipalDep, SessionDep
 from queue_server.events.service import events_after
+from queue_server.types import EventId
 
 router = APIRouter(tags=["events"])
 
@@ -28,7 +29,7 @@ def list_events(
     office: CurrentOffice,
     session: SessionDep,
     principal: PrincipalDep,
-    after: int = Query(default=0, ge=0),
+    after: EventId = Query(default=0),
     limit: int = Query(default=500, ge=1, le=5000),
 ) -> list[EventOut]:
     """The office's events after a given id, oldest first."""

@@ -3,31 +3,44 @@
 from __future__ import annotations
 
 from datetime import date, time
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    StrictBool,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from queue_server.bookings import rules as bookings
 from queue_server.offices.calendar import WEEKDAYS
 from queue_server.offices.models import DEFAULT_OPENING_HOURS
 from queue_server.tickets import rules as tickets
+from queue_server.types import LocalTime, RequestModel
+
+#: Opening and closing time of a day, "HH:MM" each (a list: OpenAPI 3.1 has no tuples).
+Span = Annotated[
+    list[Annotated[str, StringConstraints(max_length=8)]], Field(min_length=2, max_length=2)
+]
 
 
-class OfficeIn(BaseModel):
+class OfficeIn(RequestModel):
     """An office to create or replace."""
 
-    model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     address: str = Field(default="", max_length=300)
-    timezone: str = "Europe/Moscow"
-    opening_hours: dict[str, tuple[str, str] | None] = Field(
+    timezone: str = Field(default="Europe/Moscow", max_length=64)
+    opening_hours: dict[str, Span | None] = Field(
+        max_length=7,
         default_factory=lambda: {
-            k: (v[0], v[1]) if v else None for k, v in DEFAULT_OPENING_HOURS.items()
-        }
+            k: [v[0], v[1]] if v else None for k, v in DEFAULT_OPENING_HOURS.items()
+        },
     )
-    calendar_country: str = "RU"
+    calendar_country: str = Field(default="RU", max_length=8)
     dispatch_policy: Literal["deadline", "fifo"] = "deadline"
     warning_ratio: float = Field(default=tickets.WARNING_SHARE, gt=0, lt=1)
     recall_after_seconds: int = Field(default=tickets.RECALL_AFTER_SECONDS, ge=5, le=3600)
@@ -57,9 +70,7 @@ class OfficeIn(BaseModel):
 
     @field_validator("opening_hours")
     @classmethod
-    def _valid_hours(
-        cls, value: dict[str, tuple[str, str] | None]
-    ) -> dict[str, tuple[str, str] | None]:
+    def _valid_hours(cls, value: dict[str, list[str] | None]) -> dict[str, list[str] | None]:
         unknown = set(value) - set(WEEKDAYS)
         if unknown:
             raise ValueError(f"unknown weekdays {sorted(unknown)}; use {', '.join(WEEKDAYS)}")
@@ -81,13 +92,12 @@ class OfficeOut(OfficeIn):
     code: str
 
 
-class OfficeDayIn(BaseModel):
+class OfficeDayIn(RequestModel):
     """An exception for one date: closed, or open (with hours, default the weekday's)."""
 
-    model_config = ConfigDict(extra="forbid")
-    is_open: bool
-    opens: time | None = None
-    closes: time | None = None
+    is_open: StrictBool
+    opens: LocalTime | None = None
+    closes: LocalTime | None = None
     note: str = Field(default="", max_length=200)
 
     @model_validator(mode="after")
@@ -104,8 +114,8 @@ class DayHoursOut(BaseModel):
 
     day: date
     is_open: bool
-    opens: time | None
-    closes: time | None
+    opens: LocalTime | None
+    closes: LocalTime | None
     reason: str
     # True when the office set this date itself (PUT …/days/{date}); False: the weekly
     # hours or the production calendar.

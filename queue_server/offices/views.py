@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Query, Response
 
 from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, SessionDep
@@ -18,6 +16,7 @@ from queue_server.offices.service import (
     put_office_day,
     visible_offices,
 )
+from queue_server.types import Code, Day
 
 router = APIRouter(tags=["offices"])
 
@@ -32,7 +31,7 @@ def list_offices(session: SessionDep, principal: PrincipalDep) -> list[OfficeOut
 
 @router.put("/offices/{code}", response_model=OfficeOut)
 def save_office(
-    code: str, data: OfficeIn, session: SessionDep, principal: PrincipalDep, clock: ClockDep
+    code: Code, data: OfficeIn, session: SessionDep, principal: PrincipalDep, clock: ClockDep
 ) -> OfficeOut:
     """Create an office (admin) or replace its configuration (admin, its manager)."""
     existing = find_office(session=session, code=code)
@@ -58,7 +57,7 @@ def office_calendar(
     session: SessionDep,
     principal: PrincipalDep,
     clock: ClockDep,
-    start: date | None = None,
+    start: Day | None = None,
     days: int = Query(default=14, ge=1, le=366),
 ) -> list[DayHoursOut]:
     """Opening hours per date, with holidays and the office's exceptions applied."""
@@ -70,7 +69,7 @@ def office_calendar(
 
 @router.put("/offices/{code}/days/{day}", response_model=DayHoursOut)
 def set_office_day(
-    day: date,
+    day: Day,
     data: OfficeDayIn,
     office: CurrentOffice,
     session: SessionDep,
@@ -85,7 +84,7 @@ def set_office_day(
 
 @router.delete("/offices/{code}/days/{day}", status_code=204)
 def remove_office_day(
-    day: date, office: CurrentOffice, session: SessionDep, principal: PrincipalDep
+    day: Day, office: CurrentOffice, session: SessionDep, principal: PrincipalDep
 ) -> Response:
     """Remove the exception for a date."""
     principal.require_role("admin", "manager")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
@@ -16,6 +16,7 @@ from queue_server.realtime.hub import Connection, Hub
 from queue_server.realtime.schemas import BoardStateOut
 from queue_server.realtime.service import authorize_subscription, board_state, require_subscriber
 from queue_server.runtime import Runtime
+from queue_server.types import Code, EventId, WindowNumber
 
 router = APIRouter(tags=["realtime"])
 sockets_router = APIRouter(include_in_schema=False)
@@ -149,10 +150,10 @@ async def _greet_and_replay(
 @sockets_router.websocket("/ws/offices/{code}/events")
 async def office_events(
     websocket: WebSocket,
-    code: str,
+    code: Code,
     token: str | None = None,
-    after: Annotated[int | None, Query(ge=0)] = None,
-    window: int | None = None,
+    after: EventId | None = None,
+    window: WindowNumber | None = None,
     types: str | None = None,
 ) -> None:
     """An office's events: replay after `after`, then live (boards, LED drivers, staff)."""
@@ -165,8 +166,8 @@ async def office_events(
 async def own_events(
     websocket: WebSocket,
     token: str | None = None,
-    after: Annotated[int | None, Query(ge=0)] = None,
-    window: int | None = None,
+    after: EventId | None = None,
+    window: WindowNumber | None = None,
     types: str | None = None,
 ) -> None:
     """The events of the token's own office (every office, live only, for an admin)."""

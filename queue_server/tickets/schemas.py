@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from queue_server.types import Code, RequestModel
 
 
-class TicketIssueIn(BaseModel):
+class TicketIssueIn(RequestModel):
     """A kiosk's or clerk's request for a ticket."""
 
-    model_config = ConfigDict(extra="forbid")
-    service: str = Field(min_length=1, max_length=32)
-    priority_category: str | None = None
+    service: Code
+    priority_category: Code | None = None
     idempotency_key: str | None = Field(default=None, min_length=8, max_length=100)
 
 
@@ -58,11 +59,10 @@ class TicketOut(BaseModel):
     redirect_count: int
 
 
-class RedirectIn(BaseModel):
+class RedirectIn(RequestModel):
     """Where a ticket goes next."""
 
-    model_config = ConfigDict(extra="forbid")
-    service: str = Field(min_length=1, max_length=32)
+    service: Code
 
 
 class TransitionOut(BaseModel):

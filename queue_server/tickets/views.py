@@ -24,6 +24,7 @@ from queue_server.tickets.schemas import (
     TicketOut,
     TransitionOut,
 )
+from queue_server.types import HolderCode, WindowNumber
 
 router = APIRouter(tags=["tickets"])
 
@@ -60,7 +61,7 @@ def issue_ticket(
     responses={204: {"description": "Nobody is waiting for this window's services"}},
 )
 def call_next(
-    number: int,
+    number: WindowNumber,
     office: CurrentOffice,
     session: SessionDep,
     principal: PrincipalDep,
@@ -86,7 +87,7 @@ def queue(
 
 
 @router.get("/tickets/status/{status_code}", response_model=PublicStatusOut)
-def public_status(status_code: str, session: SessionDep, clock: ClockDep) -> PublicStatusOut:
+def public_status(status_code: HolderCode, session: SessionDep, clock: ClockDep) -> PublicStatusOut:
     """A ticket's own status by its unguessable code; no login, no personal data."""
     ticket = issuing.find_by_status_code(session=session, status_code=status_code)
     return presenters.public_status_out(session, ticket, clock.now())

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field, StrictBool
+
+from queue_server.types import Code, RequestModel
 
 
-class WindowServiceIn(BaseModel):
+class WindowServiceIn(RequestModel):
     """A service of the window; order 1 is primary, 2 secondary…"""
 
-    model_config = ConfigDict(extra="forbid")
-    service: str
+    service: Code
     order: int = Field(default=1, ge=1, le=9)
 
 
-class WindowIn(BaseModel):
+class WindowIn(RequestModel):
     """A window to create or replace."""
 
-    model_config = ConfigDict(extra="forbid")
     name: str = Field(default="", max_length=100)
-    active: bool = True
+    active: StrictBool = True
     led_address: int | None = Field(default=None, ge=1, le=254)
-    services: list[WindowServiceIn] = Field(min_length=1)
+    services: list[WindowServiceIn] = Field(min_length=1, max_length=50)
 
 
 class CurrentTicketOut(BaseModel):
@@ -46,8 +46,7 @@ class WindowOut(BaseModel):
     current_ticket: CurrentTicketOut | None
 
 
-class PauseIn(BaseModel):
+class PauseIn(RequestModel):
     """Why a window pauses."""
 
-    model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=200)

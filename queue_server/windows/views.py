@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, SessionDep
+from queue_server.types import WindowNumber
 from queue_server.windows import service as windows
 from queue_server.windows.schemas import PauseIn, WindowIn, WindowOut
 
@@ -26,7 +27,11 @@ def list_windows(
 
 @router.put("/offices/{code}/windows/{number}", response_model=WindowOut)
 def save_window(
-    number: int, data: WindowIn, office: CurrentOffice, session: SessionDep, principal: PrincipalDep
+    number: WindowNumber,
+    data: WindowIn,
+    office: CurrentOffice,
+    session: SessionDep,
+    principal: PrincipalDep,
 ) -> WindowOut:
     """Create or replace a window and its services (admin, manager)."""
     principal.require_role("admin", "manager")
@@ -37,7 +42,7 @@ def save_window(
 
 @router.post("/offices/{code}/windows/{number}/take", response_model=WindowOut)
 def take_window(
-    number: int,
+    number: WindowNumber,
     office: CurrentOffice,
     session: SessionDep,
     principal: PrincipalDep,
@@ -52,7 +57,7 @@ def take_window(
 
 @router.post("/offices/{code}/windows/{number}/release", response_model=WindowOut)
 def release_window(
-    number: int,
+    number: WindowNumber,
     office: CurrentOffice,
     session: SessionDep,
     principal: PrincipalDep,
@@ -67,7 +72,7 @@ def release_window(
 
 @router.post("/offices/{code}/windows/{number}/pause", response_model=WindowOut)
 def pause_window(
-    number: int,
+    number: WindowNumber,
     data: PauseIn,
     office: CurrentOffice,
     session: SessionDep,
@@ -88,7 +93,7 @@ def pause_window(
 
 @router.post("/offices/{code}/windows/{number}/resume", response_model=WindowOut)
 def resume_window(
-    number: int,
+    number: WindowNumber,
     office: CurrentOffice,
     session: SessionDep,
     principal: PrincipalDep,
