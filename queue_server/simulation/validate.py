@@ -3,7 +3,7 @@
 One service, FIFO dispatch, c windows staffed round the clock, Poisson arrivals at λ per
 hour, exponential service at μ per hour and window; no no-shows, priorities, bookings,
 redirects or walking to the window. Each simulated day starts empty and is one batch:
-waits of arrivals in its first three hours (the warm-up) are left out, and the days, being
+waits of arrivals in its first eight hours (the warm-up) are left out, and the days, being
 independent, give a confidence interval for the mean wait and for P(wait > 15 min) by
 the ratio estimator over days. The theory is `erlang.mean_wait_s` and `erlang.share_within`.
 
@@ -33,8 +33,9 @@ from queue_server.simulation.engine import simulate
 from queue_server.simulation.erlang import mean_wait_s, share_within
 
 LIMIT_S = 15 * 60
-# Days start empty; the first hours of waits are shorter than the steady state's.
-WARM_UP = timedelta(hours=3)
+# Days start empty; the first hours of waits are shorter than the steady state's. An
+# M/M/1 at ρ = 0.5 with 30-minute services relaxes in about 1/(μ(1−√ρ)²) ≈ 6 hours.
+WARM_UP = timedelta(hours=8)
 # A Monday far from the New Year holidays, so that the first days are all open.
 START = date(2026, 3, 2)
 BEGIN, END = "<!-- validation:begin -->", "<!-- validation:end -->"
