@@ -26,6 +26,7 @@ from queue_server.maintenance.cli import backup_command, restore_command, retent
 from queue_server.migrate import upgrade
 from queue_server.offices.models import Office
 from queue_server.settings import Settings, get_settings
+from queue_server.simulation.cli import simulate_command
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -318,6 +319,7 @@ main.add_command(case_cli, "case")
 main.add_command(backup_command, "backup")
 main.add_command(restore_command, "restore")
 main.add_command(retention_cli, "retention")
+main.add_command(simulate_command, "simulate")
 main.add_command(kiosk, "kiosk")
 main.add_command(led_driver_command, "led-driver")
 main.add_command(sim_printer, "sim-printer")

@@ -1,10 +1,9 @@
 """Staffing planner: windows needed each hour so that 95% of waits stay within the limit.
 
 The office is modelled, hour by hour, as an M/M/N queue (Erlang C): Poisson arrivals at the
-measured rate λ, exponential service with the measured mean, N identical windows. No
-well-kept Python package for Erlang C was found among the available ones (the candidates
-were unmaintained single-author projects), so the formula is implemented here with the
-numerically stable Erlang B recursion.
+measured rate λ, exponential service with the measured mean, N identical windows. The
+formula itself lives in `queue_server.simulation.erlang`, shared with the simulator's
+validation.
 """
 
 from __future__ import annotations
@@ -22,41 +21,12 @@ from admin.reports.segments import segments
 from admin.reports.tables import Column, Table
 from queue_server.offices.models import Office
 
+# Re-exported: callers and tests know the planner's Erlang C by this module's name.
+from queue_server.simulation.erlang import erlang_c as erlang_c
+from queue_server.simulation.erlang import share_within
+
 TARGET = 0.95
 MAX_WINDOWS = 500
-
-
-def erlang_c(windows: int, traffic: float) -> float:
-    """Probability that an arrival has to wait, C(N, A), for N windows and A erlangs.
-
-    A. K. Erlang, "Solution of some problems in the theory of probabilities of significance
-    in automatic telephone exchanges" (1917); in the form used by N. Gans, G. Koole and
-    A. Mandelbaum, "Telephone call centers: tutorial, review, and research prospects",
-    M&SOM 5(2), 2003, §4.1:
-
-        C(N, A) = N·B(N, A) / (N − A·(1 − B(N, A))),   B(0, A) = 1,
-        B(k, A) = A·B(k−1, A) / (k + A·B(k−1, A))      (Erlang B recursion)
-
-    which equals (A^N/N!)(N/(N−A)) / (Σ_{k<N} A^k/k! + (A^N/N!)(N/(N−A))) without the
-    overflow of the factorials. With A ≥ N the queue grows without bound: C = 1.
-    """
-    if windows <= 0 or traffic >= windows:
-        return 1.0
-    if traffic <= 0:
-        return 0.0
-    blocking = 1.0
-    for k in range(1, windows + 1):
-        blocking = traffic * blocking / (k + traffic * blocking)
-    return windows * blocking / (windows - traffic * (1 - blocking))
-
-
-def share_within(windows: int, traffic: float, mean_service_s: float, limit_s: float) -> float:
-    """P(wait ≤ limit) = 1 − C(N, A)·exp(−(N − A)·limit / mean service time)."""
-    if windows <= traffic:
-        return 0.0
-    return 1.0 - erlang_c(windows, traffic) * math.exp(
-        -(windows - traffic) * limit_s / mean_service_s
-    )
 
 
 def windows_needed(
