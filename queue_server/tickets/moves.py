@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from queue_server.auth.service import Principal
@@ -23,6 +24,26 @@ from queue_server.tickets.statemachine import target_state
 from queue_server.tickets.waits import settle_breach_at_call, start_wait
 from queue_server.windows.models import Window
 from queue_server.windows.service import current_ticket, get_window
+
+
+def lock_ticket(session: Session, ticket: Ticket) -> Ticket:
+    """Take the ticket's row lock and re-read its state; every move starts here.
+
+    The route loaded the ticket before anyone held a lock, so its status may be stale: a
+    scheduler pass (R5 no-show) or another window may have moved it since. On PostgreSQL
+    `FOR UPDATE` waits for that transaction and then returns the committed row, so the
+    state machine judges the move on the truth; a scheduler that comes second finds the
+    row locked and skips it. SQLite renders no `FOR UPDATE`: there the request's
+    transaction holds the database's write lock from its first statement (BEGIN
+    IMMEDIATE), which serialises every move already; the re-read is then a no-op.
+    """
+    locked = session.scalars(
+        select(Ticket)
+        .where(Ticket.id == ticket.id)
+        .with_for_update(of=Ticket)
+        .execution_options(populate_existing=True)
+    ).one()
+    return locked
 
 
 def _clerk_at(window: Window, principal: Principal) -> None:
@@ -104,6 +125,7 @@ def _move(
     automatic: bool = False,
     detail: dict[str, Any] | None = None,
 ) -> Ticket:
+    ticket = lock_ticket(session, ticket)
     window = (
         _acting_on(session, ticket, principal)
         if principal is not None
@@ -212,6 +234,7 @@ def redirect(
     *, session: Session, clock: Clock, ticket: Ticket, principal: Principal, service_code: str
 ) -> Ticket:
     """Send the ticket to another service: same number, a new wait with the new limit."""
+    ticket = lock_ticket(session, ticket)
     office = session.get(Office, ticket.office_id)
     assert office is not None
     service = get_service(session=session, code=service_code)
