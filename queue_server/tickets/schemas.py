@@ -58,6 +58,21 @@ class TicketOut(BaseModel):
     redirect_count: int
 
 
+class CancelWaitingIn(BaseModel):
+    """Why every waiting ticket of a service is taken out of today's queue."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class CancelWaitingOut(BaseModel):
+    """How many waiting tickets were cancelled."""
+
+    service: str
+    cancelled: int
+    reason: str
+
+
 class RedirectIn(BaseModel):
     """Where a ticket goes next."""
 

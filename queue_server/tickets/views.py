@@ -16,6 +16,8 @@ from queue_server.tickets import issuing, moves, presenters
 from queue_server.tickets.history import transitions_of
 from queue_server.tickets.queue import office_queue
 from queue_server.tickets.schemas import (
+    CancelWaitingIn,
+    CancelWaitingOut,
     PublicStatusOut,
     QueueOut,
     RedirectIn,
@@ -73,6 +75,29 @@ def call_next(
     if ticket is None:
         return Response(status_code=204)
     return presenters.ticket_out(session, ticket)
+
+
+@router.post(
+    "/offices/{code}/services/{service_code}/cancel-waiting", response_model=CancelWaitingOut
+)
+def cancel_waiting(
+    service_code: str,
+    data: CancelWaitingIn,
+    office: CurrentOffice,
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+) -> CancelWaitingOut:
+    """A manager cancels all of today's waiting tickets of a service in one action."""
+    count = moves.cancel_waiting(
+        session=session,
+        clock=clock,
+        office=office,
+        service_code=service_code,
+        principal=principal,
+        reason=data.reason,
+    )
+    return CancelWaitingOut(service=service_code, cancelled=count, reason=data.reason)
 
 
 @router.get("/offices/{code}/queue", response_model=QueueOut)
