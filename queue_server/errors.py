@@ -22,6 +22,10 @@ class DomainError(Exception):
         if code is not None:
             self.code = code
 
+    def response_headers(self) -> dict[str, str]:
+        """Headers the HTTP answer carries besides the body (e.g. Retry-After); none here."""
+        return {}
+
 
 class NotFound(DomainError):
     """The thing asked for does not exist (or is not visible to the caller)."""
@@ -78,7 +82,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
+        headers.update(exc.response_headers())
         return JSONResponse(
             error_body(exc.code, exc.message), status_code=exc.status_code, headers=headers
         )

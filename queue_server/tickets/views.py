@@ -9,9 +9,13 @@ from queue_server.deps import (
     CurrentOffice,
     CurrentTicket,
     PrincipalDep,
+    ReadPrincipalDep,
+    ReadSessionDep,
     RuntimeDep,
     SessionDep,
+    get_office,
 )
+from queue_server.offices.models import Office
 from queue_server.tickets import issuing, moves, presenters
 from queue_server.tickets.history import transitions_of
 from queue_server.tickets.queue import office_queue
@@ -32,28 +36,49 @@ router = APIRouter(tags=["tickets"])
 
 @router.post("/offices/{code}/tickets", response_model=TicketIssuedOut, status_code=201)
 def issue_ticket(
+    code: str,
     data: TicketIssueIn,
-    office: CurrentOffice,
-    session: SessionDep,
-    principal: PrincipalDep,
+    read: ReadSessionDep,
+    principal: ReadPrincipalDep,
     clock: ClockDep,
     runtime: RuntimeDep,
     response: Response,
 ) -> TicketIssuedOut:
-    """Issue a ticket (kiosk device or staff); the same idempotency key gives the same ticket."""
-    ticket, created = issuing.issue_ticket(
-        session=session,
+    """Issue a ticket (kiosk device or staff); the same idempotency key gives the same ticket.
+
+    Refusals (closed, over the kiosk's rate, numbers used up) are decided on a read-only
+    transaction first, so a kiosk that keeps asking never holds the office's write lock.
+    """
+    per_minute = runtime.settings.kiosk_tickets_per_minute
+    office = get_office(code, read)
+    office_id = office.id
+    issuing.refuse_early(
+        session=read,
         clock=clock,
         office=office,
         principal=principal,
         service_code=data.service,
-        priority_category=data.priority_category,
         idempotency_key=data.idempotency_key,
+        per_minute=per_minute,
     )
+    with runtime.db.transaction() as session:
+        writable = session.get(Office, office_id)
+        assert writable is not None
+        ticket, created = issuing.issue_ticket(
+            session=session,
+            clock=clock,
+            office=writable,
+            principal=principal,
+            service_code=data.service,
+            priority_category=data.priority_category,
+            idempotency_key=data.idempotency_key,
+            per_minute=per_minute,
+        )
+        issued = presenters.issued_out(session, runtime, writable, ticket, clock.now())
     if not created:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
-    return presenters.issued_out(session, runtime, office, ticket, clock.now())
+    return issued
 
 
 @router.post(
