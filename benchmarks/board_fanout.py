@@ -169,6 +169,7 @@ class Server:
             **os.environ,
             "MFCQ_DATABASE_URL": database_url,
             "MFCQ_SCHEDULER_INTERVAL": "0",
+            "MFCQ_KIOSK_TICKETS_PER_MINUTE": "0",  # one kiosk token issues them all
             "MFCQ_PUBLIC_URL": self.base,
         }
         if kind == "queue":

@@ -229,7 +229,12 @@ def bench(label: str, url: str, steps: list[int], seconds: float) -> None:
 def start_server(url: str) -> tuple[subprocess.Popen[bytes], str]:
     """The server in its own process, its scheduler on; the base URL once it answers."""
     port = free_port()
-    env = {**os.environ, "MFCQ_DATABASE_URL": url, "MFCQ_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    env = {
+        **os.environ,
+        "MFCQ_DATABASE_URL": url,
+        "MFCQ_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "MFCQ_KIOSK_TICKETS_PER_MINUTE": "0",  # one kiosk token stands for a hall of kiosks
+    }
     args = [sys.executable, "-m", "uvicorn", "queue_server.app:create_app", "--factory"]
     # A long keep-alive: a client waiting seconds for an answer must not meet a closed socket.
     args += ["--port", str(port), "--timeout-keep-alive", "120", "--log-level", "warning"]

@@ -64,6 +64,27 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
+def get_read_session(runtime: RuntimeDep) -> Iterator[Session]:
+    """A read-only transaction: on SQLite it never waits for, nor holds, the write lock."""
+    with runtime.db.transaction(read_only=True) as session:
+        yield session
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+
+
+def get_read_principal(
+    session: ReadSessionDep,
+    clock: ClockDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The principal, resolved in a read-only transaction (for routes that refuse cheaply)."""
+    return get_principal(session, clock, credentials)
+
+
+ReadPrincipalDep = Annotated[Principal, Depends(get_read_principal)]
+
+
 def get_office(code: Code, session: SessionDep) -> Office:
     """The office named in the path, or 404."""
     office = session.scalar(select(Office).where(Office.code == code))

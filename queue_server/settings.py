@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=24, ge=1)
     db_pool_overflow: int = Field(default=8, ge=0)
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Tickets one kiosk device may issue per minute (429 with Retry-After beyond): a stuck
+    # or hostile kiosk cannot use up the day's numbers. A person at a kiosk takes a ticket
+    # in 10-20 s, so 30 leaves room for a queue at the door. 0 turns the limit off.
+    kiosk_tickets_per_minute: int = Field(default=30, ge=0)
     # Real time (queue_server/realtime): events a WebSocket may have queued before it is
     # told to resync; seconds between heartbeats (a peer silent for 2.5 of them is dropped);
     # most events replayed to a reconnecting client; seconds between outbox polls that

@@ -479,7 +479,10 @@ def check_in(
     booking = session.scalar(
         select(Booking)
         .where(Booking.office_id == office.id, Booking.code == normalize_code(code))
+        # The lock serialises check-in with the booking no-show job (which skips locked
+        # rows) and with a second tap; populate_existing re-reads the state under it.
         .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if booking is None:
         raise NotFound(BOOKING_NOT_FOUND, code="booking_not_found")

@@ -6,11 +6,14 @@ variant, agency and documents, the deadlines, then the register entry.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from queue_server.auth.service import Principal
@@ -28,7 +31,7 @@ from queue_server.cases.visits import link_ticket, serving_ticket
 from queue_server.catalogue.models import Agency, Service, ServiceDocument, ServiceVariant
 from queue_server.catalogue.service import get_service
 from queue_server.clock import Clock
-from queue_server.errors import InvalidInput
+from queue_server.errors import Conflict, InvalidInput
 from queue_server.offices.models import Office
 from queue_server.tickets.models import Ticket
 
@@ -265,3 +268,62 @@ def register_intake(
         detail={"ticket": ticket.number if ticket else None},
     )
     return case
+
+
+def request_digest(data: IntakeIn) -> str:
+    """A digest of the intake request, to tell a repeated request from a different one."""
+    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replayed(session: Session, office: Office, key: str, digest: str) -> Case | None:
+    """The case this key already registered, after checking it came with the same request."""
+    case = session.scalar(
+        select(Case).where(Case.office_id == office.id, Case.idempotency_key == key)
+    )
+    if case is not None and case.request_digest != digest:
+        raise Conflict(
+            "Этот ключ идемпотентности уже использован для другого заявления; повторите "
+            "регистрацию с новым ключом. This idempotency key was already used for a "
+            "different intake request.",
+            code="idempotency_key_reused",
+        )
+    return case
+
+
+def register_intake_once(
+    *,
+    session: Session,
+    clock: Clock,
+    office: Office,
+    principal: Principal,
+    data: IntakeIn,
+    idempotency_key: str | None,
+) -> tuple[Case, bool]:
+    """Register the intake once per idempotency key; returns (case, created)."""
+    if idempotency_key is None:
+        case = register_intake(
+            session=session, clock=clock, office=office, principal=principal, data=data
+        )
+        return case, True
+    require_office_staff(principal, office.id)
+    digest = request_digest(data)
+    existing = _replayed(session, office, idempotency_key, digest)
+    if existing is not None:
+        return existing, False
+    try:
+        # The savepoint covers the register counter too: when a concurrent press with the
+        # same key wins (PostgreSQL: the unique index waits for its commit), our number is
+        # given back, so the register keeps no gap (001 §3.10).
+        with session.begin_nested():
+            case = register_intake(
+                session=session, clock=clock, office=office, principal=principal, data=data
+            )
+            case.idempotency_key, case.request_digest = idempotency_key, digest
+            session.flush()
+    except IntegrityError:
+        existing = _replayed(session, office, idempotency_key, digest)
+        if existing is None:
+            raise
+        return existing, False
+    return case, True

@@ -56,6 +56,9 @@ class Case(Base):
         UniqueConstraint("office_id", "year", "seq"),
         Index("ix_cases_office_status", "office_id", "status"),
         Index("ix_cases_applicant", "office_id", "applicant_key"),
+        # A clerk's double press (or a retried request) registers one case: the key the
+        # clerk's page sends is unique per office.
+        Index("uq_cases_idempotency_key", "office_id", "idempotency_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -96,6 +99,10 @@ class Case(Base):
     # Each deadline raises its event once.
     transfer_overdue_flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     agency_overdue_flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The clerk page's Idempotency-Key and a digest of the request it came with: the same
+    # key with another request is refused rather than answered with the wrong case.
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    request_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     documents: Mapped[list[CaseDocument]] = relationship(
         cascade="all, delete-orphan", order_by="CaseDocument.position", lazy="selectin"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 from sqlalchemy.orm import Session
 
 from queue_server.cases import (
@@ -98,11 +98,23 @@ def register_intake(
     principal: PrincipalDep,
     clock: ClockDep,
     runtime: RuntimeDep,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", min_length=8, max_length=100)
+    ] = None,
 ) -> CaseOut:
-    """Register an intake case while serving an intake ticket (R9–R11)."""
-    case = intake.register_intake(
-        session=session, clock=clock, office=office, principal=principal, data=data
+    """Register an intake case (R9–R11); the same Idempotency-Key gives the same case."""
+    case, created = intake.register_intake_once(
+        session=session,
+        clock=clock,
+        office=office,
+        principal=principal,
+        data=data,
+        idempotency_key=idempotency_key,
     )
+    if not created:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
     return _out(session, runtime, case)
 
 

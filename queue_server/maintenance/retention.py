@@ -121,6 +121,10 @@ class CaseRetention:
                 representative_name=None,
                 representative_authority=None,
                 postal_address=None,
+                # The double-press key and the hash of the request it guarded: a hash of
+                # personal data is personal data too (and a closed case needs no replay).
+                idempotency_key=None,
+                request_digest=None,
             )
             .execution_options(synchronize_session=False)
         )

@@ -58,6 +58,7 @@ def pick_next(*, session: Session, office: Office, window: Window, now: datetime
         .where(Ticket.office_id == office.id, Ticket.status == WAITING)
         .limit(1)
         .with_for_update(skip_locked=True, of=Ticket)
+        .execution_options(populate_existing=True)
     )
     if office.dispatch_policy == "fifo":
         stmt = stmt.order_by(Ticket.waiting_since, Ticket.id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from queue_server.errors import Conflict
+from queue_server.errors import Conflict, DomainError
 
 
 class IllegalTransition(Conflict):
@@ -21,3 +21,21 @@ class WindowBusy(Conflict):
     """The window still has a called or served ticket."""
 
     code = "window_busy"
+
+
+class TooManyTickets(DomainError):
+    """A kiosk asked for more tickets per minute than the office allows: wait, then retry."""
+
+    status_code = 429
+    code = "too_many_tickets"
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__(
+            "Слишком много талонов с этого терминала за минуту; повторите через "
+            f"{retry_after} с. Too many tickets from this kiosk in a minute."
+        )
+        self.retry_after = retry_after
+
+    def response_headers(self) -> dict[str, str]:
+        """Retry-After: seconds until the oldest ticket of the last minute leaves it."""
+        return {"Retry-After": str(self.retry_after)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from datetime import datetime, timedelta
 
@@ -19,14 +20,16 @@ from queue_server.events.service import emit
 from queue_server.offices.calendar import is_open_at, local_now, next_opening
 from queue_server.offices.models import Office
 from queue_server.offices.service import overrides_for
-from queue_server.tickets.exceptions import OfficeClosed
+from queue_server.tickets.exceptions import OfficeClosed, TooManyTickets
 from queue_server.tickets.history import record_transition, ticket_payload
 from queue_server.tickets.models import WAITING, Ticket
-from queue_server.tickets.numbering import next_number
+from queue_server.tickets.numbering import exhausted, next_number, numbers_left
 from queue_server.tickets.waits import start_wait
 from queue_server.windows.models import Window, WindowService
 
 _WEEKDAY_RU = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
+# The kiosk rate limit counts the tickets a device issued in this sliding window.
+RATE_WINDOW = timedelta(minutes=1)
 
 
 def ensure_open(*, session: Session, office: Office, now: datetime) -> None:
@@ -119,6 +122,64 @@ def _priority_category(session: Session, code: str | None) -> PriorityCategory |
     return category
 
 
+def ensure_within_rate(
+    *, session: Session, office: Office, principal: Principal, now: datetime, per_minute: int
+) -> None:
+    """Refuse a kiosk that issued `per_minute` tickets in the last minute (0: no limit).
+
+    Counted from the stored tickets, so every server process sees the same figure. Staff
+    are not limited: they issue on an applicant's behalf, one at a time.
+    """
+    if per_minute <= 0 or principal.kind != "device":
+        return
+    recent = session.scalars(
+        select(Ticket.issued_at)
+        .where(
+            Ticket.office_id == office.id,
+            Ticket.issued_by_device_id == principal.id,
+            Ticket.issued_at > now - RATE_WINDOW,
+        )
+        .order_by(Ticket.issued_at.desc())
+        .limit(per_minute)
+    ).all()
+    if len(recent) >= per_minute:
+        frees_at = recent[-1] + RATE_WINDOW
+        raise TooManyTickets(retry_after=max(1, math.ceil((frees_at - now).total_seconds())))
+
+
+def refuse_early(
+    *,
+    session: Session,
+    clock: Clock,
+    office: Office,
+    principal: Principal,
+    service_code: str,
+    idempotency_key: str | None,
+    per_minute: int,
+) -> None:
+    """Every refusal of an issue decided by cheap reads, before any write lock is taken.
+
+    The write path (`issue_ticket`) checks the same again under its locks; this only
+    spares the office's writers a refused kiosk that keeps asking: wrong device, a service
+    not offered, the office closed, the kiosk over its rate, every number held.
+    """
+    _may_issue(principal, office)
+    if idempotency_key and find_by_idempotency_key(
+        session=session, office=office, key=idempotency_key
+    ):
+        return  # a replay: answered by the write path with the ticket already given
+    service = get_service(session=session, code=service_code)
+    ensure_offered(session=session, office=office, service=service)
+    now = clock.now()
+    ensure_open(session=session, office=office, now=now)
+    ensure_within_rate(
+        session=session, office=office, principal=principal, now=now, per_minute=per_minute
+    )
+    day = local_now(office, now).date()
+    if not numbers_left(session=session, office_id=office.id, prefix=service.prefix, day=day):
+        raise exhausted(service.prefix)
+
+
 def _same_request(ticket: Ticket, service: str, category_id: int | None) -> None:
     if ticket.service.code != service or ticket.priority_category_id != category_id:
         raise Conflict(
@@ -192,8 +253,12 @@ def issue_ticket(
     idempotency_key: str | None = None,
     booking_id: int | None = None,
     booking_slot: datetime | None = None,
+    per_minute: int = 0,
 ) -> tuple[Ticket, bool]:
-    """Issue a ticket; returns (ticket, created). A repeated idempotency key returns the first."""
+    """Issue a ticket; returns (ticket, created). A repeated idempotency key returns the first.
+
+    `per_minute`: the kiosk rate limit (0: none, e.g. a booking's check-in).
+    """
     _may_issue(principal, office)
     category = _priority_category(session, priority_category)
     category_id = category.id if category else None
@@ -204,6 +269,9 @@ def issue_ticket(
     ensure_offered(session=session, office=office, service=service)
     now = clock.now()
     ensure_open(session=session, office=office, now=now)
+    ensure_within_rate(
+        session=session, office=office, principal=principal, now=now, per_minute=per_minute
+    )
     try:
         # The savepoint covers the counter too: if a concurrent request won the race for
         # the same idempotency key, our number is given back rather than skipped.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from queue_server.auth.service import Principal
@@ -13,16 +14,37 @@ from queue_server.catalogue.service import get_service
 from queue_server.clock import Clock
 from queue_server.errors import Conflict, Forbidden, InvalidInput
 from queue_server.events.service import emit
+from queue_server.offices.calendar import local_now
 from queue_server.offices.models import Office
 from queue_server.tickets.dispatcher import pick_next
 from queue_server.tickets.exceptions import WindowBusy
 from queue_server.tickets.history import record_transition, ticket_payload
 from queue_server.tickets.issuing import ensure_offered
-from queue_server.tickets.models import Ticket
+from queue_server.tickets.models import WAITING, Ticket
 from queue_server.tickets.statemachine import target_state
 from queue_server.tickets.waits import settle_breach_at_call, start_wait
 from queue_server.windows.models import Window
 from queue_server.windows.service import current_ticket, get_window
+
+
+def lock_ticket(session: Session, ticket: Ticket) -> Ticket:
+    """Take the ticket's row lock and re-read its state; every move starts here.
+
+    The route loaded the ticket before anyone held a lock, so its status may be stale: a
+    scheduler pass (R5 no-show) or another window may have moved it since. On PostgreSQL
+    `FOR UPDATE` waits for that transaction and then returns the committed row, so the
+    state machine judges the move on the truth; a scheduler that comes second finds the
+    row locked and skips it. SQLite renders no `FOR UPDATE`: there the request's
+    transaction holds the database's write lock from its first statement (BEGIN
+    IMMEDIATE), which serialises every move already; the re-read is then a no-op.
+    """
+    locked = session.scalars(
+        select(Ticket)
+        .where(Ticket.id == ticket.id)
+        .with_for_update(of=Ticket)
+        .execution_options(populate_existing=True)
+    ).one()
+    return locked
 
 
 def _clerk_at(window: Window, principal: Principal) -> None:
@@ -104,6 +126,7 @@ def _move(
     automatic: bool = False,
     detail: dict[str, Any] | None = None,
 ) -> Ticket:
+    ticket = lock_ticket(session, ticket)
     window = (
         _acting_on(session, ticket, principal)
         if principal is not None
@@ -208,10 +231,59 @@ def cancel(*, session: Session, clock: Clock, ticket: Ticket, principal: Princip
     )
 
 
+def cancel_waiting(
+    *,
+    session: Session,
+    clock: Clock,
+    office: Office,
+    service_code: str,
+    principal: Principal,
+    reason: str,
+) -> int:
+    """A manager cancels all of today's waiting tickets of a service; how many there were.
+
+    Each ticket gets its own cancel transition (with the reason) and event, so boards and
+    reports see every one. The tickets are locked first: one a window is calling right now
+    is waited for and, once called, no longer matches and stays with its window.
+    """
+    principal.require_office(office.id)
+    if principal.kind != "user" or principal.role not in ("manager", "admin"):
+        raise Forbidden(
+            "Отменить все талоны услуги может только руководитель офиса. Only a manager "
+            "cancels every waiting ticket of a service.",
+            code="wrong_role",
+        )
+    service = get_service(session=session, code=service_code)
+    waiting = session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.office_id == office.id,
+            Ticket.service_id == service.id,
+            Ticket.day == local_now(office, clock.now()).date(),
+            Ticket.status == WAITING,
+        )
+        .order_by(Ticket.id)
+        .with_for_update(of=Ticket)
+        .execution_options(populate_existing=True)
+    ).all()
+    for ticket in waiting:
+        _move(
+            session=session,
+            clock=clock,
+            ticket=ticket,
+            principal=principal,
+            action="cancel",
+            event="ticket.cancelled",
+            detail={"reason": reason, "all_waiting_of": service.code},
+        )
+    return len(waiting)
+
+
 def redirect(
     *, session: Session, clock: Clock, ticket: Ticket, principal: Principal, service_code: str
 ) -> Ticket:
     """Send the ticket to another service: same number, a new wait with the new limit."""
+    ticket = lock_ticket(session, ticket)
     office = session.get(Office, ticket.office_id)
     assert office is not None
     service = get_service(session=session, code=service_code)

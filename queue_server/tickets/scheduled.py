@@ -1,7 +1,9 @@
 """Timed jobs of the ticket domain, run by the scheduler on the injected clock.
 
 Each job takes a session and the clock, locks the rows it changes (PostgreSQL skips rows
-another process holds) and returns how many tickets it changed.
+another process holds, e.g. a ticket a clerk is starting right now, see
+`moves.lock_ticket`), acts only on the state it read under that lock, and returns how many
+tickets it changed.
 """
 
 from __future__ import annotations
@@ -27,7 +29,11 @@ def _called_tickets(session: Session, *, recalled: bool) -> list[tuple[Ticket, O
         .join(Office, Office.id == Ticket.office_id)
         .where(Ticket.status == CALLED, recall_count)
         .order_by(Ticket.id)
+        # A clerk's move holds the row lock while it starts, finishes or redirects the
+        # ticket: skip it; the next pass sees its committed state. populate_existing:
+        # the rows are the database's, never a stale copy from this session.
         .with_for_update(skip_locked=True, of=Ticket)
+        .execution_options(populate_existing=True)
     ).all()
     return [(ticket, office) for ticket, office in rows]
 

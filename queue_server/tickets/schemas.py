@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from queue_server.types import Code, RequestModel
+from queue_server.types import Code, RequestModel, ShortText
 
 
 class TicketIssueIn(RequestModel):
@@ -57,6 +57,20 @@ class TicketOut(BaseModel):
     recall_count: int
     window: int | None
     redirect_count: int
+
+
+class CancelWaitingIn(RequestModel):
+    """Why every waiting ticket of a service is taken out of today's queue."""
+
+    reason: ShortText = Field(min_length=1)
+
+
+class CancelWaitingOut(BaseModel):
+    """How many waiting tickets were cancelled."""
+
+    service: str
+    cancelled: int
+    reason: str
 
 
 class RedirectIn(RequestModel):

@@ -9,13 +9,19 @@ from queue_server.deps import (
     CurrentOffice,
     CurrentTicket,
     PrincipalDep,
+    ReadPrincipalDep,
+    ReadSessionDep,
     RuntimeDep,
     SessionDep,
+    get_office,
 )
+from queue_server.offices.models import Office
 from queue_server.tickets import issuing, moves, presenters
 from queue_server.tickets.history import transitions_of
 from queue_server.tickets.queue import office_queue
 from queue_server.tickets.schemas import (
+    CancelWaitingIn,
+    CancelWaitingOut,
     PublicStatusOut,
     QueueOut,
     RedirectIn,
@@ -31,28 +37,49 @@ router = APIRouter(tags=["tickets"])
 
 @router.post("/offices/{code}/tickets", response_model=TicketIssuedOut, status_code=201)
 def issue_ticket(
+    code: str,
     data: TicketIssueIn,
-    office: CurrentOffice,
-    session: SessionDep,
-    principal: PrincipalDep,
+    read: ReadSessionDep,
+    principal: ReadPrincipalDep,
     clock: ClockDep,
     runtime: RuntimeDep,
     response: Response,
 ) -> TicketIssuedOut:
-    """Issue a ticket (kiosk device or staff); the same idempotency key gives the same ticket."""
-    ticket, created = issuing.issue_ticket(
-        session=session,
+    """Issue a ticket (kiosk device or staff); the same idempotency key gives the same ticket.
+
+    Refusals (closed, over the kiosk's rate, numbers used up) are decided on a read-only
+    transaction first, so a kiosk that keeps asking never holds the office's write lock.
+    """
+    per_minute = runtime.settings.kiosk_tickets_per_minute
+    office = get_office(code, read)
+    office_id = office.id
+    issuing.refuse_early(
+        session=read,
         clock=clock,
         office=office,
         principal=principal,
         service_code=data.service,
-        priority_category=data.priority_category,
         idempotency_key=data.idempotency_key,
+        per_minute=per_minute,
     )
+    with runtime.db.transaction() as session:
+        writable = session.get(Office, office_id)
+        assert writable is not None
+        ticket, created = issuing.issue_ticket(
+            session=session,
+            clock=clock,
+            office=writable,
+            principal=principal,
+            service_code=data.service,
+            priority_category=data.priority_category,
+            idempotency_key=data.idempotency_key,
+            per_minute=per_minute,
+        )
+        issued = presenters.issued_out(session, runtime, writable, ticket, clock.now())
     if not created:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
-    return presenters.issued_out(session, runtime, office, ticket, clock.now())
+    return issued
 
 
 @router.post(
@@ -74,6 +101,29 @@ def call_next(
     if ticket is None:
         return Response(status_code=204)
     return presenters.ticket_out(session, ticket)
+
+
+@router.post(
+    "/offices/{code}/services/{service_code}/cancel-waiting", response_model=CancelWaitingOut
+)
+def cancel_waiting(
+    service_code: str,
+    data: CancelWaitingIn,
+    office: CurrentOffice,
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+) -> CancelWaitingOut:
+    """A manager cancels all of today's waiting tickets of a service in one action."""
+    count = moves.cancel_waiting(
+        session=session,
+        clock=clock,
+        office=office,
+        service_code=service_code,
+        principal=principal,
+        reason=data.reason,
+    )
+    return CancelWaitingOut(service=service_code, cancelled=count, reason=data.reason)
 
 
 @router.get("/offices/{code}/queue", response_model=QueueOut)

@@ -134,6 +134,9 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/tickets/{ticket_id}/no-show": Rule(STAFF_HERE),
     "POST /api/v1/tickets/{ticket_id}/redirect": Rule(STAFF_HERE, {"service": "results"}),
     "POST /api/v1/tickets/{ticket_id}/cancel": Rule(STAFF_HERE),
+    "POST /api/v1/offices/{code}/services/{service_code}/cancel-waiting": Rule(
+        MANAGERS_HERE, {"reason": "Отключили электричество"}
+    ),
     "POST /api/v1/tickets/{ticket_id}/print-failed": Rule(KIOSK, {"reason": "нет бумаги"}),
     "POST /api/v1/tickets/{ticket_id}/reprint": Rule(STAFF_HERE),
     # --- devices' own calls

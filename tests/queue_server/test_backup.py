@@ -129,7 +129,7 @@ def test_backup_while_the_server_writes_restores_a_consistent_snapshot(
 ) -> None:
     source = _url(world)
     archive = tmp_path / "during.backup"
-    with live_server(world) as server:
+    with live_server(world, kiosk_tickets_per_minute=0) as server:
         load = Load(server.url, world, issues_per_thread=40).start()
         try:
             load.wait_for_issued(20)
@@ -152,7 +152,7 @@ def test_backup_while_the_server_writes_restores_a_consistent_snapshot(
 
 def test_a_quiet_backup_restores_every_row(world: World, tmp_path: Path, fresh_url: str) -> None:
     source = _url(world)
-    with live_server(world) as server:
+    with live_server(world, kiosk_tickets_per_minute=0) as server:
         load = Load(server.url, world, issues_per_thread=10).start()
         load.wait_for_issued(30)
         load.stop()
@@ -168,7 +168,7 @@ def test_restore_refuses_a_database_that_a_server_uses(world: World, tmp_path: P
     source = _url(world)
     archive = tmp_path / "before.backup"
     assert _cli("--database-url", source, "backup", "--to", str(archive)).exit_code == 0
-    with live_server(world) as server:
+    with live_server(world, kiosk_tickets_per_minute=0) as server:
         load = Load(server.url, world, issues_per_thread=5, issuers=1, clerks=()).start()
         load.wait_for_issued(5)
         load.stop()

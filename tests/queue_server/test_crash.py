@@ -45,6 +45,8 @@ class Server:
             "MFCQ_DATABASE_URL": world.db.engine.url.render_as_string(hide_password=False),
             "MFCQ_CLOCK_START": clock_start.isoformat(),
             "MFCQ_SCHEDULER_INTERVAL": "0.2",
+            # One kiosk token stands for a hall of kiosks: no per-device rate limit.
+            "MFCQ_KIOSK_TICKETS_PER_MINUTE": "0",
         }
         self._log = log.open("ab")
         args = [sys.executable, "-m", "queue_server.cli", "serve", "--port", str(self.port)]

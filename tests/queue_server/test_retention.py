@@ -35,7 +35,12 @@ WEEK = (date(2026, 11, 23), date(2026, 11, 29))
 def _register(api: TestClient, world: World, name: str, document: str) -> dict[str, Any]:
     ticket = serve(api, world, "clerk1", 1, "passport")
     body = intake_body(api, world, ticket["id"], name=name, document_number=document)
-    created = api.post("/api/v1/offices/central/cases", json=body, headers=world.auth("clerk1"))
+    created = api.post(
+        "/api/v1/offices/central/cases",
+        json=body,
+        # Registered with a double-press key: its request hash is personal data too.
+        headers={**world.auth("clerk1"), "Idempotency-Key": f"intake-{ticket['id']:08d}"},
+    )
     assert created.status_code == 201, created.text
     assert api.post(f"/api/v1/tickets/{ticket['id']}/finish", headers=world.auth("clerk1"))
     case: dict[str, Any] = created.json()
@@ -131,6 +136,8 @@ def test_expired_personal_data_is_anonymised_and_reports_stay_equal(
         assert closed is not None and still_open is not None
         assert (closed.applicant_name, closed.applicant_document_number) == (ANONYMISED, "")
         assert closed.applicant_key == "" and closed.representative_name is None
+        assert (closed.idempotency_key, closed.request_digest) == (None, None)
+        assert still_open.idempotency_key is not None  # the open case keeps its key
         issuance = session.scalar(select(Issuance).where(Issuance.case_id == closed.id))
         assert issuance is not None
         assert (issuance.recipient_name, issuance.representative_authority) == (ANONYMISED, None)

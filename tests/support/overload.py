@@ -83,6 +83,8 @@ def server_process(world: World, **settings: str) -> Iterator[str]:
         "MFCQ_DATABASE_URL": world.db.engine.url.render_as_string(hide_password=False),
         "MFCQ_CLOCK_START": world.clock.now().isoformat(),
         "MFCQ_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        # One kiosk token stands for a hall of kiosks here: no per-device rate limit.
+        "MFCQ_KIOSK_TICKETS_PER_MINUTE": "0",
         **{f"MFCQ_{name.upper()}": value for name, value in settings.items()},
     }
     args = [sys.executable, "-m", "uvicorn", "queue_server.app:create_app", "--factory"]
