@@ -64,22 +64,18 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def get_read_session(runtime: RuntimeDep) -> Iterator[Session]:
-    """A read-only transaction: on SQLite it never waits for, nor holds, the write lock."""
-    with runtime.db.transaction(read_only=True) as session:
-        yield session
-
-
-ReadSessionDep = Annotated[Session, Depends(get_read_session)]
-
-
 def get_read_principal(
-    session: ReadSessionDep,
+    runtime: RuntimeDep,
     clock: ClockDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The principal, resolved in a read-only transaction (for routes that refuse cheaply)."""
-    return get_principal(session, clock, credentials)
+    """The principal, resolved in a short read-only transaction (routes that refuse cheaply).
+
+    The transaction ends before the route runs: a request never holds two connections (the
+    pool is sized for one per admitted request) and never the write lock while it reads.
+    """
+    with runtime.db.transaction(read_only=True) as session:
+        return get_principal(session, clock, credentials)
 
 
 ReadPrincipalDep = Annotated[Principal, Depends(get_read_principal)]

@@ -10,7 +10,6 @@ from queue_server.deps import (
     CurrentTicket,
     PrincipalDep,
     ReadPrincipalDep,
-    ReadSessionDep,
     RuntimeDep,
     SessionDep,
     get_office,
@@ -30,16 +29,15 @@ from queue_server.tickets.schemas import (
     TicketOut,
     TransitionOut,
 )
-from queue_server.types import HolderCode, WindowNumber
+from queue_server.types import Code, HolderCode, WindowNumber
 
 router = APIRouter(tags=["tickets"])
 
 
 @router.post("/offices/{code}/tickets", response_model=TicketIssuedOut, status_code=201)
 def issue_ticket(
-    code: str,
+    code: Code,
     data: TicketIssueIn,
-    read: ReadSessionDep,
     principal: ReadPrincipalDep,
     clock: ClockDep,
     runtime: RuntimeDep,
@@ -47,21 +45,23 @@ def issue_ticket(
 ) -> TicketIssuedOut:
     """Issue a ticket (kiosk device or staff); the same idempotency key gives the same ticket.
 
-    Refusals (closed, over the kiosk's rate, numbers used up) are decided on a read-only
-    transaction first, so a kiosk that keeps asking never holds the office's write lock.
+    Refusals (closed, over the kiosk's rate, numbers used up) are decided on a short
+    read-only transaction first, closed before the write one opens: a kiosk that keeps
+    asking never holds the office's write lock, and a request holds one connection at most.
     """
     per_minute = runtime.settings.kiosk_tickets_per_minute
-    office = get_office(code, read)
-    office_id = office.id
-    issuing.refuse_early(
-        session=read,
-        clock=clock,
-        office=office,
-        principal=principal,
-        service_code=data.service,
-        idempotency_key=data.idempotency_key,
-        per_minute=per_minute,
-    )
+    with runtime.db.transaction(read_only=True) as read:
+        office = get_office(code, read)
+        office_id = office.id
+        issuing.refuse_early(
+            session=read,
+            clock=clock,
+            office=office,
+            principal=principal,
+            service_code=data.service,
+            idempotency_key=data.idempotency_key,
+            per_minute=per_minute,
+        )
     with runtime.db.transaction() as session:
         writable = session.get(Office, office_id)
         assert writable is not None
@@ -107,7 +107,7 @@ def call_next(
     "/offices/{code}/services/{service_code}/cancel-waiting", response_model=CancelWaitingOut
 )
 def cancel_waiting(
-    service_code: str,
+    service_code: Code,
     data: CancelWaitingIn,
     office: CurrentOffice,
     session: SessionDep,
