@@ -9,6 +9,7 @@ recall, so they get a loop of their own.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 from collections.abc import Callable
@@ -36,6 +37,9 @@ from queue_server.tickets.scheduled import (
 )
 
 log = logging.getLogger(__name__)
+
+# How long the app's shutdown waits for a scheduler pass still running.
+SHUTDOWN_WAIT_SECONDS = 10.0
 
 # A timer job takes `session=` and `clock=`; it runs in a transaction the scheduler opens.
 Job = Callable[..., int]
@@ -112,5 +116,11 @@ async def _every(interval: float, run: Callable[[], int], failure: str) -> None:
                 log.exception(failure)
             await asyncio.sleep(interval)
     finally:
-        # Not waiting here: a pass stuck on a gateway must not block the event loop.
+        # Let a pass in flight finish before the database goes: its connection would go back
+        # to a disposed pool. Waited for off the event loop, and bounded, so a delivery stuck
+        # on a gateway cannot hold the shutdown for the whole of its timeout.
         thread.shutdown(wait=False, cancel_futures=True)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                asyncio.to_thread(thread.shutdown, wait=True), timeout=SHUTDOWN_WAIT_SECONDS
+            )
