@@ -14,7 +14,6 @@ from queue_server.deps import (
     SessionDep,
     get_office,
 )
-from queue_server.offices.models import Office
 from queue_server.tickets import issuing, moves, presenters
 from queue_server.tickets.history import transitions_of
 from queue_server.tickets.queue import office_queue
@@ -52,7 +51,6 @@ def issue_ticket(
     per_minute = runtime.settings.kiosk_tickets_per_minute
     with runtime.db.transaction(read_only=True) as read:
         office = get_office(code, read)
-        office_id = office.id
         issuing.refuse_early(
             session=read,
             clock=clock,
@@ -63,8 +61,7 @@ def issue_ticket(
             per_minute=per_minute,
         )
     with runtime.db.transaction() as session:
-        writable = session.get(Office, office_id)
-        assert writable is not None
+        writable = get_office(code, session)  # this transaction's own copy of the office
         ticket, created = issuing.issue_ticket(
             session=session,
             clock=clock,
