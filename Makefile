@@ -40,8 +40,12 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Worker processes for pytest-xdist: the tests wait on servers, Chromium and subprocesses
+# much of the time, so more workers than cores overlap those waits. TEST_WORKERS=0 runs in
+# one process (easier to debug); --dist loadfile keeps a module's tests in one worker.
+TEST_WORKERS ?= 3
 test: install lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The suite without its Chromium tests, with the wall clock of every test process moved
 # to a 31 December evening in Moscow a year ahead, in a time zone far from Moscow: a test
@@ -50,7 +54,7 @@ SHIFT_TO ?= $(shell echo $$(( $$(date -u +%Y) + 1 )))-12-31T20:30:00+03:00
 SHIFT_TZ ?= Pacific/Kiritimati
 test-shifted: install
 	PYTHONPATH=$(CURDIR)/tests/support/shifted_clock MFCQ_TEST_CLOCK_SHIFT_TO=$(SHIFT_TO) \
-	  TZ=$(SHIFT_TZ) $(BIN)/pytest -p no:time_machine \
+	  TZ=$(SHIFT_TZ) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -p no:time_machine \
 	  -W ignore::pytest.PytestAssertRewriteWarning -m "not browser"
 
 # The package graph of docs/architecture.md, from the real imports (needs graphviz's `dot`).

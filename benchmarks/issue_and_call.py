@@ -5,6 +5,11 @@ Prints requests/s and p50/p99 latency for: a baseline endpoint that does one bar
 through the same stack (FastAPI, dependencies, session, commit), issuing tickets, and
 windows calling the next ticket. Run: `python benchmarks/issue_and_call.py`
 (PostgreSQL is measured when MFCQ_TEST_POSTGRES_URL is set).
+
+`--depths 10,100,1000` measures instead, in process on a SQLite file, what one issue
+costs with that many tickets already waiting (two services at 16 windows, the queue built
+up over the last hour): the issue's write transaction, and the read the kiosk's answer
+makes (place in the queue and the wait estimate, `tickets.presenters.issued_out`).
 """
 
 from __future__ import annotations
@@ -12,22 +17,29 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select, update
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# First: it puts the code measured (this checkout or MFCQ_BENCH_CODE) on the path.
+from _common import (
+    ALL_DAY,
+    Stats,
+    postgres_url,
+    scratch_schema,
+    server_env,
+    start_server,
+    stop_server,
+)
 
 from queue_server.auth.models import User
 from queue_server.auth.service import add_device, create_token, hash_password
@@ -36,39 +48,6 @@ from queue_server.config_io import ConfigFile, import_config
 from queue_server.db import Database
 from queue_server.migrate import upgrade
 from queue_server.offices.models import Office
-
-ALL_DAY = {d: ["00:00", "23:59"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-
-
-@dataclass
-class Stats:
-    """Latencies of one scenario."""
-
-    name: str
-    latencies: list[float]
-    wall: float
-
-    def line(self, baseline: Stats | None = None) -> str:
-        """One printed row."""
-        lat = sorted(self.latencies)
-        p50 = statistics.median(lat) * 1000
-        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
-        rate = len(lat) / self.wall
-        ratio = (
-            f"  {p50 / (statistics.median(baseline.latencies) * 1000):4.2f}× baseline p50"
-            if baseline
-            else ""
-        )
-        return (
-            f"  {self.name:<12} {len(lat):6d} req  {rate:8.1f} req/s"
-            f"  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms{ratio}"
-        )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def seed(url: str, windows: int) -> tuple[str, list[str]]:
@@ -195,58 +174,126 @@ async def run_load(
         return results
 
 
-def start_server(url: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "MFCQ_DATABASE_URL": url,
-        "MFCQ_BENCHMARK_ENDPOINTS": "true",
-        # one kiosk token issues thousands a minute here: the per-kiosk limit is off
-        "MFCQ_KIOSK_TICKETS_PER_MINUTE": "0",
-        "MFCQ_PUBLIC_URL": f"http://127.0.0.1:{port}",
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "queue_server.app:create_app",
-            "--factory",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("server did not start")
-
-
 def bench(label: str, url: str, n: int, concurrency: int, windows: int) -> None:
     kiosk, clerks = seed(url, windows)
-    proc, base = start_server(url)
+    proc, base = start_server(server_env(url))
     try:
         results = asyncio.run(run_load(base, kiosk, clerks, n, concurrency))
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_server(proc)
     print(
         f"{label}: {n} requests per scenario, {concurrency} concurrent clients"
         f" ({windows} windows for calls)"
     )
     baseline = results[0]
     for stats in results:
-        print(stats.line(None if stats is baseline else baseline))
+        note = (
+            "" if stats is baseline else f"{stats.pct(0.5) / baseline.pct(0.5):4.2f}× baseline p50"
+        )
+        print(stats.line(note))
+
+
+def issue_by_depth(depths: list[int], repeat: int, windows: int = 16) -> None:
+    """One issue's write and its answer's read, median of `repeat`, per queue depth."""
+    from datetime import UTC, datetime
+
+    from queue_server.auth.service import Principal
+    from queue_server.clock import FakeClock
+    from queue_server.tickets.estimates import load_live_queue
+    from queue_server.tickets.issuing import issue_ticket
+    from queue_server.tickets.models import Ticket
+    from queue_server.windows.models import Window
+
+    print(f"issue by queue depth (SQLite file, {windows} windows, 2 services, in process)")
+    for depth in depths:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{tmp}/depth.sqlite3"
+            upgrade(url)
+            db = Database.from_url(url)
+            clock = FakeClock(datetime(2026, 11, 24, 6, 0, tzinfo=UTC))
+            config = {
+                "services": {
+                    "s": {"name_ru": "Приём", "prefix": "А", "kind": "intake"},
+                    "t": {"name_ru": "Выдача", "prefix": "Б", "kind": "issuance"},
+                },
+                "offices": {
+                    "depth": {
+                        "name": "Depth",
+                        "opening_hours": ALL_DAY,
+                        "windows": {
+                            str(n): {
+                                "services": [
+                                    {"service": "s", "order": 1},
+                                    {"service": "t", "order": 2 if n % 2 else 1},
+                                ]
+                            }
+                            for n in range(1, windows + 1)
+                        },
+                    }
+                },
+            }
+            with db.transaction() as session:
+                import_config(session=session, data=ConfigFile.model_validate(config))
+                office = session.scalar(select(Office).where(Office.code == "depth"))
+                assert office is not None
+                device, _ = add_device(
+                    session=session, clock=clock, office=office, kind="kiosk", name="k"
+                )
+                kiosk = Principal("device", device.id, "kiosk", office.id, "k")
+                for n, window in enumerate(session.scalars(select(Window)), start=1):
+                    user = User(
+                        username=f"c{n}", password_hash="-", role="clerk", office_id=office.id
+                    )
+                    session.add(user)
+                    session.flush()
+                    window.clerk_id = user.id
+            for i in range(depth):
+                with db.transaction() as session:
+                    office = session.scalar(select(Office).where(Office.code == "depth"))
+                    issue_ticket(
+                        session=session,
+                        clock=clock,
+                        office=office,
+                        principal=kiosk,
+                        service_code="st"[i % 2],
+                        per_minute=0,
+                    )
+                clock.advance(seconds=3600 / max(depth, 1))
+            writes, reads, wait = [], [], None
+            for r in range(repeat):
+                began = time.perf_counter()
+                with db.transaction() as session:
+                    office = session.scalar(select(Office).where(Office.code == "depth"))
+                    ticket, _ = issue_ticket(
+                        session=session,
+                        clock=clock,
+                        office=office,
+                        principal=kiosk,
+                        service_code="st"[r % 2],
+                        per_minute=0,
+                    )
+                    ticket_id = ticket.id
+                wrote = time.perf_counter()
+                with db.transaction(read_only=True) as session:
+                    office = session.scalar(select(Office).where(Office.code == "depth"))
+                    row = session.get(Ticket, ticket_id)
+                    live = load_live_queue(
+                        session=session, office=office, now=clock.now(), also=row
+                    )
+                    ahead, wait = live.people_ahead(ticket_id), live.estimate(ticket_id).minutes
+                reads.append(time.perf_counter() - wrote)
+                writes.append(wrote - began)
+                with db.transaction() as session:  # back to the same depth
+                    session.execute(
+                        update(Ticket).where(Ticket.id == ticket_id).values(status="cancelled")
+                    )
+            db.dispose()
+        print(
+            f"  {depth:5d} waiting: issue write p50 {statistics.median(writes) * 1000:6.1f} ms, "
+            f"answer read (place + estimate) p50 {statistics.median(reads) * 1000:6.1f} ms "
+            f"(last: {ahead} ahead, {wait} min)",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -256,32 +303,24 @@ def main() -> None:
     )
     parser.add_argument("-c", "--concurrency", type=int, default=16)
     parser.add_argument("--windows", type=int, default=16)
+    parser.add_argument(
+        "--depths", default=None, help="e.g. 10,100,1000: one issue's cost by queue depth"
+    )
+    parser.add_argument("--repeat", type=int, default=21, help="issues per depth (--depths)")
     args = parser.parse_args()
+    if args.depths:
+        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        issue_by_depth([int(d) for d in args.depths.split(",")], args.repeat)
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
+        return
     with tempfile.TemporaryDirectory() as tmp:
         bench("SQLite", f"sqlite:///{tmp}/bench.sqlite3", args.n, args.concurrency, args.windows)
-    pg = os.environ.get("MFCQ_TEST_POSTGRES_URL")
+    pg = postgres_url()
     if not pg:
         print("PostgreSQL: skipped (set MFCQ_TEST_POSTGRES_URL to measure it)")
         return
-    if pg.startswith("postgresql://"):
-        pg = "postgresql+psycopg://" + pg[len("postgresql://") :]
-    schema = f"mfcq_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(pg)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = make_url(pg).update_query_dict({"options": f"-csearch_path={schema}"})
-        bench(
-            "PostgreSQL",
-            url.render_as_string(hide_password=False),
-            args.n,
-            args.concurrency,
-            args.windows,
-        )
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(pg) as url:
+        bench("PostgreSQL", url, args.n, args.concurrency, args.windows)
 
 
 if __name__ == "__main__":

@@ -33,14 +33,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import update
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from issue_and_call import free_port, seed  # noqa: E402
+# First: it puts the code measured (this checkout or MFCQ_BENCH_CODE) on the path.
+from _common import postgres_url, scratch_schema, server_env, start_server, stop_server  # noqa: E402
+from issue_and_call import seed  # noqa: E402
 
 from queue_server.db import Database  # noqa: E402
 from queue_server.offices.models import Office  # noqa: E402
@@ -209,7 +209,9 @@ def bench(label: str, url: str, steps: list[int], seconds: float) -> None:
     print(f"{label}:")
     for clients in steps:
         try:
-            proc, base = start_server(url)
+            # A long keep-alive: a client waiting seconds for an answer must not meet a
+            # closed socket.
+            proc, base = start_server(server_env(url), args=("--timeout-keep-alive", "120"))
         except RuntimeError as exc:  # the previous step may have left it wedged
             print(f"  {clients:4d} clients  {exc}", flush=True)
             continue
@@ -217,40 +219,8 @@ def bench(label: str, url: str, steps: list[int], seconds: float) -> None:
             take_windows(base, clerks)  # on a wedged server these wait out their timeout
             step = asyncio.run(run_step(base, kiosk, clerks, clients, seconds))
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_server(proc)
         print(step.line(), flush=True)
-
-
-def start_server(url: str) -> tuple[subprocess.Popen[bytes], str]:
-    """The server in its own process, its scheduler on; the base URL once it answers."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "MFCQ_DATABASE_URL": url,
-        "MFCQ_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "MFCQ_KIOSK_TICKETS_PER_MINUTE": "0",  # one kiosk token stands for a hall of kiosks
-    }
-    args = [sys.executable, "-m", "uvicorn", "queue_server.app:create_app", "--factory"]
-    # A long keep-alive: a client waiting seconds for an answer must not meet a closed socket.
-    args += ["--port", str(port), "--timeout-keep-alive", "120", "--log-level", "warning"]
-    args += ["--no-access-log"]
-    proc = subprocess.Popen(args, env=env, cwd=HERE.parent)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    proc.kill()
-    proc.wait()
-    raise RuntimeError("the server did not start within 60 s")
 
 
 def take_windows(base: str, clerks: list[str]) -> None:
@@ -278,23 +248,12 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
         bench("SQLite", f"sqlite:///{tmp}/overload.sqlite3", steps, args.seconds)
-    pg = os.environ.get("MFCQ_TEST_POSTGRES_URL")
+    pg = postgres_url()
     if args.sqlite_only or not pg:
         print("PostgreSQL: skipped")
         return
-    if pg.startswith("postgresql://"):
-        pg = "postgresql+psycopg://" + pg[len("postgresql://") :]
-    schema = f"mfcq_overload_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(pg)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = make_url(pg).update_query_dict({"options": f"-csearch_path={schema}"})
-        bench("PostgreSQL", url.render_as_string(hide_password=False), steps, args.seconds)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(pg, "mfcq_overload") as url:
+        bench("PostgreSQL", url, steps, args.seconds)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -1,37 +1,54 @@
 #!/usr/bin/env python
-"""Report speed on PostgreSQL: one year of a large office, a month's report and a year's.
+"""Report speed over a generated year: raw tickets against the daily roll-ups, and a region.
 
-Generates the year inside PostgreSQL with INSERT … SELECT generate_series (≈1.05M tickets
-by default: 300 working days × 3,500 tickets, 20 windows, 2% redirected with their
-transitions, breaches for every late call), then times `build_report` — every table of the
-report, each computed by one SQL statement — for one month and for the whole year.
+Generates one year of a large office (≈1.05 M tickets by default on PostgreSQL: 300
+working days × 3,500 tickets, 20 windows, 2% redirected with their transitions, breaches
+for every late call) — inside PostgreSQL with INSERT … SELECT generate_series, or row by
+row into an SQLite file (`--backend sqlite`, a smaller office by default). Then, in the
+same run:
 
-It runs twice in the same command: first without the report indexes of migration 0006
-(the baseline), then with them, and prints the medians and the ratio.
+1. the month's report, the year's report and the month's staffing plan from the raw
+   tickets (`rollups=False`, the computation before the roll-ups);
+2. the year rolled up (`admin/reports/rollup.py`, as `mfc-queue reports rollup` does);
+3. the same three from the roll-ups, checked equal to the raw figures;
+4. a region: the office's roll-up rows copied in bulk to 19 more offices (their windows
+   and clerks kept apart), and the region's year report from the roll-ups. The 19 copies'
+   20 M raw tickets are not generated (that alone would take hours on a small machine):
+   only their roll-up rows are, which is all the report reads.
 
-Run: `python benchmarks/reports.py` (uses MFCQ_TEST_POSTGRES_URL, else the local `test`
-database); `--tickets-per-day` and `--repeat` change the size and the number of runs.
+Prints each median next to the raw computation's, with the machine's load.
+
+Run: `python benchmarks/reports.py` (PostgreSQL from MFCQ_TEST_POSTGRES_URL, else the local
+`test` database) or `python benchmarks/reports.py --backend sqlite`; `--tickets-per-day`,
+`--region-offices` and `--repeat` change the size.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import random
 import statistics
 import sys
+import tempfile
 import time
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from admin.reports.planner import staffing_plan
+from admin.reports.presenters import report_json, table_json
+from admin.reports.rollup import roll_up
 from admin.reports.scope import Scope
 from admin.reports.service import build_report
+from admin.reports.waits import DIMENSIONS
 from queue_server.auth.models import User
 from queue_server.auth.service import hash_password
 from queue_server.clock import SystemClock
@@ -39,19 +56,10 @@ from queue_server.config_io import ConfigFile, import_config
 from queue_server.db import Database
 from queue_server.migrate import upgrade
 from queue_server.offices.models import Office
+from queue_server.tickets.models import Ticket, TicketTransition, WaitBreach
 
 YEAR_START = date(2025, 1, 1)
 WINDOWS = 20
-# Indexes of migration 0006 (dropped for the baseline run, then recreated).
-REPORT_INDEXES = {
-    "ix_tickets_redirected": (
-        "CREATE INDEX ix_tickets_redirected ON tickets (office_id, day) WHERE redirect_count > 0"
-    ),
-    "ix_wait_breaches_report": (
-        "CREATE INDEX ix_wait_breaches_report ON wait_breaches (office_id, waiting_since)"
-    ),
-}
-
 CONFIG = {
     "services": {
         "passport": {"name_ru": "Паспорт", "prefix": "А", "kind": "intake"},
@@ -176,10 +184,16 @@ def _pg_url() -> str:
     return url
 
 
-def _setup(url: str, per_day: int) -> tuple[Database, Office]:
-    db = Database.from_url(url)
+def _config(region: int) -> dict[str, Any]:
+    offices: dict[str, Any] = {**CONFIG["offices"]}  # type: ignore[dict-item]
+    for n in range(2, region + 1):
+        offices[f"r{n:02d}"] = {"name": f"МФЦ района {n}", "windows": {}}
+    return {**CONFIG, "offices": offices}
+
+
+def _setup(db: Database, region: int) -> Office:
     with db.transaction() as session:
-        import_config(session=session, data=ConfigFile.model_validate(CONFIG))
+        import_config(session=session, data=ConfigFile.model_validate(_config(region)))
         office = session.scalar(select(Office).where(Office.code == "big"))
         assert office is not None
         password = hash_password("bench-password")
@@ -192,11 +206,14 @@ def _setup(url: str, per_day: int) -> tuple[Database, Office]:
                 text("UPDATE windows SET clerk_id = :u WHERE office_id = :o AND number = :n"),
                 {"u": user.id, "o": office.id, "n": n},
             )
+    return office
+
+
+def _generate_pg(db: Database, office: Office, per_day: int) -> None:
     with db.engine.connect() as conn:
         passport = conn.execute(
             text("SELECT id FROM services WHERE code = 'passport'")
         ).scalar_one()
-    started = time.perf_counter()
     with db.engine.begin() as conn:
         conn.execute(
             text(GENERATE),
@@ -207,60 +224,294 @@ def _setup(url: str, per_day: int) -> tuple[Database, Office]:
         conn.execute(text(BREACHES))
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("ANALYZE"))
-        count = conn.execute(text("SELECT count(*) FROM tickets")).scalar_one()
-        redirected = conn.execute(
-            text("SELECT count(*) FROM tickets WHERE redirect_count > 0")
-        ).scalar_one()
-        breaches = conn.execute(text("SELECT count(*) FROM wait_breaches")).scalar_one()
+
+
+def _generate_sqlite(db: Database, office: Office, per_day: int) -> None:
+    """The same year as GENERATE, drawn in Python and inserted in bulk (no generate_series)."""
+    rng = random.Random(7)
+    with db.transaction(read_only=True) as session:
+        services = {
+            code: (sid, prefix, limit, norm)
+            for sid, code, prefix, limit, norm in session.execute(
+                text("SELECT id, code, prefix, wait_limit_minutes, service_norm_minutes "
+                     "FROM services")
+            )
+        }  # fmt: skip
+        windows = {
+            number: (wid, clerk)
+            for wid, number, clerk in session.execute(
+                text("SELECT id, number, clerk_id FROM windows WHERE office_id = :o"),
+                {"o": office.id},
+            )
+        }
+    passport = services["passport"][0]
+    ticket_id = 0
+    for d in range(365):
+        day = YEAR_START + timedelta(days=d)
+        if day.isoweekday() == 7:
+            continue
+        tickets: list[dict[str, Any]] = []
+        steps: list[dict[str, Any]] = []
+        breaches: list[dict[str, Any]] = []
+        for n in range(1, per_day + 1):
+            ticket_id += 1
+            r1, r2, r3, r4 = rng.random(), rng.random(), rng.random(), rng.random()
+            code = "passport" if n % 10 < 6 else "results" if n % 10 < 9 else "consult"
+            sid, prefix, limit_m, norm_m = services[code]
+            status = "done" if r4 < 0.93 else "no_show" if r4 < 0.97 else "cancelled"
+            since = datetime.combine(day, datetime.min.time(), UTC) + timedelta(
+                hours=5, seconds=round(r1 * 37800)
+            )
+            wait = math.floor(-math.log(1 - r2) * (240 + 300 * (1 - abs(r1 - 0.35))))
+            serve = 0.4 + 1.2 * r3
+            wid, clerk = windows[1 + (n * 7 + d) % WINDOWS]
+            called = since + timedelta(seconds=wait) if status != "cancelled" else None
+            started = since + timedelta(seconds=wait + 30) if status == "done" else None
+            finished = (
+                since + timedelta(seconds=wait + 30 + round(serve * norm_m))
+                if status == "done"
+                else None
+            )
+            redirected = r4 < 0.02
+            deadline = since + timedelta(seconds=limit_m * 60)
+            tickets.append({
+                "id": ticket_id, "office_id": office.id, "service_id": sid, "day": day,
+                "prefix": prefix, "seq": n, "number": f"{prefix}{n % 1000:03d}",
+                "status": status, "status_code": f"bench{d}_{n}", "issued_at": since,
+                "waiting_since": since, "warn_at": since + timedelta(seconds=limit_m * 48),
+                "deadline": deadline, "warned": wait > limit_m * 48,
+                "breached": wait > limit_m * 60, "called_at": called, "last_called_at": called,
+                "recall_count": 0, "started_at": started, "finished_at": finished,
+                "window_id": wid if called else None, "clerk_id": clerk if called else None,
+                "redirect_count": 1 if redirected else 0,
+            })  # fmt: skip
+            base: dict[str, Any] = {"ticket_id": ticket_id, "from_status": None, "automatic": False,
+                    "detail": {}}  # fmt: skip
+            if redirected:
+                for action, back, win in (("issue", 30, None), ("call", 19, wid),
+                                          ("start", 18, wid), ("redirect", 0, None)):  # fmt: skip
+                    steps.append({**base, "action": action, "to_status": action,
+                                  "at": since - timedelta(minutes=back),
+                                  "service_id": sid if action == "redirect" else passport,
+                                  "window_id": win, "clerk_id": clerk})  # fmt: skip
+            else:
+                steps.append({**base, "action": "issue", "to_status": "issue", "at": since,
+                              "service_id": sid, "window_id": None, "clerk_id": None})  # fmt: skip
+            for action, at in (("call", called), ("start", started), ("finish", finished)):
+                if at is not None:
+                    steps.append({**base, "action": action, "to_status": action, "at": at,
+                                  "service_id": sid, "window_id": wid,
+                                  "clerk_id": clerk})  # fmt: skip
+            if wait > limit_m * 60 and called is not None:
+                breaches.append({"ticket_id": ticket_id, "office_id": office.id,
+                                 "service_id": sid, "waiting_since": since,
+                                 "deadline": deadline, "detected_at": deadline,
+                                 "called_at": called, "window_id": wid,
+                                 "clerk_id": clerk})  # fmt: skip
+        with db.transaction() as session:
+            session.execute(insert(Ticket), tickets)
+            session.execute(insert(TicketTransition), steps)
+            if breaches:
+                session.execute(insert(WaitBreach), breaches)
+
+
+def _generate(db: Database, office: Office, per_day: int) -> None:
+    started = time.perf_counter()
+    if db.is_sqlite:
+        _generate_sqlite(db, office, per_day)
+    else:
+        _generate_pg(db, office, per_day)
     with db.engine.connect() as conn:
+        count = conn.execute(text("SELECT count(*) FROM tickets")).scalar_one()
         steps = conn.execute(text("SELECT count(*) FROM ticket_transitions")).scalar_one()
-    print(f"generated {steps:,} ticket transitions")
+        breaches = conn.execute(text("SELECT count(*) FROM wait_breaches")).scalar_one()
     print(
-        f"generated {count:,} tickets ({redirected:,} redirected, {breaches:,} breaches) "
+        f"generated {count:,} tickets, {steps:,} transitions, {breaches:,} breaches "
         f"in {time.perf_counter() - started:.1f} s"
     )
-    return db, office
 
 
-def _time_report(db: Database, office: Office, start: date, end: date, repeat: int) -> list[float]:
+def _roll_up_year(db: Database, office: Office) -> None:
+    started = time.perf_counter()
+    with db.transaction() as session:
+        done = roll_up(session, session.merge(office), YEAR_START, date(2025, 12, 31),
+                       SystemClock().now())  # fmt: skip
+    elapsed = time.perf_counter() - started
+    with db.engine.connect() as conn:
+        rows = {
+            t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+            for t in ("report_periods", "report_wait_buckets", "report_hours")
+        }
+    if not db.is_sqlite:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))
+    print(
+        f"rolled up {done.days} days and {done.months} months in {elapsed:.1f} s: "
+        + ", ".join(f"{n:,} rows in {t}" for t, n in rows.items())
+    )
+
+
+# Window and clerk keys of the copies are moved apart, as distinct offices have their own.
+_WINDOW_DIMS = [
+    i for i, d in enumerate(DIMENSIONS) if d.columns[0].key in ("window_id", "clerk_id")
+]
+_OFFICE_DIM = next(i for i, d in enumerate(DIMENSIONS) if d.columns[0].key == "office_id")
+
+COPY_ROLLUPS = [
+    """INSERT INTO report_periods (office_id, span, day, rolled_at, issued, served, no_show,
+        cancelled, redirected, open_tickets, breaches)
+    SELECT o.id, p.span, p.day, p.rolled_at, p.issued, p.served, p.no_show, p.cancelled,
+        p.redirected, p.open_tickets, p.breaches
+    FROM report_periods p CROSS JOIN offices o WHERE p.office_id = :big AND o.id <> :big""",
+    f"""INSERT INTO report_wait_buckets (office_id, span, day, dim, k1, k2, bucket, n,
+        total_v, max_v, within, lim, fine)
+    SELECT o.id, b.span, b.day, b.dim,
+        CASE WHEN b.dim = {_OFFICE_DIM} THEN o.id
+             WHEN b.dim IN ({", ".join(map(str, _WINDOW_DIMS))}) AND b.k1 > 0
+             THEN b.k1 + 100000 * o.id ELSE b.k1 END,
+        b.k2, b.bucket, b.n, b.total_v, b.max_v, b.within, b.lim, b.fine
+    FROM report_wait_buckets b CROSS JOIN offices o WHERE b.office_id = :big AND o.id <> :big""",
+    """INSERT INTO report_hours (office_id, day, weekday, hour, arrivals, called, within,
+        service_n, service_sum, min_limit, open_windows)
+    SELECT o.id, h.day, h.weekday, h.hour, h.arrivals, h.called, h.within, h.service_n,
+        h.service_sum, h.min_limit, h.open_windows
+    FROM report_hours h CROSS JOIN offices o WHERE h.office_id = :big AND o.id <> :big""",
+]
+
+
+def _copy_region(db: Database, office: Office) -> None:
+    started = time.perf_counter()
+    with db.engine.begin() as conn:
+        for statement in COPY_ROLLUPS:
+            conn.execute(text(statement), {"big": office.id})
+        buckets = conn.execute(text("SELECT count(*) FROM report_wait_buckets")).scalar_one()
+    if not db.is_sqlite:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))
+    print(
+        f"region: roll-up rows copied in {time.perf_counter() - started:.1f} s "
+        f"({buckets:,} minute rows in all)"
+    )
+
+
+def _offices(db: Database, codes: list[str] | None) -> tuple[Office, ...]:
+    with db.transaction(read_only=True) as session:
+        query = select(Office).order_by(Office.code)
+        if codes:
+            query = query.where(Office.code.in_(codes))
+        return tuple(session.scalars(query))
+
+
+def _time_report(
+    db: Database,
+    offices: tuple[Office, ...],
+    period: tuple[date, date],
+    repeat: int,
+    rollups: bool,
+) -> tuple[list[float], dict[str, Any]]:
     times = []
+    data: dict[str, Any] = {}
     for _ in range(repeat):
         with db.transaction(read_only=True) as session:
             began = time.perf_counter()
-            report = build_report(
-                session=session,
-                scope=Scope(offices=(office,), start=start, end=end),
-                now=SystemClock().now(),
-            )
+            report = build_report(session=session, scope=Scope(offices, *period),
+                                  now=datetime(2026, 1, 15, tzinfo=UTC),
+                                  rollups=rollups)  # fmt: skip
             times.append(time.perf_counter() - began)
-    assert report.tables["counts"].rows
-    return times
+            data = report_json(report)
+    data.pop("generated_at", None)
+    assert data["tables"]["counts"]["rows"]
+    return times, data
 
 
-def _time_plan(db: Database, office: Office, start: date, end: date, repeat: int) -> list[float]:
+def _time_plan(
+    db: Database, office: Office, period: tuple[date, date], repeat: int, rollups: bool
+) -> tuple[list[float], dict[str, Any]]:
     times = []
+    data: dict[str, Any] = {}
     for _ in range(repeat):
         with db.transaction(read_only=True) as session:
             began = time.perf_counter()
-            staffing_plan(session=session, office=office, start=start, end=end)
+            plan = staffing_plan(session=session, office=office, start=period[0],
+                                 end=period[1], rollups=rollups)  # fmt: skip
             times.append(time.perf_counter() - began)
-    return times
+            data = table_json(plan)
+    return times, data
 
 
-def _line(name: str, times: list[float], baseline: list[float] | None = None) -> str:
+def _line(name: str, times: list[float], raw: list[float] | None = None) -> str:
     med = statistics.median(times)
-    ratio = f"  {statistics.median(baseline) / med:5.2f}× faster than baseline" if baseline else ""
-    return f"  {name:<28} median {med * 1000:8.1f} ms  max {max(times) * 1000:8.1f} ms{ratio}"
+    ratio = f"  {statistics.median(raw) / med:6.1f}× faster than raw" if raw else ""
+    return f"  {name:<34} median {med * 1000:9.1f} ms  max {max(times) * 1000:9.1f} ms{ratio}"
+
+
+def _load() -> str:
+    return "load average (1, 5, 15 min): " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _run(db: Database, args: argparse.Namespace) -> None:
+    office = _setup(db, args.region_offices)
+    _generate(db, office, args.tickets_per_day)
+    big = _offices(db, ["big"])
+    month = (date(2025, 3, 1), date(2025, 3, 31))
+    year = (date(2025, 1, 1), date(2025, 12, 31))
+    print(_load())
+    raw = {
+        "month report (March)": _time_report(db, big, month, args.repeat, False),
+        "year report": _time_report(db, big, year, max(1, args.repeat // 2), False),
+        "month staffing plan": _time_plan(db, big[0], month, args.repeat, False),
+    }
+    print(_load())
+    _roll_up_year(db, office)
+    print(_load())
+    rolled = {
+        "month report (March)": _time_report(db, big, month, args.repeat, True),
+        "year report": _time_report(db, big, year, args.repeat, True),
+        "month staffing plan": _time_plan(db, big[0], month, args.repeat, True),
+    }
+    equal = all(rolled[k][1] == raw[k][1] for k in raw)
+    print("from the tickets (raw, before the roll-ups):")
+    for name, (times, _data) in raw.items():
+        print(_line(name, times))
+    print(f"from the roll-ups (figures equal to the raw ones: {'yes' if equal else 'NO'}):")
+    for name, (times, _data) in rolled.items():
+        print(_line(name, times, raw[name][0]))
+    if args.region_offices > 1:
+        _copy_region(db, office)
+        region = _offices(db, None)
+        times, data = _time_report(db, region, year, args.repeat, True)
+        windows = len(data["tables"]["wait_by_window"]["rows"])
+        print(f"region of {len(region)} offices ({windows} window rows), from the roll-ups:")
+        print(_line("region year report", times))
+    print(_load())
+    if not equal:
+        sys.exit(1)
 
 
 def main() -> None:
-    """Generate the year, then time the month and year reports without and with indexes."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tickets-per-day", type=int, default=3500)
+    """Generate the year, time the reports raw and from the roll-ups, then the region."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--tickets-per-day", type=int, default=None,
+                        help="[3500 on PostgreSQL, 1000 on SQLite]")  # fmt: skip
+    parser.add_argument("--region-offices", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep-schema", action="store_true", help="keep the data to explore")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    if args.tickets_per_day is None:
+        args.tickets_per_day = 3500 if args.backend == "postgresql" else 1000
 
+    if args.backend == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite:///{folder}/reports.sqlite3"
+            upgrade(url)
+            local = Database.from_url(url)
+            try:
+                _run(local, args)
+            finally:
+                local.dispose()
+        return
     base = _pg_url()
     schema = f"bench_reports_{uuid.uuid4().hex[:8]}"
     admin = create_engine(base)
@@ -271,35 +522,13 @@ def main() -> None:
         .update_query_dict({"options": f"-csearch_path={schema}"})
         .render_as_string(hide_password=False)
     )
+    db: Database | None = None
     try:
         upgrade(url)
-        db, office = _setup(url, args.tickets_per_day)
-        month = (date(2025, 3, 1), date(2025, 3, 31))
-        year = (date(2025, 1, 1), date(2025, 12, 31))
-        results: dict[str, dict[str, list[float]]] = {}
-        for phase in ("without report indexes", "with report indexes (migration 0006)"):
-            with db.engine.begin() as conn:
-                for name, ddl in REPORT_INDEXES.items():
-                    conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
-                    if phase.startswith("with"):
-                        conn.execute(text(ddl))
-                conn.execute(text("ANALYZE tickets"))
-                conn.execute(text("ANALYZE wait_breaches"))
-            # One warm-up run so both phases start with the same cache.
-            _time_report(db, office, *month, repeat=1)
-            results[phase] = {
-                "month report (March)": _time_report(db, office, *month, args.repeat),
-                "year report": _time_report(db, office, *year, max(1, args.repeat // 2)),
-                "month staffing plan": _time_plan(db, office, *month, args.repeat),
-            }
-        baseline = results["without report indexes"]
-        for phase, rows in results.items():
-            print(phase)
-            for name, times in rows.items():
-                print(_line(name, times, None if rows is baseline else baseline[name]))
-        db.dispose()
+        db = Database.from_url(url)
+        _run(db, args)
     finally:
-        if "db" in locals():
+        if db is not None:
             db.dispose()
         if args.keep_schema:
             print(f"kept schema {schema}")

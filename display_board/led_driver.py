@@ -6,6 +6,8 @@
   window's current number on the display at the window's `led_address`.
 * Reads keypad frames from the same bus and turns them into API calls with the token of
   the clerk at that window (call next, recall, start, finish, no-show).
+* Forwards the marks of an applicant's rating keypad at a window (R8) to the server with
+  its own LED device token: they rate the ticket just finished at that window.
 * Survives the serial port going away (reopens it and repaints every display) and the
   server going away (reconnects, resuming after the last event id it saw).
 """
@@ -30,13 +32,20 @@ import serial
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
-from display_board.rs485 import Key, KeyFrameReader, KeyPress, display_frame
+from display_board.rs485 import Key, KeyFrameReader, KeyPress, RatingPress, display_frame
 
 log = logging.getLogger("mfc_queue.led_driver")
 
 PAUSE_TEXT = "ПЕРЕРЫВ"
 #: Ticket events after which the window's display goes blank.
-CLEARING = ("ticket.finished", "ticket.no_show", "ticket.cancelled", "ticket.redirected")
+CLEARING = (
+    "ticket.finished",
+    "ticket.no_show",
+    "ticket.cancelled",
+    "ticket.redirected",
+    "ticket.transferred",
+    "ticket.postponed",
+)
 KEY_ACTIONS = {
     Key.RECALL: "recall",
     Key.START: "start",
@@ -53,7 +62,7 @@ class SerialBus:
         port: str,
         *,
         baudrate: int = 9600,
-        on_key: Callable[[KeyPress], None],
+        on_key: Callable[[KeyPress | RatingPress], None],
         retry_seconds: float = 1.0,
     ) -> None:
         self.port = port
@@ -154,11 +163,16 @@ class LedDriver:
         clerk_tokens: dict[int, str] | None = None,
         baudrate: int = 9600,
         refresh_seconds: float = 60.0,
+        heartbeat_seconds: float = 60.0,
     ) -> None:
         self.server = server.rstrip("/")
         self.token = token
         self.clerk_tokens = clerk_tokens or {}
         self.refresh_seconds = refresh_seconds
+        # The driver tells the server it is alive this often (the dashboard's "нет связи"
+        # comes only when these stop); the server's pings keep the loop below turning.
+        self.heartbeat_seconds = heartbeat_seconds
+        self._heartbeat_at = float("-inf")
         self.bus = SerialBus(port, baudrate=baudrate, on_key=self._key_from_thread)
         self.office: str | None = None
         self.windows: dict[int, WindowState] = {}
@@ -209,6 +223,7 @@ class LedDriver:
                 await self.refresh()
             log.info("subscribed to %s after event %s", self.office, self.last_id)
             last_refresh = time.monotonic()
+            await self.heartbeat()
             async for raw in ws:
                 message = json.loads(raw)
                 kind = message.get("type")
@@ -223,6 +238,22 @@ class LedDriver:
                     # Picks up changed bus addresses; events keep the numbers current.
                     await self.refresh()
                     last_refresh = time.monotonic()
+                if time.monotonic() - self._heartbeat_at >= self.heartbeat_seconds:
+                    await self.heartbeat()
+
+    async def heartbeat(self) -> None:
+        """Report "ok" to the server: the driver is connected and its bus is open."""
+        assert self._http is not None
+        self._heartbeat_at = time.monotonic()
+        try:
+            response = await self._http.put(
+                "/api/v1/devices/me/state",
+                json={"state": "ok", "detail": {}},
+                headers={"Authorization": f"Bearer {self.token}"},
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as exc:  # the next heartbeat tries again
+            log.warning("heartbeat not delivered: %s", exc)
 
     async def refresh(self) -> None:
         """Read every window (address, current ticket, pause) and repaint the displays."""
@@ -280,19 +311,44 @@ class LedDriver:
 
     # --- keypads ------------------------------------------------------------------------
 
-    def _key_from_thread(self, press: KeyPress) -> None:
+    def _key_from_thread(self, press: KeyPress | RatingPress) -> None:
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._start_key_task, press)
 
-    def _start_key_task(self, press: KeyPress) -> None:
+    def _start_key_task(self, press: KeyPress | RatingPress) -> None:
         task = asyncio.create_task(self.press(press))
         self._key_tasks.add(task)
         task.add_done_callback(self._key_tasks.discard)
 
-    async def press(self, press: KeyPress) -> None:
-        """Turn a key press into the clerk's API call; failures are logged, never fatal."""
+    async def press(self, press: KeyPress | RatingPress) -> None:
+        """Turn a key press into the clerk's API call (a rating into the rating call);
+        failures are logged, never fatal."""
         async with self._key_lock:
-            await self._press(press)
+            if isinstance(press, RatingPress):
+                await self._rate(press)
+            else:
+                await self._press(press)
+
+    async def _rate(self, press: RatingPress) -> None:
+        window = next((w for w in self.windows.values() if w.address == press.address), None)
+        if window is None or self.office is None:
+            log.warning("rating at address %s: no window has this address", press.address)
+            return
+        assert self._http is not None
+        try:
+            response = await self._http.post(
+                f"/api/v1/offices/{self.office}/windows/{window.number}/rating",
+                params={"source": "keypad"},
+                json=press.body(),
+                headers={"Authorization": f"Bearer {self.token}"},
+            )
+        except httpx.HTTPError as exc:
+            log.warning("rating at window %s: server unreachable (%s)", window.number, exc)
+            return
+        if response.status_code >= 400:
+            log.warning("rating at window %s refused: %s", window.number, response.text)
+        else:
+            log.info("rating at window %s accepted", window.number)
 
     async def _press(self, press: KeyPress) -> None:
         window = next((w for w in self.windows.values() if w.address == press.address), None)

@@ -12,7 +12,13 @@ from hardware_sim.endpoints import (
 )
 from hardware_sim.printer import Fault, VirtualPrinter
 from hardware_sim.receipt import Receipt
-from hardware_sim.rs485 import Key, VirtualRs485Bus, encode_display_frame, encode_key_frame
+from hardware_sim.rs485 import (
+    Key,
+    VirtualRs485Bus,
+    encode_display_frame,
+    encode_key_frame,
+    encode_rating_frame,
+)
 from hardware_sim.scanner import VirtualScanner
 
 __all__ = [
@@ -28,4 +34,5 @@ __all__ = [
     "VirtualScanner",
     "encode_display_frame",
     "encode_key_frame",
+    "encode_rating_frame",
 ]

@@ -1,5 +1,6 @@
-"""The demo's simulated hardware: a kiosk printer and an RS-485 LED bus, with the kiosk
-agent and the LED driver running as child processes against them, as on real machines."""
+"""The demo's simulated hardware: a kiosk printer, the windows' receipt printer (on a local
+TCP port) and an RS-485 LED bus, with the kiosk agent and the LED driver running as child
+processes against them, as on real machines."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ class DemoRig:
         kiosk_host: str,
         kiosk_port: int,
         receipts_dir: Path,
+        receipt_printer_port: int | None = None,
     ) -> None:
         self.server_url = server_url
         self.kiosk_token = kiosk_token
@@ -44,6 +46,9 @@ class DemoRig:
         self.kiosk_port = kiosk_port
         self.receipts_dir = receipts_dir
         self.printer: SimulatedPrinter | None = None
+        # The windows' receipt printer (the server prints on it over TCP), when a port is given.
+        self.receipt_printer_port = receipt_printer_port
+        self.receipt_printer: SimulatedPrinter | None = None
         self.bus: VirtualRs485Bus | None = None
         self.children: list[subprocess.Popen[bytes]] = []
 
@@ -52,11 +57,21 @@ class DemoRig:
         """Where the kiosk's touch screen is served."""
         return f"http://{self.kiosk_host}:{self.kiosk_port}/"
 
+    @property
+    def receipt_printer_url(self) -> str:
+        """Where the windows' receipt printer listens (``tcp://127.0.0.1:port``)."""
+        return f"tcp://127.0.0.1:{self.receipt_printer_port}"
+
     def start(self) -> None:
-        """Open the simulated printer and bus, then start the kiosk agent and LED driver."""
+        """Open the simulated printers and bus, then start the kiosk agent and LED driver."""
         self.receipts_dir.mkdir(parents=True, exist_ok=True)
         self.printer = SimulatedPrinter(pty=True)
         self.printer.printer.on_receipt(ReceiptSaver(self.receipts_dir))
+        if self.receipt_printer_port is not None:
+            windows_dir = self.receipts_dir / "windows"
+            windows_dir.mkdir(exist_ok=True)
+            self.receipt_printer = SimulatedPrinter(width=80, tcp_port=self.receipt_printer_port)
+            self.receipt_printer.printer.on_receipt(ReceiptSaver(windows_dir))
         self.bus = VirtualRs485Bus(display_addresses=self.led_addresses)
         cli = [sys.executable, "-m", "queue_server.cli"]
         kiosk_env = {**os.environ, "MFCQ_KIOSK_TOKEN": self.kiosk_token}
@@ -106,3 +121,5 @@ class DemoRig:
             self.bus.close()
         if self.printer is not None:
             self.printer.close()
+        if self.receipt_printer is not None:
+            self.receipt_printer.close()

@@ -9,6 +9,10 @@ Frames (both directions)::
   encoded in CP1251; an empty payload blanks the display.
 * Keypad frame (keypad at ADDR → driver): payload is one key code byte
   (:class:`Key`).
+* Rating frame (the applicant's rating keypad at ADDR → driver): ``V`` then five
+  ASCII digits, the marks 1–5 on waiting, courtesy, comfort, information and
+  service time in that order, ``0`` for a criterion left out
+  (:func:`encode_rating_frame`).
 
 ADDR is taken positionally (the byte after SOH), so any address 1..254 is
 allowed; payloads never contain SOH or BEL. A display and a keypad of the same
@@ -63,6 +67,25 @@ def encode_display_frame(address: int, text: str) -> bytes:
     if len(payload) > MAX_PAYLOAD:
         raise FrameError(f"display text longer than {MAX_PAYLOAD} bytes")
     return bytes([SOH, address]) + payload + bytes([BEL])
+
+
+#: First payload byte of a rating keypad's frame ("V" for vote).
+RATING_PREFIX = 0x56
+#: How many marks a rating frame carries (the five criteria, in their fixed order).
+RATING_MARKS = 5
+
+
+def encode_rating_frame(address: int, marks: list[int | None]) -> bytes:
+    """Build the frame a rating keypad at ``address`` sends: five marks 1–5 (None: skipped)."""
+    _check_address(address)
+    if len(marks) != RATING_MARKS:
+        raise FrameError(f"a rating has {RATING_MARKS} marks, got {len(marks)}")
+    digits = bytearray()
+    for mark in marks:
+        if mark is not None and not 1 <= mark <= 5:
+            raise FrameError(f"a mark is 1..5, got {mark}")
+        digits.append(ord("0") + (mark or 0))
+    return bytes([SOH, address, RATING_PREFIX]) + bytes(digits) + bytes([BEL])
 
 
 def encode_key_frame(address: int, key: Key) -> bytes:
@@ -174,6 +197,12 @@ class VirtualRs485Bus:
     def press(self, address: int, key: Key) -> bytes:
         """Press ``key`` on the keypad at ``address``: its frame goes to the driver."""
         frame = encode_key_frame(address, key)
+        self.port.write(frame)
+        return frame
+
+    def rate(self, address: int, marks: list[int | None]) -> bytes:
+        """The applicant presses the marks on the rating keypad at ``address`` and sends."""
+        frame = encode_rating_frame(address, marks)
         self.port.write(frame)
         return frame
 

@@ -69,6 +69,7 @@ class KioskAgent:
         self.online = False
         self.last_health: PrinterHealth | None = None
         self._reported: tuple[str, dict[str, Any]] | None = None
+        self._reported_at = float("-inf")  # time.monotonic() of the last delivered report
         self.outcomes: OrderedDict[str, Outcome] = OrderedDict()
         self._inflight: dict[str, asyncio.Task[Outcome]] = {}
         # A request whose answer was lost: the next tap for the same choice reuses its key,
@@ -189,14 +190,15 @@ class KioskAgent:
         return health
 
     async def report(self, health: PrinterHealth) -> None:
-        """Send the device state to the server when it changed (or was not delivered)."""
+        """Send the device state when it changed, was not delivered, or as a heartbeat."""
         detail: dict[str, Any] = {"printer": health.state}
         if health.warnings:
             detail["warnings"] = health.warnings
         if health.problem and not health.can_print:
             detail["problem"] = health.problem[:200]
         current = (health.device_state, detail)
-        if current == self._reported:
+        due = time.monotonic() - self._reported_at >= self.config.heartbeat_seconds
+        if current == self._reported and not due:
             return
         try:
             await self.client.report_state(*current)
@@ -208,6 +210,7 @@ class KioskAgent:
             return
         self.online = True
         self._reported = current
+        self._reported_at = time.monotonic()
 
     # --- issuing ------------------------------------------------------------------------
 
@@ -299,7 +302,7 @@ class KioskAgent:
         if self.office_code is None:
             return outcome
         try:
-            ticket = await self.client.check_in(self.office_code, booking_code)
+            ticket = await self._booking_or_remote(self.office_code, booking_code)
         except ServerUnreachable:
             self.online = False
             return outcome
@@ -310,6 +313,21 @@ class KioskAgent:
         self._remember(outcome)
         await self._print(outcome)
         return outcome
+
+    async def _booking_or_remote(self, office_code: str, code: str) -> dict[str, Any]:
+        """The code is a booking's or a place taken in the queue from the phone: both are
+        typed on the same screen. An unknown code is refused as an unknown booking."""
+        try:
+            return await self.client.check_in(office_code, code)
+        except ServerRefused as refused:
+            if refused.code != "booking_not_found":
+                raise
+            try:
+                return await self.client.check_in_remote(office_code, code)
+            except ServerRefused as remote_refused:
+                if remote_refused.code == "remote_place_not_found":
+                    raise refused from None
+                raise
 
     def _timezone(self) -> str:
         return self.snapshot.office["timezone"] if self.snapshot else "Europe/Moscow"

@@ -121,6 +121,22 @@ class ServerClient:
         )
         return result
 
+    async def subscribe(self, status_code: str, *, phone: str, consent: bool) -> dict[str, Any]:
+        """Leave the applicant's phone (with consent) for SMS about the ticket."""
+        result: dict[str, Any] = await self._json(
+            "POST",
+            f"/tickets/status/{status_code}/notifications",
+            json={"phone": phone, "consent": consent, "source": "kiosk"},
+        )
+        return result
+
+    async def check_in_remote(self, code: str, checkin_code: str) -> dict[str, Any]:
+        """Check in a place taken in the queue from the phone; the same code, the same ticket."""
+        result: dict[str, Any] = await self._json(
+            "POST", f"/offices/{code}/remote-tickets/{checkin_code}/check-in"
+        )
+        return result
+
     async def report_state(self, state: str, detail: dict[str, Any]) -> dict[str, Any]:
         """Store this device's state on the server."""
         result: dict[str, Any] = await self._json(

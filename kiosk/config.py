@@ -21,6 +21,10 @@ class KioskConfig:
     retry_seconds: int = 5
     # Seconds between printer checks, state reports and pulls of owed reprints.
     monitor_seconds: float = 5.0
+    # The state goes to the server at least this often even when nothing changed: the
+    # heartbeat by which the dashboard knows the kiosk is alive (the server's
+    # devices/rules.py HEARTBEAT_SECONDS).
+    heartbeat_seconds: float = 60.0
     # Seconds one HTTP request to the server may take.
     request_timeout: float = 5.0
     # Printer I/O bound (status query) and print-job bound, seconds.

@@ -30,6 +30,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "original": ("оригинал", "original"),
     "copy": ("копия", "copy"),
     "original_copy": ("оригинал и копия", "original and copy"),
+    # A document the service's list marks as not required (the same entry the intake
+    # form checks): the applicant may come without it.
+    "optional": ("можно не приносить", "you may come without it"),
     "have_all": ("У меня есть все документы", "I have all the documents"),
     "take_anyway": ("Понятно, всё равно взять талон", "I understand, take a ticket anyway"),
     "no_docs": ("Что делать, если документов нет?", "What if I do not have them?"),
@@ -48,6 +51,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "ahead": ("Перед вами", "People ahead"),
     "wait": ("Ожидание", "Estimated wait"),
     "minutes": ("≈ {n} мин", "≈ {n} min"),
+    "no_open_window": (
+        "Сейчас нет открытых окон для этой услуги",
+        "No window is serving this service right now",
+    ),
     "issued": ("Выдан", "Issued"),
     "take_paper": ("Возьмите талон из принтера.", "Take your ticket from the printer."),
     "qr_hint": (
@@ -55,6 +62,28 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Scan the QR code with your phone to follow the queue",
     ),
     "done": ("Готово", "Done"),
+    "notify_offer": ("Сообщить по СМС, когда подойдёт очередь", "Text me when my turn is near"),
+    "notify_title": ("СМС о вашей очереди", "Text messages about your turn"),
+    "notify_hint": (
+        "Введите номер мобильного телефона: пришлём СМС, когда очередь подойдёт, "
+        "и когда вас вызовут к окну.",
+        "Enter your mobile number: we will text you when your turn is near and when "
+        "you are called to a window.",
+    ),
+    "notify_phone": ("Номер телефона", "Phone number"),
+    "notify_consent": (
+        "Согласен(на) на обработку номера телефона для уведомлений об очереди. Номер "
+        "хранится до конца рабочего дня и затем удаляется.",
+        "I agree to the processing of my phone number for queue notifications. The "
+        "number is kept until the end of the working day and then deleted.",
+    ),
+    "notify_send": ("Получать СМС", "Text me"),
+    "notify_skip": ("Не нужно", "No, thanks"),
+    "notify_done": ("Готово: СМС придут на номер {phone}.", "Done: texts go to {phone}."),
+    "notify_unavailable": (
+        "Не удалось сохранить номер: {reason}",
+        "The number was not saved: {reason}",
+    ),
     "not_printed": (
         "Талон не удалось напечатать ({reason}). Ваш номер записан в очереди — "
         "запомните или сфотографируйте его. Сотрудник может распечатать талон повторно.",
@@ -104,6 +133,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "checkin_too_late": ("Время этой записи прошло.", "The time of this booking has passed."),
     "office_closed": ("Офис сейчас закрыт.", "The office is closed now."),
     "live_instead": ("Взять талон в живую очередь", "Take a live-queue ticket"),
+    "retype_code": ("Ввести ещё раз", "Enter it again"),
     "still_here": ("Вы ещё здесь?", "Are you still here?"),
     "still_here_text": (
         "Если ничего не нажать, экран вернётся в начало через {n} с.",
@@ -112,10 +142,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "continue": ("Продолжить", "Continue"),
     "other_services": ("Другие услуги", "Other services"),
     "unavailable": ("Недоступно", "Unavailable"),
-    "keyboard_hint": (
-        "Можно пользоваться клавиатурой: Tab — дальше, Enter — выбрать, Esc — назад.",
-        "Keyboard: Tab to move, Enter to choose, Esc to go back.",
-    ),
 }
 
 WEEKDAYS = {

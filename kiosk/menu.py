@@ -17,7 +17,8 @@ class Menu:
 
     def __post_init__(self) -> None:
         self.services = sorted(
-            (s for s in self.services if s.get("active", True)),
+            # R18: the server marks a service not taken now (no agreement in force): hidden.
+            (s for s in self.services if s.get("active", True) and s.get("accepted", True)),
             key=lambda s: (s.get("position", 0), s["code"]),
         )
         self.by_code = {s["code"]: s for s in self.services}
@@ -37,6 +38,21 @@ class Menu:
                 {"code": "_other", "name_ru": "Другие услуги", "name_en": "Other services"}
             )
         return groups
+
+    def start_groups(self, *, results_tile: bool) -> list[dict[str, Any]]:
+        """The group tiles of the start screen: none that leads where another tile does.
+
+        The "collect a result" tile already leads to the issuance services, so a group of
+        exactly those services would be a second tile for the same thing.
+        """
+        issuance = {s["code"] for s in self.of_kind("issuance")}
+        return [
+            g
+            for g in self.menu_groups()
+            if not (
+                results_tile and {s["code"] for s in self.services_of_group(g["code"])} == issuance
+            )
+        ]
 
     def group(self, code: str) -> dict[str, Any] | None:
         """A menu group by code."""

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from kiosk.agent import PRINTER, REFUSED, TICKET, KioskAgent, Outcome
+from kiosk.client import ServerRefused, ServerUnreachable
 from kiosk.menu import documents_for, needs_profiling, parse_answers, profile
 from kiosk.printing import paper_lines, ticket_data
 from kiosk.screen import Screen, qr_svg, safe_next
@@ -29,8 +30,8 @@ async def start(request: Request) -> HTMLResponse:
     snap = await agent.refresh()
     health = await agent.printer_health()
     hours = agent.hours()
-    groups = snap.menu.menu_groups() if snap else []
     results = snap.menu.of_kind("issuance") if snap else []
+    groups = snap.menu.start_groups(results_tile=bool(results)) if snap else []
     return s.render(
         "start.html",
         "start",
@@ -189,6 +190,7 @@ def outcome_page(s: Screen, outcome: Outcome, form: dict[str, str]) -> Response:
             code=outcome.error_code,
             message=s.t(outcome.error_code) if outcome.error_code in known else message,
             detail=message,
+            retry_code=form.get("code", ""),
             next_opening=hours.next_opening if hours and not hours.open else None,
             status_code=409,
         )
@@ -237,6 +239,7 @@ async def ticket_page(request: Request, key: str) -> Response:
         "ticket",
         outcome=outcome,
         ticket=ticket,
+        priority=_priority_name(s, ticket),
         issued=f"{data.issued_at:%d.%m.%Y %H:%M}",
         qr=qr_svg(ticket["status_url"]),
         service_name=ticket["service_name_en"]
@@ -244,6 +247,16 @@ async def ticket_page(request: Request, key: str) -> Response:
         else ticket["service_name_ru"],
         paper="\n".join(paper_lines(data)),
     )
+
+
+def _priority_name(s: Screen, ticket: dict[str, Any]) -> str | None:
+    """The ticket's priority category in the screen's language (the server sends Russian)."""
+    name_ru = ticket.get("priority_category_name_ru")
+    snap = s.agent.snapshot
+    if not name_ru or snap is None:
+        return name_ru
+    found = next((c for c in snap.menu.categories if c.get("name_ru") == name_ru), None)
+    return s.nm(found) if found else name_ru
 
 
 @router.post("/ticket/{key}/print")
@@ -254,12 +267,64 @@ async def print_again(request: Request, key: str) -> Response:
     return RedirectResponse(s.url(f"/ticket/{key}"), status_code=303)
 
 
+@router.get("/ticket/{key}/notify", response_class=HTMLResponse)
+async def notify_form(request: Request, key: str) -> Response:
+    """The phone keypad after the ticket: SMS when the turn is near and at the call."""
+    s = screen(request)
+    outcome = s.agent.outcomes.get(key)
+    if outcome is None or outcome.ticket is None:
+        return RedirectResponse("/", status_code=303)
+    return s.render("notify.html", "notify", key=key, phone="", done=None, problem=None)
+
+
+@router.post("/ticket/{key}/notify", response_class=HTMLResponse)
+async def notify_submit(
+    request: Request,
+    key: str,
+    phone: str = Form(default="", max_length=32),
+    consent: str = Form(default=""),
+) -> Response:
+    """Send the phone and the consent to the server; show the masked number or why not."""
+    s = screen(request)
+    outcome = s.agent.outcomes.get(key)
+    if outcome is None or outcome.ticket is None:
+        return RedirectResponse("/", status_code=303)
+    try:
+        saved = await s.agent.client.subscribe(
+            outcome.ticket["status_code"], phone=phone, consent=consent == "yes"
+        )
+    except ServerRefused as exc:
+        return s.render(
+            "notify.html",
+            "notify",
+            status_code=422,
+            key=key,
+            phone=phone,
+            done=None,
+            problem=exc.message,
+        )
+    except ServerUnreachable:
+        return s.render(
+            "notify.html",
+            "notify",
+            status_code=503,
+            key=key,
+            phone=phone,
+            done=None,
+            problem=s.t("offline_title"),
+        )
+    return s.render(
+        "notify.html", "notify", key=key, phone="", done=saved["address_masked"], problem=None
+    )
+
+
 @router.get("/booking", response_class=HTMLResponse)
-async def booking(request: Request) -> HTMLResponse:
-    """Enter the booking code."""
+async def booking(request: Request, code: str = "") -> HTMLResponse:
+    """Enter the booking code (again: the mistyped one is there to correct)."""
     s = screen(request)
     await s.agent.refresh()
-    return s.render("booking.html", "booking", code="")
+    typed = "".join(ch for ch in code.upper() if ch.isalnum())[:14]
+    return s.render("booking.html", "booking", code=typed)
 
 
 @router.post("/booking", response_class=HTMLResponse)

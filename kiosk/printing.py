@@ -121,6 +121,8 @@ class KioskPrinter:
 def ticket_data(ticket: dict[str, Any], timezone: str) -> TicketData:
     """What goes on paper, from the server's ticket (issue time in the office's zone)."""
     issued = datetime.fromisoformat(ticket["issued_at"]).astimezone(ZoneInfo(timezone))
+    # None: no open window serves the service now; the paper says so instead of a number.
+    minutes = ticket.get("estimated_wait_minutes")
     return TicketData(
         office_name=ticket["office_name"],
         number=ticket["number"],
@@ -128,8 +130,11 @@ def ticket_data(ticket: dict[str, Any], timezone: str) -> TicketData:
         issued_at=issued,
         people_ahead=ticket["people_ahead"],
         status_url=ticket["status_url"],
-        estimated_wait=timedelta(minutes=ticket["estimated_wait_minutes"]),
+        estimated_wait=None if minutes is None else timedelta(minutes=minutes),
+        no_open_window=minutes is None,
         footer=ticket.get("footer") or "",
+        priority_category=ticket.get("priority_category_name_ru") or "",
+        priority_proof=ticket.get("priority_category_proof_ru") or "",
     )
 
 

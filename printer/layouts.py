@@ -34,8 +34,14 @@ class TicketData:
     people_ahead: int
     status_url: str
     estimated_wait: timedelta | None = None
+    # No open window serves the service now: printed instead of a wait.
+    no_open_window: bool = False
     # The office's text (the server's rules give the default, the R1 promise); none if empty.
     footer: str = ""
+    # The priority category the ticket was taken in, for the clerk to see; none if empty.
+    priority_category: str = ""
+    # The document that proves the category, which the clerk checks; none if empty.
+    priority_proof: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,11 +116,17 @@ def build_ticket(data: TicketData, width: int = 80) -> Document:
     size = _number_size(data.number, doc.paper.dots)
     doc.line(data.number, align=Align.CENTER, bold=True, size=size)
     doc.line(data.service_name, align=Align.CENTER, bold=True)
+    if data.priority_category:
+        doc.line(f"Льгота: {data.priority_category}", align=Align.CENTER, bold=True)
+        if data.priority_proof:
+            doc.line(f"Предъявите в окне: {data.priority_proof}", align=Align.CENTER)
     doc.blank()
     doc.columns_pair("Выдан:", data.issued_at.strftime(DATETIME_FORMAT))
     ahead = data.people_ahead
     doc.columns_pair("Перед вами:", f"{ahead} {plural(ahead, 'человек', 'человека', 'человек')}")
-    if data.estimated_wait is not None:
+    if data.no_open_window:
+        doc.columns_pair("Ожидание:", "окна сейчас закрыты")
+    elif data.estimated_wait is not None:
         doc.columns_pair("Ожидание:", f"~{_minutes(data.estimated_wait)} мин.")
     doc.blank()
     doc.qr(data.status_url)

@@ -13,17 +13,25 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 import display_board
+from admin.reports.scheduled import keep_rollups
 from admin.reports.views import router as reports_router
 from admin.web.pages import router as admin_pages_router
 from admin.web.views import router as dashboard_router
 from queue_server.admission import Admission, AdmissionMiddleware
+from queue_server.agreements.pages import router as agreement_pages_router
+from queue_server.agreements.views import router as agreements_router
+from queue_server.audit.pages import router as audit_pages_router
+from queue_server.audit.views import router as audit_router
 from queue_server.auth.views import router as auth_router
 from queue_server.bookings.pages import router as booking_pages_router
 from queue_server.bookings.views import router as bookings_router
 from queue_server.cases.views import router as cases_router
 from queue_server.catalogue.views import router as catalogue_router
 from queue_server.clerk.pages import router as clerk_pages_router
+from queue_server.clerk.views import router as clerk_router
 from queue_server.clock import Clock, RunningClock, SystemClock
+from queue_server.complaints.pages import router as complaint_pages_router
+from queue_server.complaints.views import router as complaints_router
 from queue_server.db import Database
 from queue_server.deps import ClockDep, SessionDep
 from queue_server.devices.views import router as devices_router
@@ -31,9 +39,15 @@ from queue_server.errors import ERROR_RESPONSES, install_error_handlers
 from queue_server.events.models import Event
 from queue_server.events.views import router as events_router
 from queue_server.limits import BodySizeLimit
+from queue_server.notifications.pages import router as notification_pages_router
+from queue_server.notifications.scheduled import NotificationLoop
+from queue_server.notifications.views import router as notifications_router
+from queue_server.offices.pages import router as start_page_router
 from queue_server.offices.views import router as offices_router
 from queue_server.outbound import OutboundRules
 from queue_server.pages import router as common_static_router
+from queue_server.ratings.pages import router as rating_pages_router
+from queue_server.ratings.views import router as ratings_router
 from queue_server.realtime.hub import Hub
 from queue_server.realtime.pages import board_pages
 from queue_server.realtime.pg_listener import PgListener
@@ -66,15 +80,21 @@ API_ROUTERS = (
     auth_router,
     offices_router,
     catalogue_router,
+    agreements_router,
     windows_router,
     tickets_router,
     bookings_router,
     events_router,
     realtime_router,
     cases_router,
+    clerk_router,
+    complaints_router,
     devices_router,
     reports_router,
     dashboard_router,
+    ratings_router,
+    audit_router,
+    notifications_router,
 )
 
 
@@ -138,11 +158,17 @@ def _include_api(app: FastAPI, settings: Settings) -> None:
 def _include_pages(app: FastAPI) -> None:
     app.include_router(event_sockets_router)  # the event WebSockets /ws/…
     app.include_router(common_static_router)  # /static/common/mfcq.js, shared by the pages
+    app.include_router(start_page_router)  # / : links to every page
     app.include_router(admin_pages_router)  # /admin pages
+    app.include_router(agreement_pages_router)  # /admin/settings/agreements
     app.include_router(board_pages(Path(str(files(display_board)))))  # /board/{office}
     app.include_router(clerk_pages_router)  # /clerk and the public case page /c/{code}
     app.include_router(booking_pages_router)  # /book/{office}, /b/{code}
     app.include_router(ticket_pages_router)  # /t/{code}, the ticket's QR
+    app.include_router(complaint_pages_router)  # /complaints/{office}, /staff/complaints
+    app.include_router(rating_pages_router)  # /rate/{office}/{window}, /admin/ratings
+    app.include_router(audit_pages_router)  # /admin/audit
+    app.include_router(notification_pages_router)  # the status page's notification form
 
 
 Lifespan = Callable[[FastAPI], contextlib.AbstractAsyncContextManager[dict[str, Any]]]
@@ -158,8 +184,8 @@ def _lifespan(settings: Settings, clock: Clock, database: Database | None) -> Li
         async with contextlib.AsyncExitStack() as stack:
             if database is None:  # a database the caller passed in stays theirs to dispose
                 stack.callback(runtime.db.dispose)
-            await _start_event_fan_out(stack, runtime)
-            _start_timed_jobs(stack, runtime)
+            listener = await _start_event_fan_out(stack, runtime)
+            _start_timed_jobs(stack, runtime, listener)
             yield {"runtime": runtime}
 
     return lifespan
@@ -176,37 +202,88 @@ def _build_runtime(settings: Settings, clock: Clock, database: Database | None) 
         clock=clock,
     )
     admission = Admission(
-        limit=settings.max_concurrent_requests, wait_seconds=settings.request_queue_seconds
+        limit=settings.admitted_requests(), wait_seconds=settings.request_queue_seconds
     )
+    outbound = OutboundRules.from_settings(settings)
     return Runtime(
         settings=settings,
         db=db,
         clock=clock,
         hub=hub,
-        scheduler=Scheduler(db, clock, outbound=OutboundRules.from_settings(settings)),
+        scheduler=_scheduler(db, clock, outbound),
         admission=admission,
+        notifications=NotificationLoop(db, clock, outbound=outbound),
     )
 
 
-async def _start_event_fan_out(stack: contextlib.AsyncExitStack, runtime: Runtime) -> None:
+def _scheduler(db: Database, clock: Clock, outbound: OutboundRules) -> Scheduler:
+    scheduler = Scheduler(db, clock, outbound=outbound)
+    # The reports' daily roll-ups (admin knows the reports; the scheduler runs the job), in
+    # the loop of the slow jobs: rolling a busy day up must not delay an R5 recall.
+    scheduler.deliveries.append(keep_rollups)
+    return scheduler
+
+
+async def _start_event_fan_out(
+    stack: contextlib.AsyncExitStack, runtime: Runtime
+) -> PgListener | None:
     await runtime.hub.start()
     stack.push_async_callback(runtime.hub.stop)
     if runtime.db.is_sqlite:
-        return
-    # Every process listens, so events committed by any process reach its sockets.
-    url = runtime.db.engine.url.render_as_string(hide_password=False)
-    listener = PgListener(runtime.hub, url)
+        return None
+    # Every process listens, so events committed by any process reach its sockets; on a
+    # direct connection (LISTEN is session state, which a transaction pooler does not keep).
+    listener = PgListener(
+        runtime.hub, runtime.db.direct_url, application_name=runtime.settings.db_application_name
+    )
     await listener.start()
     stack.push_async_callback(listener.stop)
+    return listener
 
 
-def _start_timed_jobs(stack: contextlib.AsyncExitStack, runtime: Runtime) -> None:
+def _start_timed_jobs(
+    stack: contextlib.AsyncExitStack, runtime: Runtime, listener: PgListener | None
+) -> None:
     interval = runtime.settings.scheduler_interval
     if interval <= 0:
         return  # the tests drive the scheduler themselves
-    # Two tasks: a gateway that hangs delays the next notification, never an R5 recall.
-    for loop in (runtime.scheduler.run_forever, runtime.scheduler.deliver_forever):
-        stack.push_async_callback(_cancel, asyncio.create_task(loop(interval)))
+    # Separate tasks: a gateway that hangs delays the next notification, never an R5 recall.
+    loops = (
+        runtime.scheduler.run_forever,
+        runtime.scheduler.deliver_forever,
+        runtime.notifications.run_forever,
+    )
+    if listener is None:  # SQLite: the one process keeps time
+        for loop in loops:
+            stack.push_async_callback(_cancel, asyncio.create_task(loop(interval)))
+        return
+    # PostgreSQL: of all the processes on the database, the one holding the timekeeper
+    # lock runs the timed jobs. Running them everywhere was safe (each job claims its rows)
+    # but every process paid for every pass: N workers did N times the timers' work.
+    task = asyncio.create_task(_keep_time_while_leading(listener, loops, interval))
+    stack.push_async_callback(_cancel, task)
+
+
+# How often a process checks whether it has become (or stopped being) the timekeeper.
+LEAD_CHECK_SECONDS = 0.5
+
+
+async def _keep_time_while_leading(
+    listener: PgListener, loops: tuple[Callable[[float], Any], ...], interval: float
+) -> None:
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        while True:
+            if listener.leads and not tasks:
+                tasks = [asyncio.create_task(loop(interval)) for loop in loops]
+            elif tasks and not listener.leads:
+                for running in tasks:
+                    await _cancel(running)
+                tasks = []
+            await asyncio.sleep(LEAD_CHECK_SECONDS)
+    finally:
+        for running in tasks:
+            await _cancel(running)
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:

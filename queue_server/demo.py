@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from queue_server.auth.models import Device, User
+from queue_server.agreements.service import agree_for_every_agency
+from queue_server.auth.models import DemoDeviceToken, Device, User
 from queue_server.auth.service import add_device, create_user, set_password
 from queue_server.clock import Clock
 from queue_server.config_io import ConfigFile, import_config
@@ -23,12 +24,20 @@ DEMO_PASSWORD = "demo-password"
 
 
 def _doc(
-    name: str, *, copy: bool = False, variant: str | None = None, note: str = ""
+    name: str,
+    *,
+    copy: bool = False,
+    variant: str | None = None,
+    note: str = "",
+    required: bool = True,
 ) -> dict[str, Any]:
+    # `required` is the one definition: the kiosk says "можно не приносить" and the intake
+    # form lets the clerk register without it exactly when it is False.
     return {
         "name_ru": name,
         "needs_original": True,
         "needs_copy": copy,
+        "required": required,
         "variant": variant,
         "note_ru": note,
     }
@@ -37,7 +46,11 @@ def _doc(
 PASSPORT_DOCS = [
     _doc("Заявление о выдаче (замене) паспорта (форма № 1П)"),
     _doc("Две личные фотографии 35×45 мм"),
-    _doc("Документ об уплате госпошлины", note="Можно не приносить: сведения запрашиваются"),
+    _doc(
+        "Документ об уплате госпошлины",
+        required=False,
+        note="Сведения об оплате МФЦ запросит сам",
+    ),
     _doc("Свидетельство о рождении", copy=True, variant="first"),
     _doc("Паспорт, подлежащий замене", variant="age"),
     _doc("Паспорт, подлежащий замене", variant="name_change"),
@@ -287,7 +300,12 @@ CATALOGUE: dict[str, Any] = {
                 _doc("Договор купли-продажи", variant="sale"),
                 _doc("Свидетельство о праве на наследство", variant="inheritance"),
                 _doc("Договор дарения", variant="gift"),
-                _doc("Документ об уплате госпошлины", copy=True),
+                _doc(
+                    "Документ об уплате госпошлины",
+                    copy=True,
+                    required=False,
+                    note="Сведения об оплате МФЦ запросит сам",
+                ),
             ],
         },
         "egrn_extract": {
@@ -417,6 +435,7 @@ class DemoSeed:
 
     users: list[tuple[str, str, str]] = field(default_factory=list)  # username, role, password
     devices: dict[str, str] = field(default_factory=dict)  # name -> token
+    timezone: str = "Europe/Moscow"  # the demo office's
 
 
 STAFF = [
@@ -425,16 +444,28 @@ STAFF = [
     ("ivanova", "clerk", "Иванова А. С.", DEMO_OFFICE),
     ("petrov", "clerk", "Петров Б. Н.", DEMO_OFFICE),
     ("sidorova", "clerk", "Сидорова Е. К.", DEMO_OFFICE),
+    ("kuznetsov", "clerk", "Кузнецов Д. А.", DEMO_OFFICE),
+    ("orlova", "clerk", "Орлова М. И.", DEMO_OFFICE),
+    ("volkov", "clerk", "Волков С. П.", DEMO_OFFICE),
 ]
+# Who worked at each window in the demo's simulated past (one clerk per window).
+HISTORY_CLERKS = {
+    1: "ivanova",
+    2: "petrov",
+    3: "sidorova",
+    4: "kuznetsov",
+    5: "orlova",
+    6: "volkov",
+}
 DEVICES = [("kiosk", "kiosk-1"), ("kiosk", "kiosk-2"), ("board", "board-hall"), ("led", "led-bus")]
 
 
 def seed_demo(*, session: Session, clock: Clock) -> DemoSeed:
-    """Create or refresh the demo office; device tokens are new on every run."""
-    import_config(session=session, data=demo_config())
+    """Create or refresh the demo office; its device tokens are kept from run to run."""
+    import_config(session=session, data=demo_config(), clock=clock)
     office = session.scalar(select(Office).where(Office.code == DEMO_OFFICE))
     assert office is not None
-    seed = DemoSeed()
+    seed = DemoSeed(timezone=office.timezone)
     for username, role, name, office_code in STAFF:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
@@ -449,16 +480,11 @@ def seed_demo(*, session: Session, clock: Clock) -> DemoSeed:
         else:
             set_password(session=session, user=user, password=DEMO_PASSWORD)
         seed.users.append((username, role, DEMO_PASSWORD))
-    # Tokens are stored hashed, so a re-run cannot show old ones: revoke and re-issue.
-    for device in session.scalars(select(Device).where(Device.office_id == office.id)):
-        device.revoked = True
-    for kind, name in DEVICES:
-        _device, token = add_device(
-            session=session, clock=clock, office=office, kind=kind, name=name
-        )
-        seed.devices[name] = token
+    seed.devices = _demo_device_tokens(session=session, clock=clock, office=office)
     # Keep the demo usable on public holidays in the next weeks.
     today = local_now(office, clock.now()).date()
+    # R18: every agency serves under an agreement (a year's, begun a month ago).
+    agree_for_every_agency(session=session, clock=clock, today=today)
     for offset in range(31):
         day = today + timedelta(days=offset)
         if public_holiday_name(office.calendar_country, day):
@@ -466,3 +492,36 @@ def seed_demo(*, session: Session, clock: Clock) -> DemoSeed:
                 session=session, office=office, day=day, data=OfficeDayIn(is_open=True, note="demo")
             )
     return seed
+
+
+def _demo_device_tokens(*, session: Session, clock: Clock, office: Office) -> dict[str, str]:
+    """The demo devices' tokens: those of the last run while still valid, else new ones.
+
+    Tokens are stored hashed; the demo keeps its plain tokens in `demo_device_tokens` so
+    that a restarted demo prints the same ones and an open board or kiosk keeps working.
+    """
+    kept: dict[str, tuple[int, str]] = {}
+    for device, token in session.execute(
+        select(Device, DemoDeviceToken.token)
+        .join(DemoDeviceToken, DemoDeviceToken.device_id == Device.id)
+        .where(Device.office_id == office.id, Device.revoked.is_(False))
+        .order_by(Device.id)
+    ):
+        if (device.kind, device.name) in DEVICES:
+            kept[device.name] = (device.id, token)
+    kept_ids = {device_id for device_id, _ in kept.values()}
+    for device in session.scalars(select(Device).where(Device.office_id == office.id)):
+        if device.id not in kept_ids and not device.revoked:
+            device.revoked = True  # of an older demo, its token unknown: nobody can use it
+    tokens: dict[str, str] = {}
+    for kind, name in DEVICES:
+        if name in kept:
+            tokens[name] = kept[name][1]
+            continue
+        device, token = add_device(
+            session=session, clock=clock, office=office, kind=kind, name=name
+        )
+        session.add(DemoDeviceToken(device_id=device.id, token=token))
+        tokens[name] = token
+    session.flush()
+    return tokens

@@ -37,8 +37,13 @@ ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
 def get_session(request: Request, runtime: RuntimeDep) -> Iterator[Session]:
-    """One transaction per request: read-only for GET, else committed before the response."""
-    read_only = request.method in ("GET", "HEAD")
+    """One transaction per request: read-only for GET, else committed before the response.
+
+    A GET route marked `audit.service.writes_audit` (it records a view of personal data or
+    an export, R16) gets a writing transaction.
+    """
+    audited = getattr(request.scope.get("endpoint"), "writes_audit", False)
+    read_only = request.method in ("GET", "HEAD") and not audited
     with runtime.db.transaction(read_only=read_only) as session:
         yield session
 
@@ -46,6 +51,19 @@ def get_session(request: Request, runtime: RuntimeDep) -> Iterator[Session]:
 # scope="function": the commit happens before the response goes out, so a client never
 # sees success for a change that then fails to commit.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_report_session(runtime: RuntimeDep, session: SessionDep) -> Iterator[Session]:
+    """The session reports read from: the read replica's (`MFCQ_REPORTS_DATABASE_URL`) when
+    one is set, else the request's own (one connection per request, as the pool expects)."""
+    if runtime.db.reports_engine is None:
+        yield session
+        return
+    with runtime.db.report_transaction() as replica:
+        yield replica
+
+
+ReportSessionDep = Annotated[Session, Depends(get_report_session, scope="function")]
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -57,7 +75,7 @@ def get_principal(
 ) -> Principal:
     """The authenticated staff member or device; 401 without a valid bearer token."""
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise NotAuthenticated("This needs a bearer token (Authorization: Bearer …).")
+        raise NotAuthenticated()
     return resolve_token(session=session, clock=clock, token=credentials.credentials)
 
 
@@ -85,7 +103,7 @@ def get_office(code: Code, session: SessionDep) -> Office:
     """The office named in the path, or 404."""
     office = session.scalar(select(Office).where(Office.code == code))
     if office is None:
-        raise NotFound(f"No office with code {code!r}.", code="office_not_found")
+        raise NotFound(code="office_not_found", value=code)
     return office
 
 
@@ -96,7 +114,7 @@ def get_ticket(ticket_id: Id, session: SessionDep) -> Ticket:
     """The ticket named in the path, or 404."""
     ticket = session.get(Ticket, ticket_id)
     if ticket is None:
-        raise NotFound(f"No ticket with id {ticket_id}.", code="ticket_not_found")
+        raise NotFound(code="ticket_not_found")
     return ticket
 
 

@@ -12,19 +12,62 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import HTTPConnection
+
+from queue_server import messages
 
 
 class DomainError(Exception):
-    """Base of every error the domain raises on purpose."""
+    """Base of every error the domain raises on purpose.
+
+    Raise it with a stable `code` and the parameters of its text, never with the text:
+    ``raise Conflict(code="window_paused", number=7)``. The texts people read live in the
+    message catalogue (`queue_server/messages.py`), in Russian and English, under the code,
+    or under `key` when one code has several texts (``code="wrong_role",
+    key="wrong_role.clerk_only"``: programs keep seeing the code they know). A positional
+    `detail` is for logs only (never shown); a text missing from the catalogue falls back
+    to the code's, then the class's (and `tests/queue_server/test_messages.py` fails).
+    """
 
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self,
+        detail: str | None = None,
+        /,
+        *,
+        code: str | None = None,
+        key: str | None = None,
+        **params: Any,
+    ) -> None:
+        super().__init__(detail or key or code or self.code)
         if code is not None:
             self.code = code
+        self.key = key or self.code
+        self.detail = detail
+        self.params = params
+
+    def text(self, lang: str = messages.RU) -> str:
+        """What people read, in `lang`: the catalogue's text of the code (or of the class's)."""
+        for wanted in (self.key, self.code):
+            shown = messages.render(wanted, self.params, lang)
+            if shown is not None:
+                return shown
+        for cls in type(self).__mro__:
+            fallback = messages.render(getattr(cls, "code", ""), self.params, lang)
+            if fallback is not None:
+                return fallback
+        return messages.MESSAGES["bad_request"].get(lang)
+
+    @property
+    def message(self) -> str:
+        """The Russian text (CLI output, logs)."""
+        return self.text(messages.RU)
+
+    def __str__(self) -> str:
+        """The Russian text, and the detail for logs when there is one."""
+        return f"{self.message} [{self.detail}]" if self.detail else self.message
 
     def response_headers(self) -> dict[str, str]:
         """Headers the HTTP answer carries besides the body (e.g. Retry-After); none here."""
@@ -76,7 +119,6 @@ class ServiceBusy(DomainError):
 # What a 503 asks the client to wait before trying again, in seconds.
 RETRY_AFTER_SECONDS = 2
 BUSY_HEADERS = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-POOL_BUSY_MESSAGE = "Все соединения с базой данных заняты, повторите запрос через несколько секунд."
 
 
 class ErrorDetail(BaseModel):
@@ -116,98 +158,93 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 
 
-#: Russian texts of pydantic's most common refusals (by error type); others keep pydantic's.
-_VALIDATION_TEXTS = {
-    "missing": "обязательное поле",
-    "extra_forbidden": "неизвестное поле",
-    "string_type": "должно быть строкой",
-    "string_too_short": "не короче {min_length} символов",
-    "string_too_long": "не длиннее {max_length} символов",
-    "string_pattern_mismatch": "не соответствует формату {pattern}",
-    "int_type": "должно быть целым числом",
-    "int_parsing": "должно быть целым числом",
-    "int_from_float": "должно быть целым числом",
-    "float_type": "должно быть числом",
-    "float_parsing": "должно быть числом",
-    "finite_number": "число должно быть конечным",
-    "bool_type": "должно быть true или false",
-    "bool_parsing": "должно быть true или false",
-    "greater_than": "должно быть больше {gt}",
-    "greater_than_equal": "должно быть не меньше {ge}",
-    "less_than": "должно быть меньше {lt}",
-    "less_than_equal": "должно быть не больше {le}",
-    "too_short": "не меньше {min_length} элементов",
-    "too_long": "не больше {max_length} элементов",
-    "literal_error": "допустимо одно из: {expected}",
-    "enum": "допустимо одно из: {expected}",
-    "timezone_aware": "время нужно со смещением (например, +03:00)",
-    "date_parsing": "неверная дата (ГГГГ-ММ-ДД)",
-    "date_from_datetime_parsing": "неверная дата (ГГГГ-ММ-ДД)",
-    "datetime_parsing": "неверные дата и время (ISO 8601 со смещением)",
-    "datetime_from_date_parsing": "неверные дата и время (ISO 8601 со смещением)",
-    "time_parsing": "неверное время (ЧЧ:ММ)",
-    "dict_type": "должно быть объектом JSON",
-    "list_type": "должно быть списком",
-    "model_type": "должно быть объектом JSON",
-    "model_attributes_type": "должно быть объектом JSON",
-}
+def language_of(connection: HTTPConnection) -> str:
+    """The language a request asks for: `?lang=en|ru` (a WebSocket cannot set headers), else
+    `Accept-Language`; Russian unless English is asked for."""
+    asked = connection.query_params.get("lang")
+    if asked in messages.LANGUAGES:
+        return asked
+    return messages.pick_language(connection.headers.get("accept-language"))
 
 
-def _validation_text(err: Any) -> str:
-    template = _VALIDATION_TEXTS.get(err.get("type", ""))
-    if template is None:
+def catalogue_body(code: str, lang: str, **params: Any) -> dict[str, Any]:
+    """The error shape with the catalogue's text of `code` in `lang`."""
+    text = messages.render(code, params, lang) or messages.MESSAGES["bad_request"].get(lang)
+    return error_body(code, text)
+
+
+def _validation_text(err: Any, lang: str) -> str:
+    text = messages.validation_text(str(err.get("type", "")), err.get("ctx"), lang)
+    if text is not None:
+        return text
+    if lang == messages.EN:
         return str(err.get("msg"))
-    try:
-        return template.format(**(err.get("ctx") or {}))
-    except (KeyError, IndexError):
-        return str(err.get("msg"))
+    return messages.VALIDATION["value_error"].ru
 
 
-def _describe_validation(exc: RequestValidationError) -> str:
+def _where(loc: Any, lang: str) -> str:
     parts = []
-    for err in exc.errors():
+    for part in loc:
+        if part in ("body", "query", "path", "header", "cookie"):
+            continue
+        parts.append(
+            f"№ {part + 1}" if isinstance(part, int) else messages.field_name(str(part), lang)
+        )
+    return " → ".join(parts)
+
+
+def describe_validation(errors: list[Any], lang: str = messages.RU) -> tuple[str, str]:
+    """The code and the text of a refused request body or query (HTTP 422)."""
+    parts = []
+    for err in errors:
         if err.get("type") == "json_invalid":
-            return "Тело запроса — не корректный JSON."
-        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-        text = _validation_text(err)
+            return "invalid_request", messages.MESSAGES["invalid_request.json"].get(lang)
+        where = _where(err.get("loc", ()), lang)
+        text = _validation_text(err, lang)
         parts.append(f"{where}: {text}" if where else text)
-    return "Неверный запрос: " + ("; ".join(parts) or "данные не прошли проверку.")
+    details = "; ".join(parts) or messages.VALIDATION["value_error"].get(lang)
+    return "invalid_request", messages.render("invalid_request", {"details": details}, lang) or ""
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Map domain, validation and HTTP errors to the JSON error shape."""
+    """Map domain, validation and HTTP errors to the JSON error shape, in the asked language."""
     _install_bad_value_handlers(app)
 
     @app.exception_handler(DomainError)
-    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
         headers.update(exc.response_headers())
         if isinstance(exc, ServiceBusy):
             headers.update(BUSY_HEADERS)
         return JSONResponse(
-            error_body(exc.code, exc.message), status_code=exc.status_code, headers=headers
+            error_body(exc.code, exc.text(language_of(request))),
+            status_code=exc.status_code,
+            headers=headers,
         )
 
     @app.exception_handler(PoolTimeout)
-    async def _pool_timeout(_request: Request, _exc: PoolTimeout) -> JSONResponse:
+    async def _pool_timeout(request: Request, _exc: PoolTimeout) -> JSONResponse:
         # The pool had no connection free within its timeout: overload, not a fault.
         return JSONResponse(
-            error_body("database_busy", POOL_BUSY_MESSAGE), status_code=503, headers=BUSY_HEADERS
+            catalogue_body("database_busy", language_of(request)),
+            status_code=503,
+            headers=BUSY_HEADERS,
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(
-            error_body("invalid_request", _describe_validation(exc)), status_code=422
-        )
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        code, text = describe_validation(list(exc.errors()), language_of(request))
+        return JSONResponse(error_body(code, text), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(
             exc.status_code, "http_error"
         )
         return JSONResponse(
-            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+            catalogue_body(code, language_of(request)),
+            status_code=exc.status_code,
+            headers=exc.headers,
         )
 
 
@@ -230,10 +267,7 @@ def _install_bad_value_handlers(app: FastAPI) -> None:
             request.url.path,
             str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__,
         )
-        return JSONResponse(
-            error_body("invalid_value", "Значение вне допустимых пределов (длина или диапазон)."),
-            status_code=422,
-        )
+        return JSONResponse(catalogue_body("invalid_value", language_of(request)), status_code=422)
 
     for error_class in BAD_VALUE_ERRORS:
         app.add_exception_handler(error_class, _bad_value)

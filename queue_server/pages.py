@@ -27,7 +27,7 @@ def serve_static(router: APIRouter, owner: str, directory: Path) -> None:
     def static_file(name: str) -> FileResponse:
         path = directory / name
         if "/" in name or name.startswith(".") or not path.is_file():
-            raise NotFound(f"No file {name!r}.")
+            raise NotFound(code="not_found", key="not_found.file_not_found", name=name)
         return FileResponse(path)
 
     static_file.__doc__ = f"The {owner} pages' scripts and styles."

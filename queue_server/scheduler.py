@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.orm import Session
 
+from queue_server.agreements.scheduled import warn_of_expiring_agreements
 from queue_server.auth.throttle import forget_old_login_failures
 from queue_server.bookings.notify import deliver_notifications
 from queue_server.bookings.scheduled import mark_missed_bookings_as_no_shows
@@ -25,10 +26,16 @@ from queue_server.cases.scheduled import (
     flag_late_transfers,
     store_uncollected_results,
 )
+from queue_server.clerk.scheduled import return_postponed_tickets
 from queue_server.clock import Clock
+from queue_server.complaints.scheduled import (
+    flag_overdue_complaints,
+    warn_of_complaints_near_their_term,
+)
 from queue_server.db import Database
 from queue_server.maintenance.scheduled import RemoveExpiredPersonalData
 from queue_server.outbound import OutboundRules
+from queue_server.tickets.remote import drop_remote_places_not_taken_up, forget_remote_phones
 from queue_server.tickets.scheduled import (
     mark_absent_as_no_show,
     recall_unanswered_calls,
@@ -64,12 +71,18 @@ class Scheduler:
         self.jobs: list[Job] = jobs or [
             recall_unanswered_calls,
             mark_absent_as_no_show,
+            return_postponed_tickets,
             warn_of_waits_near_the_limit,
             record_wait_limit_breaches,
             flag_late_transfers,
             flag_late_agency_results,
             store_uncollected_results,
+            warn_of_complaints_near_their_term,
+            flag_overdue_complaints,
+            warn_of_expiring_agreements,
             mark_missed_bookings_as_no_shows,
+            drop_remote_places_not_taken_up,
+            forget_remote_phones,
             RemoveExpiredPersonalData(),
             forget_old_login_failures,
         ]

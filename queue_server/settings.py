@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,6 +15,8 @@ from queue_server import outbound
 # Connections beyond the admitted requests': two scheduler loops, the fan-out's outbox
 # poll, and sockets authorising or replaying (the default executor's threads).
 RESERVED = 8
+# Connections of a server process outside its pool: the LISTEN connection (PostgreSQL).
+LISTEN_CONNECTIONS = 1
 
 
 class Settings(BaseSettings):
@@ -33,6 +35,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/mfc-queue.sqlite3"
     # Used to build the QR/status links printed on tickets.
     public_url: str = "http://127.0.0.1:8000"
+    # The kiosk screen's address for the start page's link; unset: this host at port + 1
+    # (where `mfc-queue demo` starts its kiosk agent).
+    kiosk_url: str | None = None
     token_ttl_minutes: int = Field(default=12 * 60, ge=1)
     # Seconds between scheduler passes (recalls, no-shows, wait limits); 0 disables
     # the background loop, which tests do and then drive the scheduler themselves.
@@ -52,10 +57,39 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=24, ge=1)
     db_pool_overflow: int = Field(default=8, ge=0)
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    # The connection budget of the whole process group (docs/deploy.md): every server
+    # process of one `mfc-queue serve --workers N` together never opens more connections
+    # to PostgreSQL (or to PgBouncer) than this. Set, it replaces the per-process pool
+    # figures above: each of the `workers` processes gets `db_connections // workers`, one
+    # of them for its LISTEN connection and the rest for its pool (`pool_share()`), and
+    # admits at most as many requests at once as its pool leaves room for. `workers` is
+    # set by `serve --workers`; unset, the figures above apply unchanged.
+    db_connections: int | None = Field(default=None, ge=1)
+    workers: int = Field(default=1, ge=1)
+    # The name the server's connections carry in pg_stat_activity (and PgBouncer's SHOW
+    # CLIENTS): how an operator counts them against the budget.
+    db_application_name: str = "mfc-queue"
+    # `transaction` when `database_url` leads to a pooler in transaction mode (PgBouncer):
+    # no server-side prepared statements then. `none`: straight to PostgreSQL.
+    database_pooler: Literal["none", "transaction"] = "none"
+    # A direct URL to PostgreSQL (not through the pooler) for what needs a session of its
+    # own: LISTEN, one connection per process. Unset: `database_url`.
+    database_direct_url: str | None = None
+    # Reports read from this database when set (a read replica of the primary); unset, from
+    # `database_url`. Only reads go there: exports record their audit entry on the primary.
+    reports_database_url: str | None = None
+    # Seconds after which a pooled connection is replaced at its next checkout (no ping
+    # before every checkout: that costs a round trip per request; a connection found dead
+    # is answered 503 once and the pool reconnects).
+    db_pool_recycle_seconds: int = Field(default=1800, ge=-1)
     # Tickets one kiosk device may issue per minute (429 with Retry-After beyond): a stuck
     # or hostile kiosk cannot use up the day's numbers. A person at a kiosk takes a ticket
     # in 10-20 s, so 30 leaves room for a queue at the door. 0 turns the limit off.
     kiosk_tickets_per_minute: int = Field(default=30, ge=0)
+    # Complaints one client address may send from the public form per hour (429 with
+    # Retry-After beyond; an IPv6 client counts by its /64): a person writes one or two, a
+    # script could flood the register and the staff's terms. 0 turns the limit off.
+    public_complaints_per_hour: int = Field(default=5, ge=0)
     # Real time (queue_server/realtime): events a WebSocket may have queued before it is
     # told to resync; seconds between heartbeats (a peer silent for 2.5 of them is dropped);
     # most events replayed to a reconnecting client; seconds between outbox polls that
@@ -124,6 +158,16 @@ class Settings(BaseSettings):
     def _pool_holds_the_admitted_requests(self) -> Settings:
         # Fewer connections than admitted requests would move the queue from the admission
         # (bounded, cheap) to the pool, where waiting requests hold threads.
+        if self.db_connections is not None:
+            share = self.db_connections // self.workers
+            if share < LISTEN_CONNECTIONS + RESERVED + 1:
+                raise ValueError(
+                    f"MFCQ_DB_CONNECTIONS={self.db_connections} gives each of {self.workers}"
+                    f" server processes {share} connections; each needs at least"
+                    f" {LISTEN_CONNECTIONS + RESERVED + 1} (LISTEN, scheduler, fan-out,"
+                    " sockets and one request)"
+                )
+            return self
         if self.db_pool_size + self.db_pool_overflow < self.max_concurrent_requests + RESERVED:
             raise ValueError(
                 "MFCQ_DB_POOL_SIZE + MFCQ_DB_POOL_OVERFLOW must be at least"
@@ -131,14 +175,35 @@ class Settings(BaseSettings):
             )
         return self
 
+    def pool_share(self) -> tuple[int, int]:
+        """This process's pool: (size, overflow).
+
+        Under a budget the process's share less its LISTEN connection, all of it kept open
+        (no overflow: connections opened and closed per burst cost more than they save).
+        """
+        if self.db_connections is None:
+            return self.db_pool_size, self.db_pool_overflow
+        return self.db_connections // self.workers - LISTEN_CONNECTIONS, 0
+
+    def admitted_requests(self) -> int:
+        """Requests admitted at once: the setting, or fewer when the pool's share is small."""
+        size, overflow = self.pool_share()
+        return max(1, min(self.max_concurrent_requests, size + overflow - RESERVED))
+
     def database_options(self) -> dict[str, Any]:
         """Keyword arguments of `Database.from_url` from these settings."""
+        size, overflow = self.pool_share()
         return {
             "sqlite_busy_timeout_ms": self.sqlite_busy_timeout_ms,
             "write_wait_seconds": self.db_write_wait_seconds,
-            "pool_size": self.db_pool_size,
-            "pool_overflow": self.db_pool_overflow,
+            "pool_size": size,
+            "pool_overflow": overflow,
             "pool_timeout_seconds": self.db_pool_timeout_seconds,
+            "pool_recycle_seconds": self.db_pool_recycle_seconds,
+            "application_name": self.db_application_name,
+            "pooler": self.database_pooler,
+            "direct_url": self.database_direct_url,
+            "reports_url": self.reports_database_url,
         }
 
     def sqlite_path(self) -> Path | None:

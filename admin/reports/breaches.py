@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal, select
 from sqlalchemy.orm import Session
 
 from admin.reports.scope import Scope, ticket_scope
@@ -31,9 +31,12 @@ _COLUMNS = [
 ]
 
 
-def _breach_query(scope: Scope, limit: int) -> Select[*tuple[Any, ...]]:
-    """The first `limit` breaches of the scope with the total count on every row."""
+def _breach_query(scope: Scope, limit: int, *, counted: bool) -> Select[*tuple[Any, ...]]:
+    """The first `limit` breaches of the scope, with the total count on every row unless
+    it is known already (`counted`: the roll-ups have it, and the index then stops after
+    `limit` rows instead of reading every breach of the period)."""
     lo, hi = scope.utc_bounds()
+    total = literal(0) if counted else func.count().over()
     return (
         select(
             Office.code.label("office"),
@@ -46,7 +49,7 @@ def _breach_query(scope: Scope, limit: int) -> Select[*tuple[Any, ...]]:
             WaitBreach.deadline,
             WaitBreach.called_at,
             seconds_between(WaitBreach.deadline, WaitBreach.called_at).label("late_s"),
-            func.count().over().label("total"),
+            total.label("total"),
         )
         .join(Ticket, Ticket.id == WaitBreach.ticket_id)
         .join(Office, Office.id == WaitBreach.office_id)
@@ -65,8 +68,12 @@ def _breach_query(scope: Scope, limit: int) -> Select[*tuple[Any, ...]]:
     )
 
 
-def wait_breaches(session: Session, scope: Scope, *, limit: int = 1000) -> Table:
-    """Waits past their limit: ticket → service → window → clerk → how late, as they began."""
+def wait_breaches(
+    session: Session, scope: Scope, *, limit: int = 1000, total: int | None = None
+) -> Table:
+    """Waits past their limit: ticket → service → window → clerk → how late, as they began.
+
+    `total`: the number of breaches of the period when already known (the roll-ups')."""
     offsets = scope.offsets()
     codes = {o.code: o.id for o in scope.offices}
 
@@ -77,9 +84,11 @@ def wait_breaches(session: Session, scope: Scope, *, limit: int = 1000) -> Table
         return (at + timedelta(seconds=offsets[codes[office]])).strftime("%H:%M:%S")
 
     rows = []
-    total = 0
-    for r in session.execute(_breach_query(scope, limit)):
-        total = int(r.total)
+    counted = total is not None
+    total = total or 0
+    for r in session.connection().execute(_breach_query(scope, limit, counted=counted)):
+        if not counted:
+            total = int(r.total)
         rows.append(
             {
                 "office": r.office,
@@ -94,7 +103,7 @@ def wait_breaches(session: Session, scope: Scope, *, limit: int = 1000) -> Table
                 "late_s": int_or_none(r.late_s),
             }
         )
-    note = f"{total} breaches" + (f"; the first {limit} listed" if total > limit else "")
+    note = f"Превышений: {total}" + (f"; показаны первые {limit}" if total > limit else "")
     return Table(
         "breaches",
         "Превышения времени ожидания",

@@ -29,9 +29,9 @@ from queue_server.offices.models import Office
 
 DEADLINE_KINDS = ("transfer", "agency", "collection")
 _KIND_LABELS = {
-    "transfer": ("передача в орган (R11)", "transfer to the agency (R11)"),
+    "transfer": ("передача в орган", "transfer to the agency"),
     "agency": ("срок органа", "agency's term"),
-    "collection": ("результат не получен (R14)", "result uncollected (R14)"),
+    "collection": ("результат не получен", "result uncollected"),
 }
 
 
@@ -150,8 +150,8 @@ def visits_per_case(session: Session, scope: Scope) -> list[Table]:
     return [
         Table(
             "case_visits",
-            "Посещения на дело (R8: не более 2)",
-            "Visits per case (R8: at most 2)",
+            "Посещения на дело (не более двух)",
+            "Visits per case (at most two)",
             list(_VISITS_COLUMNS),
             rows,
             note="Дела, зарегистрированные в периоде; посещение — талон, связанный с делом.",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
@@ -52,6 +54,24 @@ def ticket_counts(session: Session, scope: Scope) -> Table:
         {"office": r.office, **{c: int(getattr(r, c) or 0) for c in cols}}
         for r in session.execute(query)
     ]
+    return Table("counts", "Талоны", "Tickets", list(_COUNT_COLUMNS), rows)
+
+
+def counts_table(scope: Scope, per_office: dict[int, dict[str, int]]) -> Table:
+    """The same table from counts per office id (the roll-ups'): offices with tickets."""
+    codes = {o.id: o.code for o in scope.offices}
+    rows: list[dict[str, Any]] = []
+    for office_id, c in per_office.items():
+        if c["issued"] > 0:
+            rows.append(
+                {
+                    "office": codes[office_id],
+                    **{k: c[k] for k in ("issued", "served", "no_show", "cancelled")},
+                    "redirected": c["redirected"],
+                    "open": c["open_tickets"],
+                }
+            )
+    rows.sort(key=lambda r: str(r["office"]))
     return Table("counts", "Талоны", "Tickets", list(_COUNT_COLUMNS), rows)
 
 

@@ -9,13 +9,16 @@ validation.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import case, distinct, func, select, true
 from sqlalchemy.orm import Session
 
+from admin.reports.rolled import Source, hour_rows, plan_source, raw_part
 from admin.reports.scope import Scope
 from admin.reports.segments import segments
 from admin.reports.tables import Column, Table
@@ -114,6 +117,44 @@ def _measure(session: Session, scope: Scope, weekday: int | None) -> _Measured:
     return _Measured(days, list(by_hour), overall_service, open_by_hour)
 
 
+def _measure_rolled(session: Session, source: Source, weekday: int | None) -> _Measured:
+    """The same figures from the roll-ups' hours (and today's from the tickets)."""
+    raw = raw_part(session, source)
+    days: set[date] = set()
+    hours: dict[int, dict[str, Any]] = {}
+    open_by_hour: dict[int, int] = defaultdict(int)
+    service_n = service_sum = 0
+    for day, hour, v in hour_rows(session, source, raw, weekday):
+        open_by_hour[hour] += v["open_windows"]
+        service_n += v["service_n"]
+        service_sum += v["service_sum"]
+        if not v["arrivals"]:
+            continue  # an hour of calls only: no wait began in it
+        days.add(day)
+        h = hours.setdefault(
+            hour, {"arrivals": 0, "called": 0, "within": 0, "n": 0, "sum": 0, "limit": None}
+        )
+        for name in ("arrivals", "called", "within"):
+            h[name] += v[name]
+        h["n"] += v["service_n"]
+        h["sum"] += v["service_sum"]
+        if v["min_limit"] is not None:
+            h["limit"] = v["min_limit"] if h["limit"] is None else min(h["limit"], v["min_limit"])
+    by_hour = [
+        SimpleNamespace(
+            hour=hour,
+            arrivals=h["arrivals"],
+            service=h["sum"] / h["n"] if h["n"] else None,
+            limit=h["limit"],
+            called=h["called"],
+            within=h["within"],
+        )
+        for hour, h in sorted(hours.items())
+    ]
+    overall = service_sum / service_n if service_n else None
+    return _Measured(len(days), by_hour, overall, dict(open_by_hour))
+
+
 def _hour_plan(r: Any, measured: _Measured) -> HourPlan:
     """One hour: the mean rate and service over the open days, and the windows they need."""
     days = measured.days
@@ -137,7 +178,13 @@ def _hour_plan(r: Any, measured: _Measured) -> HourPlan:
 
 
 def staffing_plan(
-    *, session: Session, office: Office, start: date, end: date, weekday: int | None = None
+    *,
+    session: Session,
+    office: Office,
+    start: date,
+    end: date,
+    weekday: int | None = None,
+    rollups: bool = True,
 ) -> Table:
     """Per local hour: measured arrival rate and service time, windows needed vs open.
 
@@ -146,7 +193,12 @@ def staffing_plan(
     windows that called someone in that hour; "achieved" is the share of waits that began
     in that hour and ended within their limit.
     """
-    measured = _measure(session, Scope(offices=(office,), start=start, end=end), weekday)
+    scope = Scope(offices=(office,), start=start, end=end)
+    source = plan_source(session, scope) if rollups else None
+    if source is not None and source.rolled:
+        measured = _measure_rolled(session, source, weekday)
+    else:
+        measured = _measure(session, scope, weekday)
     rows: list[dict[str, Any]] = [_hour_plan(r, measured).__dict__ for r in measured.by_hour]
     return Table(
         "staffing",
@@ -154,5 +206,5 @@ def staffing_plan(
         "Staffing plan (Erlang C, 95% within the limit)",
         list(_COLUMNS),
         rows,
-        note=f"{measured.days} open days",
+        note=f"Дней с талонами в периоде: {measured.days}",
     )

@@ -8,7 +8,7 @@ from fastapi import Response
 
 from admin.reports.charts import render_chart
 from admin.reports.exports import MEDIA_TYPES, export
-from admin.reports.tables import Report, Table
+from admin.reports.tables import Column, Report, Table
 
 CHART_MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 
@@ -19,10 +19,23 @@ def table_json(table: Table) -> dict[str, Any]:
         "key": table.key,
         "title_ru": table.title_ru,
         "title_en": table.title_en,
-        "columns": [c.__dict__ for c in table.columns],
+        "columns": [_column_json(c) for c in table.columns],
         "rows": table.rows,
         "note": table.note,
     }
+
+
+def _column_json(column: Column) -> dict[str, Any]:
+    """A column with its names keyed by the code as text (JSON keys are strings)."""
+    out: dict[str, Any] = {
+        "key": column.key,
+        "label_ru": column.label_ru,
+        "label_en": column.label_en,
+        "kind": column.kind,
+    }
+    if column.names is not None:
+        out["names"] = {str(k): v for k, v in column.names.items()}
+    return out
 
 
 def report_json(report: Report) -> dict[str, Any]:

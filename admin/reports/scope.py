@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from queue_server.auth.service import Principal
-from queue_server.errors import Forbidden, InvalidInput
+from queue_server.errors import InvalidInput
 from queue_server.offices.models import Office
+from queue_server.report_scope import check_period, offices_to_report
 from queue_server.tickets.models import Ticket
 
 MAX_PERIOD_DAYS = 800
@@ -48,11 +49,7 @@ class Scope:
             first = datetime.combine(self.start, time(12), zone).utcoffset()
             last = datetime.combine(self.end, time(12), zone).utcoffset()
             if first != last or first is None:
-                raise InvalidInput(
-                    f"The UTC offset of {office.timezone} changes inside the period; "
-                    "split the report at the change.",
-                    code="offset_changes",
-                )
+                raise InvalidInput(code="offset_changes", zone=office.timezone)
             out[office.id] = int(first.total_seconds())
         return out
 
@@ -76,26 +73,8 @@ def resolve_scope(
 ) -> Scope:
     """Check the period and the offices a manager may see (own office, or all for office None)."""
     principal.require_role("admin", "manager")
-    if end < start:
-        raise InvalidInput("The period ends before it starts.", code="bad_period")
-    if (end - start).days > MAX_PERIOD_DAYS:
-        raise InvalidInput(
-            f"The period is longer than {MAX_PERIOD_DAYS} days.", code="period_too_long"
-        )
-    query = select(Office).order_by(Office.code)
-    if office_codes:
-        query = query.where(Office.code.in_(office_codes))
-    offices = [o for o in session.scalars(query)]
-    if office_codes:
-        missing = sorted(set(office_codes) - {o.code for o in offices})
-        if missing:
-            raise InvalidInput(f"No office with code {missing[0]!r}.", code="office_not_found")
-        for office in offices:
-            principal.require_office(office.id)
-    else:
-        offices = [o for o in offices if principal.may_act_in(o.id)]
-    if not offices:
-        raise Forbidden("You may see no office.", code="wrong_office")
+    check_period(start, end, max_days=MAX_PERIOD_DAYS)
+    offices = offices_to_report(session=session, principal=principal, codes=office_codes)
     return Scope(offices=tuple(offices), start=start, end=end)
 
 
@@ -115,3 +94,10 @@ def ticket_scope(scope: Scope) -> ColumnElement[bool]:
         Ticket.day >= scope.start,
         Ticket.day <= scope.end,
     )
+
+
+def visible_offices(*, session: Session, principal: Principal) -> list[Office]:
+    """The offices whose reports the principal may see, by name (managers and admins)."""
+    principal.require_role("admin", "manager")
+    offices = [o for o in session.scalars(select(Office)) if principal.may_act_in(o.id)]
+    return sorted(offices, key=lambda o: (o.name, o.code))

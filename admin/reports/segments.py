@@ -17,7 +17,8 @@ from admin.reports.sql import local_hour, local_isodow, seconds_between
 from queue_server.catalogue.models import SERVICE_KINDS, Service
 from queue_server.tickets.models import Ticket, TicketTransition
 
-WAIT_STARTS = ("issue", "redirect", "check_in", "checkin")
+# A transfer to a window or clerk (queue_server/clerk/moves.py) starts a new wait too.
+WAIT_STARTS = ("issue", "redirect", "transfer", "check_in", "checkin")
 
 
 def _last_segments(scope: Scope) -> Select[*tuple[Any, ...]]:

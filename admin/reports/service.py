@@ -14,15 +14,18 @@ from sqlalchemy.orm import Session
 
 from admin.reports.breaches import wait_breaches
 from admin.reports.cases import case_deadlines, visits_per_case
-from admin.reports.counts import booking_outcomes, ticket_counts
+from admin.reports.counts import booking_outcomes, counts_table, ticket_counts
+from admin.reports.labels import name_codes
+from admin.reports.rolled import office_counts, plan_source, raw_part, wait_stats
 from admin.reports.scope import Scope
 from admin.reports.segments import segments
 from admin.reports.tables import Report, Table
-from admin.reports.waits import wait_tables
+from admin.reports.waits import tables_of_stats, wait_tables
 from queue_server.offices.models import Office
 
 SECTIONS = (
     "counts",
+    "wait_by_office",
     "wait_by_kind",
     "wait_by_service",
     "wait_by_window",
@@ -42,23 +45,48 @@ SECTIONS = (
 
 
 def build_report(
-    *, session: Session, scope: Scope, now: datetime, breach_limit: int = 1000
+    *,
+    session: Session,
+    scope: Scope,
+    now: datetime,
+    breach_limit: int = 1000,
+    rollups: bool = True,
 ) -> Report:
-    """Every table of the report for the scope."""
+    """Every table of the report for the scope (`rollups=False`: all from the tickets)."""
     if session.get_bind().dialect.name == "postgresql":
         # Report sorts exceed the 4 MB default and spill to disk; this transaction only.
         session.execute(text("SET LOCAL work_mem = '64MB'"))
     tables: dict[str, Table] = {}
+    source = plan_source(session, scope) if rollups else None
+    if source is not None and source.rolled:
+        # Closed days from the roll-ups, the rest (today) from the tickets: same figures.
+        raw = raw_part(session, source)
+        counts = office_counts(session, source, raw)
+        ticket_tables = (
+            counts_table(scope, counts),
+            *tables_of_stats(session, wait_stats(session, source, raw)),
+            wait_breaches(
+                session,
+                scope,
+                limit=breach_limit,
+                total=sum(c["breaches"] for c in counts.values()),
+            ),
+        )
+    else:
+        ticket_tables = (
+            ticket_counts(session, scope),
+            *wait_tables(session, scope),
+            wait_breaches(session, scope, limit=breach_limit),
+        )
     for table in (
-        ticket_counts(session, scope),
-        *wait_tables(session, scope),
-        wait_breaches(session, scope, limit=breach_limit),
+        *ticket_tables,
         booking_outcomes(session, scope),
         *visits_per_case(session, scope),
         *case_deadlines(session, scope, now, limit=breach_limit),
     ):
         tables[table.key] = table
-    return Report(scope=scope, generated_at=now, tables={k: tables[k] for k in SECTIONS})
+    report = Report(scope=scope, generated_at=now, tables={k: tables[k] for k in SECTIONS})
+    return name_codes(report)
 
 
 def today_figures(session: Session, office: Office, day: date) -> dict[str, Any]:

@@ -5,6 +5,7 @@ The pages, the exports and the charts read these; their JSON form is in `present
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,9 @@ class Column:
     key: str
     label_ru: str
     label_en: str
-    kind: str = "text"  # text, int, seconds, share
+    kind: str = "text"  # text, int, number, seconds, share
+    # Codes → what people read (offices, weekdays, kinds, statuses); None: shown as is.
+    names: Mapping[Any, str] | None = field(default=None, compare=False, hash=False)
 
 
 @dataclass
@@ -31,7 +34,8 @@ class Table:
     title_en: str
     columns: list[Column]
     rows: list[dict[str, Any]] = field(default_factory=list)
-    note: str = ""
+    note: str = ""  # in Russian, as the report's readers read it
+    note_en: str = ""
 
 
 @dataclass

@@ -7,6 +7,7 @@ agree to the second; `percentile_cont` would interpolate and exists only on Post
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -52,6 +53,8 @@ class Dimension:
 
 
 DIMENSIONS = [
+    Dimension("wait_by_office", ("Ожидание по офисам (региональная сводка)", "Wait by office"),
+              [Column("office_id", "Офис", "Office", "int")]),
     Dimension("wait_by_kind", ("Ожидание по видам услуг", "Wait by service kind"),
               [Column("kind", "Вид", "Kind")]),
     Dimension("wait_by_service", ("Ожидание по услугам", "Wait by service"),
@@ -77,6 +80,7 @@ DIMENSIONS = [
 
 # The id keys of the statistics are shown as these readable columns.
 _LABEL_COLUMNS = {
+    "office_id": [Column("office", "Офис", "Office")],
     "service_id": [Column("service", "Код", "Code"), Column("service_name", "Услуга", "Service")],
     "window_id": [Column("office", "Офис", "Office"), Column("window", "Окно", "Window", "int")],
     "clerk_id": [Column("clerk", "Логин", "Login"), Column("clerk_name", "Сотрудник", "Clerk")],
@@ -172,7 +176,15 @@ def _labels(session: Session) -> dict[str, dict[int, dict[str, Any]]]:
         uid: {"clerk": username, "clerk_name": name}
         for uid, username, name in session.execute(select(User.id, User.username, User.full_name))
     }
-    return {"service_id": services, "window_id": windows, "clerk_id": clerks}
+    offices = {
+        oid: {"office": code} for oid, code in session.execute(select(Office.id, Office.code))
+    }
+    return {
+        "service_id": services,
+        "window_id": windows,
+        "clerk_id": clerks,
+        "office_id": offices,
+    }
 
 
 def _key_fields(
@@ -194,9 +206,15 @@ def _key_fields(
 def wait_tables(session: Session, scope: Scope) -> list[Table]:
     """Wait statistics per service kind, service, window, clerk, hour, weekday and both."""
     segs = segments(scope, with_labels=True)
+    return tables_of_stats(session, session.execute(stats_statement(segs, DIMENSIONS)))
+
+
+def tables_of_stats(session: Session, stats: Iterable[Any]) -> list[Table]:
+    """The wait tables from statistics rows (dim, k1, k2, n, total_v, median, p90, max,
+    within, limit), whether computed over the raw waits or read from the roll-ups."""
     rows: dict[str, list[dict[str, Any]]] = {d.key: [] for d in DIMENSIONS}
     labels = _labels(session)
-    for r in session.execute(stats_statement(segs, DIMENSIONS)):
+    for r in stats:
         dim = DIMENSIONS[r.dim]
         rows[dim.key].append({**_key_fields(dim, (r.k1, r.k2), labels), **_stat_row(r)})
     tables = []

@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from admin.reports.service import today_figures
+from queue_server.agreements.service import expiry_alerts as agreement_alerts
 from queue_server.auth.models import Device, User
 from queue_server.cases.models import Case
 from queue_server.catalogue.models import Service
+from queue_server.complaints.deadlines import dashboard_alerts as complaint_alerts
+from queue_server.devices import rules as device_rules
 from queue_server.offices.calendar import local_now
 from queue_server.offices.models import Office
 from queue_server.tickets import rules
 from queue_server.tickets.models import CALLED, SERVING, WAITING, Ticket
 from queue_server.windows.models import Window
 
-# A device that has not reported for this long is shown as offline.
-DEVICE_SILENT_AFTER = timedelta(minutes=5)
+# What a device's reported printer state means to a manager.
+PRINTER_STATES_RU = {
+    "ready": "принтер готов",
+    "paper_near_end": "бумага скоро закончится",
+    "paper_out": "закончилась бумага",
+    "cover_open": "открыта крышка принтера",
+    "error": "принтер неисправен",
+    "offline": "принтер не подключён",
+    "unknown": "принтер не отвечает",
+}
+DEVICE_STATES_RU = {"warning": "предупреждение", "error": "неисправность"}
 
 
 _LIGHTS = {rules.OK: "green", rules.WARNING: "amber", rules.BREACH: "red"}
@@ -50,6 +62,8 @@ def office_dashboard(*, session: Session, office: Office, now: datetime) -> dict
     ]
     alerts += _device_alerts(session, office, now)
     alerts += _case_alerts(session, office)
+    alerts += complaint_alerts(session=session, office=office, now=now)  # R17
+    alerts += agreement_alerts(session=session, today=local_now(office, now).date())  # R18
     today = local_now(office, now).date()
     return {
         "office": office.code,
@@ -95,7 +109,13 @@ def _late_ticket_alerts(session: Session, office: Office, now: datetime) -> list
     late = session.execute(
         select(Ticket.number, Service.code, Ticket.waiting_since, Ticket.warn_at, Ticket.deadline)
         .join(Service, Service.id == Ticket.service_id)
-        .where(Ticket.office_id == office.id, Ticket.status == WAITING, Ticket.warn_at <= now)
+        .where(
+            Ticket.office_id == office.id,
+            Ticket.status == WAITING,
+            Ticket.warn_at <= now,
+            # Back from a hold: its wait was judged at its first call (clerk/moves.py).
+            Ticket.called_at.is_(None),
+        )
         .order_by(Ticket.deadline)
     ).all()
     alerts = []
@@ -159,24 +179,36 @@ def _window(
 
 
 def _device_alerts(session: Session, office: Office, now: datetime) -> list[dict[str, Any]]:
-    """Devices reporting trouble, and devices silent for too long."""
+    """Devices whose heartbeats stopped, and devices reporting trouble.
+
+    Silence is judged by the heartbeats (devices/rules.py): every device reports at least
+    once a minute, so "нет связи" appears only after several missed ones and clears with
+    the first that arrives. A silent device's last state is old news and is not shown.
+    """
     alerts: list[dict[str, Any]] = []
     for device in session.scalars(
-        select(Device).where(Device.office_id == office.id, Device.revoked.is_(False))
+        select(Device)
+        .where(Device.office_id == office.id, Device.revoked.is_(False))
+        .order_by(Device.name, Device.id)
     ):
         detail = device.state_detail or {}
-        if device.state in ("warning", "error"):
-            what = detail.get("printer") or detail.get("message") or device.state
+        if device_rules.is_silent(last_heard=device.state_at, now=now):
+            alerts.append(
+                {"level": "amber", "kind": "device_offline", "text": f"{device.name}: нет связи"}
+            )
+        elif device.state in ("warning", "error"):
+            printer = detail.get("printer")
+            what = (
+                PRINTER_STATES_RU.get(str(printer))
+                if printer is not None
+                else detail.get("message") or DEVICE_STATES_RU[device.state]
+            ) or DEVICE_STATES_RU[device.state]
             alerts.append(
                 {
                     "level": "red" if device.state == "error" else "amber",
                     "kind": "device",
                     "text": f"{device.name}: {what}",
                 }
-            )
-        elif device.state_at is not None and now - device.state_at > DEVICE_SILENT_AFTER:
-            alerts.append(
-                {"level": "amber", "kind": "device_offline", "text": f"{device.name}: нет связи"}
             )
     return alerts
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from queue_server.catalogue.models import KIND_DEFAULTS
+from queue_server.notifications.templates import KIND_NAMES_RU
 from queue_server.pages import page_templates, serve_static
 
 HERE = Path(__file__).parent
@@ -39,6 +40,18 @@ def dashboard_page(request: Request, code: str) -> HTMLResponse:
 def reports_page(request: Request) -> HTMLResponse:
     """Reports: period, offices, tables, charts, exports, staffing plan."""
     return TEMPLATES.TemplateResponse(request, "reports.html", {})
+
+
+@router.get("/admin/reports/chosen-calls", response_class=HTMLResponse)
+def chosen_calls_page(request: Request) -> HTMLResponse:
+    """Tickets called out of turn: who, where, when and why, with a CSV download."""
+    return TEMPLATES.TemplateResponse(request, "chosen_calls.html", {})
+
+
+@router.get("/admin/planner/{code}", response_class=HTMLResponse)
+def planner_page(request: Request, code: str) -> HTMLResponse:
+    """The staffing planner's what-if: windows per hour in, simulated waits out."""
+    return TEMPLATES.TemplateResponse(request, "planner.html", {"office": code})
 
 
 @router.get("/admin/settings", response_class=HTMLResponse)
@@ -76,6 +89,20 @@ def catalogue_page(request: Request) -> HTMLResponse:
 def users_page(request: Request) -> HTMLResponse:
     """Staff accounts and roles."""
     return TEMPLATES.TemplateResponse(request, "users.html", {})
+
+
+@router.get("/admin/settings/offices/{code}/boards", response_class=HTMLResponse)
+def boards_page(request: Request, code: str) -> HTMLResponse:
+    """The office's waiting-room boards, each with the settings kept for it on the server."""
+    return TEMPLATES.TemplateResponse(request, "boards.html", {"office": code})
+
+
+@router.get("/admin/settings/offices/{code}/notifications", response_class=HTMLResponse)
+def notifications_page(request: Request, code: str) -> HTMLResponse:
+    """The office's applicant notifications: channels, texts, thresholds, and the report."""
+    return TEMPLATES.TemplateResponse(
+        request, "notifications.html", {"office": code, "kinds": KIND_NAMES_RU}
+    )
 
 
 @router.get("/admin/settings/offices/{code}", response_class=HTMLResponse)

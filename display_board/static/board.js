@@ -9,6 +9,7 @@
   const en = cfg.lang === "en";
   const BLINK_MS = 8000;
   const ACTIVE = new Set(["called"]);
+  const LEFT_WINDOW = new Set(["ticket.redirected", "ticket.transferred", "ticket.postponed", "ticket.returned"]);
 
   // Exposed for the browser tests and for a technician's console.
   const board = (window.board = {
@@ -17,6 +18,9 @@
     calls: new Map(), // ticket_id -> {number, window, status, order, freshUntil}
     log: [], // announcer: {kind: "start"|"end"|"skip", text, at}
     received: 0,
+    waiting: [], // service codes with people waiting, in the board's order
+    pages: [], // those codes page by page
+    page: 0,
   });
 
   let order = 0;
@@ -51,23 +55,89 @@
         return li;
       })
     );
+    // Older calls that would be cut off at the bottom are left out, never half shown.
+    const limit = list.getBoundingClientRect().bottom + 1;
+    [...list.children].forEach((li) => {
+      if (li.getBoundingClientRect().bottom > limit) li.remove();
+    });
   }
 
+  // The queues: every service with people waiting. When they do not all fit, they are
+  // split into pages that take turns every cfg.pageSeconds, so no queue is ever hidden
+  // for good, whatever the number of services and the size of the screen.
+  let waitingRows = [];
+  let pageIndex = 0;
+
   function renderWaiting(services) {
-    $("waiting").replaceChildren(
-      ...services.map((s) => {
-        const li = document.createElement("li");
-        li.dataset.service = s.service;
-        const name = document.createElement("span");
-        name.textContent = (en ? s.name_en || s.name_ru : s.name_ru) + " (" + s.prefix + ")";
-        const count = document.createElement("span");
-        count.className = "count";
-        count.textContent = String(s.waiting);
-        li.append(name, count);
-        return li;
-      })
-    );
+    const shown = services.filter((s) => s.waiting > 0);
+    board.waiting = shown.map((s) => s.service);
+    waitingRows = shown.map((s) => {
+      const li = document.createElement("li");
+      li.dataset.service = s.service;
+      const name = document.createElement("span");
+      name.className = "name";
+      name.textContent = (en ? s.name_en || s.name_ru : s.name_ru) + " (" + s.prefix + ")";
+      const count = document.createElement("span");
+      count.className = "count";
+      count.textContent = String(s.waiting);
+      li.append(name, count);
+      return li;
+    });
+    $("waiting").replaceChildren(...waitingRows);
+    $("none-waiting").hidden = shown.length > 0;
+    paginate();
   }
+
+  // Rows are measured where they stand; a page ends where the next row would not fit whole.
+  function paginate() {
+    const list = $("waiting");
+    waitingRows.forEach((li) => { li.hidden = false; });
+    $("pager").hidden = false; // measured with the pager's line taken
+    const height = list.clientHeight;
+    board.listHeight = height;
+    const pages = [];
+    let current = [];
+    let top = 0;
+    waitingRows.forEach((li) => {
+      const bottom = li.offsetTop - list.offsetTop + li.offsetHeight;
+      if (current.length && bottom - top > height) {
+        pages.push(current);
+        current = [];
+        top = li.offsetTop - list.offsetTop;
+      }
+      current.push(li);
+    });
+    if (current.length) pages.push(current);
+    board.pages = pages.map((rows) => rows.map((li) => li.dataset.service));
+    showPage(Math.min(pageIndex, Math.max(pages.length - 1, 0)));
+  }
+
+  function showPage(index) {
+    const pages = board.pages;
+    pageIndex = index;
+    const visible = new Set(pages[index] || []);
+    waitingRows.forEach((li) => { li.hidden = !visible.has(li.dataset.service); });
+    const pager = $("pager");
+    pager.hidden = pages.length < 2;
+    pager.textContent = (en ? "Page " : "Страница ") + (index + 1) + (en ? " of " : " из ") + pages.length;
+    board.page = index;
+  }
+  board.showPage = showPage;
+
+  setInterval(() => {
+    if (board.pages.length > 1) showPage((pageIndex + 1) % board.pages.length);
+  }, 1000 * (cfg.pageSeconds || 8));
+  window.addEventListener("resize", () => { paginate(); renderCalls(); });
+  // The list's room changes when the fonts arrive or the band comes and goes: split again.
+  let measured = -1;
+  new ResizeObserver(() => {
+    const height = $("waiting").clientHeight;
+    if (height !== measured) {
+      measured = height;
+      paginate();
+    }
+  }).observe($("waiting"));
+  if (document.fonts) document.fonts.ready.then(() => paginate());
 
   function tickClock() {
     try {
@@ -129,6 +199,10 @@
     board.lastId = msg.id;
     if (!msg.type.startsWith("ticket.")) {
       if (msg.type === "office.changed" || msg.type === "catalogue.changed") refreshCountsSoon();
+      // A manager changed this board's settings on the server: show them.
+      if (msg.type === "device.settings" && cfg.deviceId != null && p.device_id === cfg.deviceId) {
+        location.reload();
+      }
       return;
     }
     const id = String(p.ticket_id);
@@ -146,7 +220,8 @@
       setTimeout(renderCalls, BLINK_MS + 50);
     } else if (known) {
       known.status = p.status || known.status;
-      if (msg.type === "ticket.redirected") known.window = null;
+      // Gone from the window: redirected, transferred, postponed (or back from the hold).
+      if (LEFT_WINDOW.has(msg.type)) known.window = null;
     }
     renderCalls();
     refreshCountsSoon();
@@ -172,6 +247,16 @@
   }
 
   // --- announcer ------------------------------------------------------------------
+  // The names of the letters as they are spoken (Cyrillic, and Latin read in Russian).
+  const LETTER_NAMES = {
+    А: "а", Б: "бэ", В: "вэ", Г: "гэ", Д: "дэ", Е: "е", Ё: "ё", Ж: "жэ", З: "зэ", И: "и",
+    Й: "и краткое", К: "ка", Л: "эль", М: "эм", Н: "эн", О: "о", П: "пэ", Р: "эр", С: "эс",
+    Т: "тэ", У: "у", Ф: "эф", Х: "ха", Ц: "цэ", Ч: "чэ", Ш: "ша", Щ: "ща", Ы: "ы", Э: "э",
+    Ю: "ю", Я: "я",
+    A: "эй", B: "би", C: "си", D: "ди", E: "и", F: "эф", G: "джи", H: "эйч", I: "ай",
+    J: "джей", K: "кей", L: "эль", M: "эм", N: "эн", O: "оу", P: "пи", Q: "кью", R: "ар",
+    S: "эс", T: "ти", U: "ю", V: "ви", W: "дабл-ю", X: "экс", Y: "уай", Z: "зед",
+  };
   const announcer = (function () {
     const queue = [];
     let busy = false;
@@ -179,10 +264,22 @@
 
     function phrase(item) {
       const m = /^(\D*)0*(\d+)$/.exec(item.number || "");
-      const spoken = m ? (m[1] ? m[1] + " " : "") + m[2] : item.number;
-      return en
-        ? "Ticket " + spoken + ", window " + item.window
-        : "Талон " + spoken + ", окно " + item.window;
+      if (!m) return (en ? "Ticket " : "Талон ") + spell(item.number || "") + windowPart(item);
+      const letters = spell(m[1]);
+      return (en ? "Ticket " : "Талон ") + (letters ? letters + " " : "") + m[2] + windowPart(item);
+    }
+
+    function windowPart(item) {
+      return item.window == null ? "" : (en ? ", window " : ", окно ") + item.window;
+    }
+
+    // Each letter of the prefix by its name: «Б» alone is read "бы", «В» as the
+    // preposition, «С» as "с", «Ж» as "же"; «бэ», «вэ», «эс», «жэ» are what people say.
+    function spell(text) {
+      return [...text]
+        .map((ch) => (en ? ch : LETTER_NAMES[ch.toUpperCase()] || ch))
+        .filter((part) => part.trim())
+        .join(" ");
     }
 
     function audioContext() {
@@ -279,8 +376,23 @@
   })();
   board.phrase = announcer.phrase;
 
+  // --- heartbeat ------------------------------------------------------------------
+  // The board tells the server it is alive once a minute (the dashboard says "нет связи"
+  // only when these stop); a failed one is simply followed by the next.
+  const HEARTBEAT_MS = 60000;
+  function heartbeat() {
+    MFCQ.api("PUT", "/devices/me/state", { state: "ok", detail: {} }).catch(() => {});
+  }
+
   // --- start ----------------------------------------------------------------------
   $("running-text").textContent = cfg.runningText || "";
+  // No running text: no band at all, the lists take its room.
+  $("ticker").hidden = !cfg.runningText;
+  $("board").classList.toggle("no-ticker", !cfg.runningText);
+  if (cfg.deviceId != null) {
+    heartbeat();
+    setInterval(heartbeat, HEARTBEAT_MS);
+  }
   setLink(false);
   tickClock();
   setInterval(tickClock, 1000);

@@ -57,12 +57,13 @@
     });
   });
 
-  // Booking code keypad.
-  const code = document.getElementById("code");
+  // Keypads: the booking code, the phone number (the pad names its field).
   document.querySelectorAll(".key[data-char]").forEach((key) => {
+    const field = document.getElementById(key.closest(".keypad").dataset.for || "code");
     key.addEventListener("click", () => {
       const ch = key.dataset.char;
-      code.value = ch === "BACKSPACE" ? code.value.slice(0, -1) : (code.value + ch).slice(0, 14);
+      const most = Number(field.maxLength) > 0 ? Number(field.maxLength) : 14;
+      field.value = ch === "BACKSPACE" ? field.value.slice(0, -1) : (field.value + ch).slice(0, most);
     });
   });
 

@@ -12,8 +12,7 @@ class TooManyLoginAttempts(DomainError):
     code = "too_many_login_attempts"
 
     def __init__(self, *, retry_after: int) -> None:
-        minutes = max(1, -(-retry_after // 60))
-        super().__init__(f"Слишком много неудачных попыток входа. Повторите через {minutes} мин.")
+        super().__init__(minutes=max(1, -(-retry_after // 60)))
         self.retry_after = retry_after
 
     def response_headers(self) -> dict[str, str]:

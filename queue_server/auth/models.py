@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from queue_server.db import Base, UTCDateTime
 
 ROLES = ("admin", "manager", "clerk")
-DEVICE_KINDS = ("kiosk", "board", "led")
+#: A "rating" device is the rating screen at a window (R8).
+DEVICE_KINDS = ("kiosk", "board", "led", "rating")
 
 
 class User(Base):
@@ -58,6 +59,23 @@ class Device(Base):
     state: Mapped[str | None] = mapped_column(String(16), nullable=True)
     state_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     state_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A board's own settings (running text, language, voice, paging), kept on the server
+    # so that a replaced screen or a reloaded page shows the same board.
+    settings: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class DemoDeviceToken(Base):
+    """The plain token of a device of the demo office, so that `mfc-queue demo` restarts
+    with the same tokens and an open board keeps working. Written only by the demo seed
+    (`queue_server/demo.py`); a real office's tokens exist only as hashes.
+    """
+
+    __tablename__ = "demo_device_tokens"
+
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    token: Mapped[str] = mapped_column(String(100))
 
 
 class LoginFailures(Base):

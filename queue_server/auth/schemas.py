@@ -99,7 +99,7 @@ class UserOut(BaseModel):
 class DeviceIn(RequestModel):
     """A device to register."""
 
-    kind: Literal["kiosk", "board", "led"]
+    kind: Literal["kiosk", "board", "led", "rating"]
     name: str = Field(min_length=1, max_length=100)
 
 

@@ -18,6 +18,7 @@ from queue_server.auth.models import DEVICE_KINDS, ROLES, ApiToken, Device, User
 from queue_server.clock import Clock
 from queue_server.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated
 from queue_server.events.service import emit
+from queue_server.messages import Term
 from queue_server.offices.models import Office
 
 _hasher = PasswordHasher()
@@ -84,20 +85,18 @@ class Principal:
     def require_office(self, office_id: int) -> None:
         """Refuse a principal of another office."""
         if not self.may_act_in(office_id):
-            raise Forbidden("You belong to another office.", code="wrong_office")
+            raise Forbidden(code="wrong_office")
 
     def require_staff(self) -> None:
         """Refuse every device: this is for people only."""
         if not self.is_staff:
-            raise Forbidden("Это доступно только сотрудникам, не устройствам.", code="staff_only")
+            raise Forbidden(code="staff_only")
 
     def require_staff_or_device(self, *device_kinds: str) -> None:
         """Staff pass; a device only when its kind needs this (kiosk, board, led)."""
         if self.is_staff or self.role in device_kinds:
             return
-        raise Forbidden(
-            f"Устройству вида {self.role!r} это не нужно и не доступно.", code="wrong_device"
-        )
+        raise Forbidden(code="wrong_device", kind=Term("role", self.role))
 
     def require_role(self, *roles: str) -> None:
         """Refuse a principal whose role is not among `roles`.
@@ -107,8 +106,9 @@ class Principal:
         """
         if self.role not in roles or (self.role in ROLES) != self.is_staff:
             raise Forbidden(
-                f"This needs one of the roles {', '.join(roles)}; you are {self.role}.",
                 code="wrong_role",
+                roles=tuple(Term("role", r) for r in roles),
+                role=Term("role", self.role),
             )
 
 
@@ -123,11 +123,11 @@ def create_user(
 ) -> User:
     """A new staff account; clerks must belong to an office."""
     if role not in ROLES:
-        raise InvalidInput(f"Unknown role {role!r}; use one of {', '.join(ROLES)}.")
+        raise InvalidInput(code="unknown_role", role=role, roles=", ".join(ROLES))
     if role == "clerk" and office_id is None:
-        raise InvalidInput("A clerk must belong to an office.")
+        raise InvalidInput(code="clerk_needs_office")
     if len(password) < 8:
-        raise InvalidInput("The password must have at least 8 characters.")
+        raise InvalidInput(code="password_too_short", min=8)
     user = User(
         username=username,
         password_hash=hash_password(password),
@@ -140,7 +140,7 @@ def create_user(
         with session.begin_nested():
             session.flush()
     except IntegrityError as exc:
-        raise Conflict(f"The username {username!r} is taken.", code="username_taken") from exc
+        raise Conflict(code="username_taken", username=username) from exc
     return user
 
 
@@ -149,7 +149,7 @@ def set_password(
 ) -> None:
     """Replace a user's password and revoke their tokens."""
     if len(password) < 8:
-        raise InvalidInput("The password must have at least 8 characters.")
+        raise InvalidInput(code="password_too_short", min=8)
     user.password_hash = hash_password(password)
     revoke_user_tokens(session=session, user=user, clock=clock)
 
@@ -165,7 +165,7 @@ def may_manage(*, principal: Principal, user: User) -> None:
     if principal.role == "manager" and user.role == "clerk" and user.office_id is not None:
         principal.require_office(user.office_id)
         return
-    raise Forbidden("You may not change this account.", code="wrong_role")
+    raise Forbidden(code="wrong_role", key="wrong_role.may_not_change_account")
 
 
 def update_user(
@@ -186,19 +186,19 @@ def update_user(
     new_office = None if clear_office else (office_id or user.office_id)
     if principal.role == "manager":
         if new_role != "clerk":
-            raise Forbidden("A manager manages only clerk accounts.", code="wrong_role")
+            raise Forbidden(code="wrong_role", key="wrong_role.manager_manages_clerks")
         if new_office is None:
-            raise Forbidden("A manager keeps clerks in an office.", code="wrong_office")
+            raise Forbidden(code="wrong_office", key="wrong_office.manager_keeps_clerks_in_office")
         principal.require_office(new_office)
     if principal.is_user(user.id):
         if active is False:
-            raise Conflict("You cannot disable your own account.", code="own_account")
+            raise Conflict(code="own_account", key="own_account.disable")
         if new_role != user.role:
-            raise Conflict("You cannot change your own role.", code="own_account")
+            raise Conflict(code="own_account", key="own_account.role")
     if new_role not in ROLES:
-        raise InvalidInput(f"Unknown role {new_role!r}; use one of {', '.join(ROLES)}.")
+        raise InvalidInput(code="unknown_role", role=new_role, roles=", ".join(ROLES))
     if new_role == "clerk" and new_office is None:
-        raise InvalidInput("A clerk must belong to an office.", code="clerk_needs_office")
+        raise InvalidInput(code="clerk_needs_office")
     if full_name is not None:
         user.full_name = full_name
     user.role, user.office_id = new_role, new_office
@@ -221,7 +221,7 @@ def revoke_user_tokens(*, session: Session, user: User, clock: Clock | None = No
 def revoke_device(*, session: Session, device: Device, clock: Clock | None = None) -> None:
     """Revoke a device's token for good; the device must be registered again."""
     if device.revoked:
-        raise Conflict(f"Device {device.id} is revoked already.", code="device_revoked")
+        raise Conflict(code="device_revoked", device=device.id)
     device.revoked = True
     session.flush()
     if clock is not None:
@@ -278,9 +278,9 @@ def login(
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         verify_password(_DUMMY_HASH, password)
-        raise NotAuthenticated("Wrong username or password.", code="bad_credentials")
+        raise NotAuthenticated(code="bad_credentials")
     if not verify_password(user.password_hash, password) or not user.active:
-        raise NotAuthenticated("Wrong username or password.", code="bad_credentials")
+        raise NotAuthenticated(code="bad_credentials")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return create_token(session=session, clock=clock, user=user, ttl=ttl), user
@@ -301,7 +301,7 @@ def add_device(
 ) -> tuple[Device, str]:
     """Register a kiosk, board or LED driver; the token is shown once and stored hashed."""
     if kind not in DEVICE_KINDS:
-        raise InvalidInput(f"Unknown device kind {kind!r}; use one of {', '.join(DEVICE_KINDS)}.")
+        raise InvalidInput(code="unknown_device_kind", kind=kind, kinds=", ".join(DEVICE_KINDS))
     token = "dev_" + secrets.token_urlsafe(32)
     device = Device(
         office_id=office.id, kind=kind, name=name, token_hash=_digest(token), created_at=clock.now()
@@ -317,7 +317,7 @@ def resolve_token(*, session: Session, clock: Clock, token: str) -> Principal:
     if token.startswith("dev_"):
         device = session.scalar(select(Device).where(Device.token_hash == digest))
         if device is None or device.revoked:
-            raise NotAuthenticated("Unknown or revoked device token.", code="bad_token")
+            raise NotAuthenticated(code="bad_token")
         return Principal("device", device.id, device.kind, device.office_id, device.name)
     row = session.execute(
         select(ApiToken, User)
@@ -325,10 +325,10 @@ def resolve_token(*, session: Session, clock: Clock, token: str) -> Principal:
         .where(ApiToken.token_hash == digest)
     ).first()
     if row is None:
-        raise NotAuthenticated("Unknown token; log in again.", code="bad_token")
+        raise NotAuthenticated(code="bad_token")
     api_token, user = row
     if api_token.expires_at <= clock.now():
-        raise NotAuthenticated("The token has expired; log in again.", code="token_expired")
+        raise NotAuthenticated(code="token_expired")
     if not user.active:
-        raise NotAuthenticated("The account is disabled.", code="account_disabled")
+        raise NotAuthenticated(code="account_disabled")
     return Principal("user", user.id, user.role, user.office_id, user.full_name or user.username)

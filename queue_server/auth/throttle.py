@@ -61,16 +61,29 @@ def _key(kind: str, value: str) -> str:
     return hashlib.sha256(f"{kind}:{value}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def address_key_of(address: str) -> str:
-    """The throttle key of a client address; an IPv6 client counts by its /64 network."""
+def address_key_of(address: str, kind: str = "address") -> str:
+    """The throttle key of a client address; an IPv6 client counts by its /64 network.
+
+    `kind` keeps the counts of different limits apart (logins, the public complaint form).
+    """
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
-        return _key("address", address)
+        return _key(kind, address)
     if ip.version == 6 and ip.ipv4_mapped is None:
         # One subscriber holds a whole /64: counting single addresses would not hold them.
-        return _key("address", str(ipaddress.ip_network(f"{ip}/64", strict=False)))
-    return _key("address", str(ip.ipv4_mapped or ip) if ip.version == 6 else str(ip))
+        return _key(kind, str(ipaddress.ip_network(f"{ip}/64", strict=False)))
+    return _key(kind, str(ip.ipv4_mapped or ip) if ip.version == 6 else str(ip))
+
+
+def count_in_window(
+    session: Session, key: str, now: datetime, window: timedelta
+) -> tuple[int, datetime]:
+    """Add one to the key's count of the current fixed window, atomically; (count, start).
+
+    In the caller's transaction: a rolled-back request takes its count back with it.
+    """
+    return _count(session, key, now, window)
 
 
 def claim_login_attempt(

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select
 
+from queue_server.audit.service import record, record_failed_login
 from queue_server.auth import throttle
 from queue_server.auth.models import Device, User
 from queue_server.auth.schemas import (
@@ -31,7 +32,7 @@ from queue_server.auth.service import (
     update_user,
 )
 from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, RuntimeDep, SessionDep
-from queue_server.errors import Forbidden, InvalidInput, NotFound
+from queue_server.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from queue_server.offices.models import Office
 from queue_server.types import Id, SearchText
 
@@ -56,18 +57,37 @@ def issue_token(
     rather than the request's one: the attempt's count must stay when the login fails.
     """
     ttl = timedelta(minutes=runtime.settings.token_ttl_minutes)
+    address = request.client.host if request.client else ""
     attempt = throttle.claim_login_attempt(
         db=runtime.db,
         clock=clock,
         username=form.username,
-        address=request.client.host if request.client else "",
+        address=address,
         limits=throttle.LoginLimits.from_settings(runtime.settings),
     )
-    with runtime.db.transaction() as session:
-        token, _user = login(
-            session=session, clock=clock, username=form.username, password=form.password, ttl=ttl
-        )
-        throttle.forgive_login_attempt(session=session, attempt=attempt)
+    try:
+        with runtime.db.transaction() as session:
+            token, user = login(
+                session=session,
+                clock=clock,
+                username=form.username,
+                password=form.password,
+                ttl=ttl,
+            )
+            throttle.forgive_login_attempt(session=session, attempt=attempt)
+            record(
+                session,
+                user,
+                "login",
+                user.office_id,
+                user.username,
+                {},
+                clock=clock,
+                address=address,
+            )
+    except NotAuthenticated:
+        record_failed_login(db=runtime.db, clock=clock, username=form.username, address=address)
+        raise
     return TokenOut(access_token=token, expires_in=int(ttl.total_seconds()))
 
 
@@ -95,16 +115,18 @@ def _user_out(session: SessionDep, user: User) -> UserOut:
 
 
 @router.post("/users", response_model=UserOut, status_code=201)
-def add_user(data: UserIn, principal: PrincipalDep, session: SessionDep) -> UserOut:
+def add_user(
+    data: UserIn, principal: PrincipalDep, session: SessionDep, clock: ClockDep
+) -> UserOut:
     """Create a staff account: admins any; managers only clerks of their own office."""
     office = None
     if data.office is not None:
         office = session.scalar(select(Office).where(Office.code == data.office))
         if office is None:
-            raise InvalidInput(f"No office with code {data.office!r}.", code="office_not_found")
+            raise InvalidInput(code="office_not_found", value=data.office)
     if principal.role == "manager":
         if data.role != "clerk" or office is None:
-            raise Forbidden("A manager creates only clerk accounts.", code="wrong_role")
+            raise Forbidden(code="wrong_role", key="wrong_role.manager_manages_clerks")
         principal.require_office(office.id)
     else:
         principal.require_role("admin")
@@ -115,6 +137,15 @@ def add_user(data: UserIn, principal: PrincipalDep, session: SessionDep) -> User
         role=data.role,
         full_name=data.full_name,
         office_id=office.id if office else None,
+    )
+    record(
+        session,
+        principal,
+        "account_created",
+        user.office_id,
+        user.username,
+        {"role": user.role},
+        clock=clock,
     )
     return _user_out(session, user)
 
@@ -132,7 +163,7 @@ def list_users(principal: PrincipalDep, session: SessionDep) -> list[UserOut]:
 def _user(session: SessionDep, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"No account {username!r}.", code="user_not_found")
+        raise NotFound(code="user_not_found", username=username)
     return user
 
 
@@ -152,7 +183,7 @@ def change_user(
     if data.office is not None:
         office = session.scalar(select(Office).where(Office.code == data.office))
         if office is None:
-            raise InvalidInput(f"No office with code {data.office!r}.", code="office_not_found")
+            raise InvalidInput(code="office_not_found", value=data.office)
         office_id = office.id
     update_user(
         session=session,
@@ -163,6 +194,15 @@ def change_user(
         office_id=office_id,
         clear_office=data.no_office,
         active=data.active,
+        clock=clock,
+    )
+    record(
+        session,
+        principal,
+        "account_changed",
+        user.office_id,
+        user.username,
+        data.model_dump(exclude_unset=True),
         clock=clock,
     )
     return _user_out(session, user)
@@ -178,12 +218,13 @@ def reset_password(
 ) -> Response:
     """Set a new password (one's own, or as admin / the clerk's manager); tokens are revoked."""
     if not principal.is_staff:
-        raise Forbidden("Devices have no password.", code="wrong_role")
+        raise Forbidden(code="wrong_role", key="wrong_role.device_has_no_password")
     user = _user(session, username)
     if not principal.is_user(user.id):
         principal.require_role("admin", "manager")
         may_manage(principal=principal, user=user)
     set_password(session=session, user=user, password=data.password, clock=clock)
+    record(session, principal, "password_reset", user.office_id, user.username, {}, clock=clock)
     return Response(status_code=204)
 
 
@@ -213,6 +254,9 @@ def register_device(
     principal.require_office(office.id)
     device, token = add_device(
         session=session, clock=clock, office=office, kind=data.kind, name=data.name
+    )
+    record(
+        session, principal, "device_added", office, device.name, {"kind": device.kind}, clock=clock
     )
     return _device_out(device, office, token)
 
@@ -245,6 +289,15 @@ def remove_device(
     principal.require_office(office.id)
     device = session.get(Device, device_id)
     if device is None or device.office_id != office.id:
-        raise NotFound(f"No device {device_id} in office {office.code!r}.", code="device_not_found")
+        raise NotFound(code="device_not_found", device=device_id, office=office.code)
     revoke_device(session=session, device=device, clock=clock)
+    record(
+        session,
+        principal,
+        "device_revoked",
+        office,
+        device.name,
+        {"kind": device.kind},
+        clock=clock,
+    )
     return Response(status_code=204)

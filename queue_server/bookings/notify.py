@@ -2,7 +2,8 @@
 
 A notifier only sends; it never touches the database. Delivery claims due rows in one
 short transaction, sends with no transaction open (a slow gateway must not hold
-SQLite's write lock), then records each outcome. SMS gateways plug in as new notifiers.
+SQLite's write lock), then records each outcome. The office's SMS gateway or SMTP server
+(queue_server/notifications) is the notifier "channels".
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-import httpx
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -100,6 +100,10 @@ class WebhookNotifier:
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         extensions = {"sni_hostname": target.tls_name} if target.tls_name else {}
+        # Imported on the first webhook, not at start-up: httpx brings rich and pygments
+        # (its command line), some 15 MiB in every worker that never sends one.
+        import httpx
+
         try:
             # No redirects: a gateway's 3xx could point anywhere the check never saw.
             with httpx.Client(timeout=self.timeout, follow_redirects=False) as client:
@@ -112,8 +116,15 @@ class WebhookNotifier:
             raise NotificationError(f"webhook answered {response.status_code}")
 
 
-def notifier_for(policy: BookingPolicy, rules: OutboundRules) -> Notifier:
-    """The notifier an office's policy names, held to the operator's outbound rules."""
+def notifier_for(
+    policy: BookingPolicy, rules: OutboundRules, session: Session | None = None
+) -> Notifier:
+    """The notifier an office's policy names, held to the operator's outbound rules.
+
+    "channels": the office's SMS gateway or SMTP server (queue_server/notifications).
+    """
+    if policy.notifier == "channels" and session is not None:
+        return _channel_notifier(session, policy.office_id, rules)
     if policy.notifier == "webhook" and policy.webhook_url:
         return WebhookNotifier(
             policy.webhook_url,
@@ -122,6 +133,31 @@ def notifier_for(policy: BookingPolicy, rules: OutboundRules) -> Notifier:
             timeout=float(policy.webhook_timeout_seconds),
         )
     return LogNotifier()
+
+
+class _ChannelNotifier:
+    """Adapts the notifications' channel notifier to this module's NotificationError."""
+
+    def __init__(self, inner: Notifier) -> None:
+        self.inner = inner
+
+    def send(self, message: dict[str, Any]) -> None:
+        """Send through the office's channels; their failure is a NotificationError."""
+        from queue_server.notifications.channels import DeliveryError
+
+        try:
+            self.inner.send(message)
+        except DeliveryError as exc:
+            raise NotificationError(str(exc)) from exc
+
+
+def _channel_notifier(session: Session, office_id: int, rules: OutboundRules) -> Notifier:
+    # Imported here: the notifications package reads the bookings' phone helpers.
+    from queue_server.notifications.bridge import BookingChannelNotifier
+    from queue_server.notifications.models import NotificationSettings
+
+    settings = session.get(NotificationSettings, office_id)
+    return _ChannelNotifier(BookingChannelNotifier(settings, rules))
 
 
 def message_for(
@@ -251,7 +287,7 @@ def deliver_notifications(
         ).all()
         for row, policy in rows:
             row.claimed_until = now + CLAIM
-            chosen = notifier or notifier_for(policy or _log_policy(), rules)
+            chosen = notifier or notifier_for(policy or _log_policy(), rules, session)
             claimed.append(_Claimed(row.id, dict(row.message), chosen))
     outcomes: dict[int, str | None] = {}
     for item in claimed:

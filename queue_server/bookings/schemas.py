@@ -136,7 +136,7 @@ class BookingPolicyIn(RequestModel):
     horizon_days: int = Field(default=30, ge=1, le=365)
     max_per_person_per_day: int = Field(default=2, ge=1, le=50)
     reminder_minutes_before: int = Field(default=24 * 60, ge=0, le=14 * 24 * 60)
-    notifier: str = Field(default="log", pattern="^(log|webhook)$")
+    notifier: str = Field(default="log", pattern="^(log|webhook|channels)$")
     webhook_url: str = Field(default="", max_length=500, pattern=r"^$|^https?://")
     webhook_token: str = Field(default="", max_length=200)
     webhook_timeout_seconds: int = Field(default=5, ge=1, le=60)

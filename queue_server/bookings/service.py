@@ -17,7 +17,6 @@ from queue_server.bookings.exceptions import CheckInRefused
 from queue_server.bookings.models import (
     BOOKED,
     BOOKING_CANCELLED,
-    BOOKING_NO_SHOW,
     BOOKING_STATUSES,
     CHECKED_IN,
     HOLDING,
@@ -31,6 +30,7 @@ from queue_server.catalogue.service import get_service
 from queue_server.clock import Clock
 from queue_server.errors import Conflict, InvalidInput, NotFound
 from queue_server.events.service import emit
+from queue_server.messages import TERMS, Term
 from queue_server.offices.calendar import local_now
 from queue_server.offices.models import Office
 from queue_server.tickets.issuing import ensure_offered, issue_ticket
@@ -39,10 +39,9 @@ from queue_server.tickets.models import Ticket
 # No 0/O or 1/I: the code is read aloud and typed on a kiosk keypad.
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10  # 32**10 ≈ 10**15 codes: guessing one of the live bookings is hopeless
+
+
 # One text for "unknown code" and "not yours to see": the two must be indistinguishable.
-BOOKING_NOT_FOUND = "Запись с таким кодом в этом МФЦ не найдена. No booking with this code here."
-
-
 def new_code() -> str:
     """An unguessable short booking code (10 characters, 50 bits)."""
     return "".join(secrets.choice(_ALPHABET) for _ in range(CODE_LENGTH))
@@ -66,9 +65,7 @@ def normalize_phone(raw: str) -> str:
     elif len(digits) == 10 and digits.startswith("9"):
         digits = "7" + digits
     if not 10 <= len(digits) <= 15:
-        raise InvalidInput(
-            "Phone number must have 10 to 15 digits, e.g. +7 916 123-45-67.", code="invalid_phone"
-        )
+        raise InvalidInput(code="invalid_phone")
     return digits
 
 
@@ -107,10 +104,7 @@ def bookable_service(*, session: Session, office: Office, code: str) -> Service:
         )
     )
     if rule is not None and not rule.bookable:
-        raise InvalidInput(
-            f"Service {code!r} cannot be booked at office {office.code}.",
-            code="service_not_bookable",
-        )
+        raise InvalidInput(code="service_not_bookable", service=service.name_ru)
     return service
 
 
@@ -166,25 +160,22 @@ def _slot_for(
     day = local_now(office, slot_start).date()
     today = local_now(office, now).date()
     if day > today + timedelta(days=policy.horizon_days):
-        raise InvalidInput(
-            f"Bookings open {policy.horizon_days} days ahead at most.", code="beyond_horizon"
-        )
+        raise InvalidInput(code="beyond_horizon", days=policy.horizon_days)
     if exact and slot_start <= now:
-        raise InvalidInput("This slot has already begun; choose a later one.", code="slot_passed")
+        raise InvalidInput(code="slot_passed", key="slot_passed.slot_begun")
     if not exact and checkin_window(office, slot_start)[1] < now:
-        raise InvalidInput("The check-in window of this time has closed.", code="slot_passed")
+        raise InvalidInput(code="slot_passed")
     slots = day_slots(session=session, office=office, service=service, day=day, policy=policy)
     if not slots.is_open:
+        reason = slots.reason
         raise InvalidInput(
-            f"No bookings on {day:%d.%m.%Y}: {slots.reason}.", code="office_closed_that_day"
+            code="office_closed_that_day",
+            day=f"{day:%d.%m.%Y}",
+            reason=Term("closed_reason", reason) if reason in TERMS["closed_reason"] else reason,
         )
     slot = slot_containing(slots, slot_start)
     if slot is None or (exact and slot.start != slot_start):
-        raise InvalidInput(
-            f"{local_now(office, slot_start):%H:%M} is not a slot of this day; "
-            "choose one of the listed slots.",
-            code="not_a_slot",
-        )
+        raise InvalidInput(code="not_a_slot", time=f"{local_now(office, slot_start):%H:%M}")
     taken = slot.booked
     if (
         exclude is not None
@@ -193,10 +184,7 @@ def _slot_for(
     ):
         taken -= 1
     if taken >= slot.capacity:
-        raise Conflict(
-            f"The {local_now(office, slot.start):%H:%M} slot is fully booked; choose another.",
-            code="slot_full",
-        )
+        raise Conflict(code="slot_full", time=f"{local_now(office, slot.start):%H:%M}")
     return slot
 
 
@@ -226,11 +214,7 @@ def _check_person_limit(
     if exclude is not None:
         stmt = stmt.where(Booking.id != exclude.id)
     if int(session.scalar(stmt) or 0) >= policy.max_per_person_per_day:
-        raise Conflict(
-            f"At most {policy.max_per_person_per_day} booking(s) per person per day "
-            f"at this office; cancel one to book another.",
-            code="person_limit",
-        )
+        raise Conflict(code="person_limit", limit=policy.max_per_person_per_day)
 
 
 def booking_event(
@@ -255,9 +239,9 @@ def booking_event(
 def _applicant(name: str, phone: str, *, public: bool) -> tuple[str, str]:
     """The applicant's name and phone digits; the public page must give both."""
     if public and not name.strip():
-        raise InvalidInput("Enter the applicant's name.", code="name_required")
+        raise InvalidInput(code="name_required")
     if public and not phone.strip():
-        raise InvalidInput("Enter a phone number.", code="phone_required")
+        raise InvalidInput(code="phone_required")
     return name.strip(), normalize_phone(phone) if phone.strip() else ""
 
 
@@ -343,7 +327,7 @@ def find_booking(*, session: Session, code: str, lock: bool = False) -> Booking:
         stmt = stmt.with_for_update()
     booking = session.scalar(stmt)
     if booking is None:
-        raise NotFound("No booking with this code.", code="booking_not_found")
+        raise NotFound(code="booking_not_found")
     return booking
 
 
@@ -355,15 +339,11 @@ def _office_of(session: Session, booking: Booking) -> Office:
 
 def _must_be_booked(booking: Booking, action: str) -> None:
     if booking.status != BOOKED:
-        words = {
-            CHECKED_IN: "already checked in",
-            BOOKING_CANCELLED: "cancelled",
-            BOOKING_NO_SHOW: "missed (its check-in window has closed)",
-        }
         raise Conflict(
-            f"Booking {format_code(booking.code)} is {words.get(booking.status, booking.status)}; "
-            f"it cannot be {action}.",
             code="booking_not_active",
+            booking=format_code(booking.code),
+            state=Term("booking_state", booking.status),
+            action=Term("booking_action", action),
         )
 
 
@@ -400,7 +380,7 @@ def reschedule_booking(
     session.refresh(booking)  # read again under the office's booking lock
     _must_be_booked(booking, "moved")
     if slot_start == booking.slot_start:
-        raise InvalidInput("The booking is already at this time.", code="same_slot")
+        raise InvalidInput(code="same_slot")
     service = session.get(Service, booking.service_id)
     assert service is not None
     slot = _slot_for(
@@ -456,20 +436,10 @@ def _ensure_in_checkin_window(office: Office, booking: Booking, now: datetime) -
     slot_local = local_now(office, booking.slot_start)
     if now < opens:
         at = local_now(office, opens)
-        raise CheckInRefused(
-            f"Too early: check-in for the {slot_local:%H:%M} slot opens at {at:%H:%M}. "
-            f"You can take a live-queue ticket instead. Слишком рано: регистрация на "
-            f"{slot_local:%H:%M} открывается в {at:%H:%M}; можно взять талон в живую очередь.",
-            code="checkin_too_early",
-        )
+        raise CheckInRefused(code="checkin_too_early", slot=f"{slot_local:%H:%M}", at=f"{at:%H:%M}")
     if now > closes:
         at = local_now(office, closes)
-        raise CheckInRefused(
-            f"Too late: check-in for the {slot_local:%H:%M} slot closed at {at:%H:%M}. "
-            f"You can take a live-queue ticket instead. Опоздание: регистрация на "
-            f"{slot_local:%H:%M} закрылась в {at:%H:%M}; можно взять талон в живую очередь.",
-            code="checkin_too_late",
-        )
+        raise CheckInRefused(code="checkin_too_late", slot=f"{slot_local:%H:%M}", at=f"{at:%H:%M}")
 
 
 def check_in(
@@ -485,22 +455,19 @@ def check_in(
         .execution_options(populate_existing=True)
     )
     if booking is None:
-        raise NotFound(BOOKING_NOT_FOUND, code="booking_not_found")
+        raise NotFound(code="booking_not_found")
     if booking.status == CHECKED_IN:
         existing = session.scalar(select(Ticket).where(Ticket.booking_id == booking.id))
         if existing is not None:
             return existing
     if booking.status == BOOKING_CANCELLED:
+        raise CheckInRefused(code="booking_cancelled")
+    if booking.status != BOOKED:  # missed: the no-show job closed it after its window
+        _, closes = checkin_window(office, booking.slot_start)
         raise CheckInRefused(
-            "This booking was cancelled. You can take a live-queue ticket instead. "
-            "Запись отменена; возьмите талон в живую очередь.",
-            code="booking_cancelled",
-        )
-    if booking.status != BOOKED:
-        raise CheckInRefused(
-            "This booking was missed: its check-in window has closed. You can take a "
-            "live-queue ticket instead. Время записи прошло; возьмите талон в живую очередь.",
             code="checkin_too_late",
+            slot=f"{local_now(office, booking.slot_start):%H:%M}",
+            at=f"{local_now(office, closes):%H:%M}",
         )
     now = clock.now()
     _ensure_in_checkin_window(office, booking, now)
@@ -530,7 +497,7 @@ def live_ticket_instead(
         select(Booking).where(Booking.office_id == office.id, Booking.code == normalize_code(code))
     )
     if booking is None:
-        raise NotFound(BOOKING_NOT_FOUND, code="booking_not_found")
+        raise NotFound(code="booking_not_found")
     service = session.get(Service, booking.service_id)
     assert service is not None
     ticket, _ = issue_ticket(
@@ -559,7 +526,7 @@ def check_in_or_live(
     booking's existence and slot time are the applicant's business, not theirs.
     """
     if not principal.may_act_in(office.id):
-        raise NotFound(BOOKING_NOT_FOUND, code="booking_not_found")
+        raise NotFound(code="booking_not_found")
     principal.require_staff_or_device("kiosk")
     try:
         ticket = check_in(
@@ -596,7 +563,7 @@ def list_bookings(*, session: Session, office: Office, day: date) -> list[tuple[
 def update_policy(*, session: Session, office: Office, changes: dict[str, Any]) -> BookingPolicy:
     """Change the office's booking rules and notifier (under its booking lock)."""
     if changes.get("notifier") == "webhook" and not changes.get("webhook_url"):
-        raise InvalidInput("The webhook notifier needs a webhook_url.", code="webhook_url_required")
+        raise InvalidInput(code="webhook_url_required")
     policy = policy_for(session=session, office=office, lock=True)
     for field, value in changes.items():
         setattr(policy, field, value)

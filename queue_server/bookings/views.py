@@ -10,7 +10,6 @@ import io
 from datetime import timedelta
 from typing import Annotated
 
-import qrcode
 from fastapi import APIRouter, Body, Depends, Query, Response
 
 from queue_server.bookings import presenters
@@ -101,7 +100,7 @@ def report(
     principal.require_role("admin", "manager")
     principal.require_office(office.id)
     if end < start or end - start > timedelta(days=366):
-        raise InvalidInput("Give start <= end, at most a year apart.", code="invalid_period")
+        raise InvalidInput(code="invalid_period")
     rows = bookings.booking_report(session=session, office=office, start=start, end=end)
     return [ReportRowOut.model_validate(row) for row in rows]
 
@@ -152,7 +151,7 @@ def _allowed_webhook(data: BookingPolicyIn, runtime: RuntimeDep) -> BookingPolic
         try:
             check_webhook_url(data.webhook_url, OutboundRules.from_settings(runtime.settings))
         except OutboundRefused as exc:
-            raise InvalidInput(exc.message, code="webhook_not_allowed") from None
+            raise InvalidInput(code="webhook_not_allowed", reason=exc.message) from None
     return data
 
 
@@ -293,6 +292,8 @@ def public_reschedule(
 def public_qr(booking_code: HolderCode, session: SessionDep) -> Response:
     """The booking code as a QR image, for the kiosk's scanner."""
     booking = bookings.find_booking(session=session, code=booking_code)
+    import qrcode  # here, not at start-up: qrcode and Pillow weigh ~5 MiB in every worker
+
     buffer = io.BytesIO()
     qrcode.make(booking.code, box_size=8, border=4).save(buffer)
     return Response(

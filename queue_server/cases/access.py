@@ -9,18 +9,15 @@ from queue_server.errors import Forbidden
 def require_staff(principal: Principal) -> None:
     """Only staff members fill intake records (kiosks and displays may not)."""
     if principal.kind != "user":
-        raise Forbidden("Only staff fill intake records.", code="wrong_role")
+        raise Forbidden(code="wrong_role", key="wrong_role.staff_fill_intake")
 
 
 def require_office_staff(principal: Principal, office_id: int) -> None:
     """R16: applicant details only for staff members of the case's own office."""
     if principal.kind != "user":
-        raise Forbidden("Only staff members work with cases.", code="wrong_role")
+        raise Forbidden(code="wrong_role", key="wrong_role.staff_work_with_cases")
     if principal.office_id != office_id:
-        raise Forbidden(
-            "Cases and applicants' personal data are visible only to the staff of their office.",
-            code="wrong_office",
-        )
+        raise Forbidden(code="wrong_office", key="wrong_office.cases_of_other_office")
 
 
 def acting_clerk_id(principal: Principal | None) -> int | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import click
@@ -17,7 +18,9 @@ from queue_server.cases.models import Case
 from queue_server.cases.schemas import ResultIn
 from queue_server.clock import SystemClock
 from queue_server.db import Database
-from queue_server.errors import DomainError
+from queue_server.errors import DomainError, NotFound
+from queue_server.messages import term
+from queue_server.offices.calendar import local_now
 from queue_server.settings import get_settings
 
 
@@ -27,7 +30,7 @@ def _run(database_url: str | None, work: Callable[[Session], str]) -> None:
         with db.transaction() as session:
             click.echo(work(session))
     except DomainError as exc:
-        click.echo(f"error: {exc.message}", err=True)
+        click.echo(f"ошибка: {exc.message}", err=True)
         sys.exit(2)
     finally:
         db.dispose()
@@ -36,7 +39,7 @@ def _run(database_url: str | None, work: Callable[[Session], str]) -> None:
 def _find(session: Session, number: str) -> Case:
     case = session.scalar(select(Case).where(Case.registration_number == number).with_for_update())
     if case is None:
-        raise DomainError(f"No case with registration number {number!r}.")
+        raise NotFound(code="case_number_not_found", number=number)
     return case
 
 
@@ -56,11 +59,17 @@ def show(ctx: click.Context, number: str) -> None:
 
     def work(session: Session) -> str:
         case = _find(session, number)
-        lines = [f"{case.registration_number}: {case.status}"]
+        office = case.office
+        lines = [
+            f"Дело {case.registration_number}: {term('case_status', case.status)}",
+            f"Время офиса «{office.name}» ({office.timezone})",
+        ]
         for step, clerk in history_of(session=session, case=case):
+            local = local_now(office, step.at)
+            who = clerk or ("автоматически" if step.automatic else "орган")
             lines.append(
-                f"  {step.at:%Y-%m-%d %H:%M} UTC  {step.action:<8} → {step.to_status}"
-                f"  {clerk or ('auto' if step.automatic else 'agency')}"
+                f"  {local:%d.%m.%Y %H:%M} (UTC{local:%z})  "
+                f"{term('case_status', step.to_status)}  {who}"
             )
         return "\n".join(lines)
 
@@ -93,6 +102,12 @@ def sent(ctx: click.Context, number: str, incoming_number: str | None) -> None:
 @click.option("--note", default="")
 @click.option("--incoming-number", default=None)
 @click.option("--ready/--not-ready", default=True, help="Also mark it ready for issuance.")
+@click.option(
+    "--prepared-at",
+    type=click.DateTime(["%Y-%m-%dT%H:%M%z", "%Y-%m-%dT%H:%M:%S%z"]),
+    default=None,
+    help="When the agency prepared it, with the offset (2026-11-27T15:00+03:00): R12.",
+)
 @click.pass_context
 def result(
     ctx: click.Context,
@@ -101,6 +116,7 @@ def result(
     note: str,
     incoming_number: str | None,
     ready: bool,
+    prepared_at: datetime | None,
 ) -> None:
     """The agency's result arrived at the office (R12)."""
 
@@ -108,6 +124,8 @@ def result(
         data: dict[str, Any] = {"outcome": outcome, "note": note, "ready": ready}
         if incoming_number:
             data["agency_incoming_number"] = incoming_number
+        if prepared_at is not None:
+            data["prepared_at"] = prepared_at
         case = register_result(
             session=session,
             clock=SystemClock(),

@@ -52,6 +52,18 @@ def term_deadline(
     )
 
 
+def handover_late(
+    *, session: Session, office: Office, prepared_on: date, received_on: date
+) -> bool:
+    """R12: whether the result arrived later than the working day after it was prepared."""
+    due = rules.handover_due(
+        country=office.calendar_country,
+        prepared_on=prepared_on,
+        overrides=_overrides(session, office, prepared_on),
+    )
+    return rules.is_overdue(due, received_on)
+
+
 def overdue_counts(*, session: Session, office: Office, now: datetime) -> dict[str, int]:
     """How many of the office's cases are past each deadline now (for dashboards)."""
     today = local_date(office, now)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from queue_server.agreements.service import ensure_intake_allowed
 from queue_server.auth.service import Principal
 from queue_server.cases import rules
 from queue_server.cases.access import require_office_staff
@@ -32,6 +33,8 @@ from queue_server.catalogue.models import Agency, Service, ServiceDocument, Serv
 from queue_server.catalogue.service import get_service
 from queue_server.clock import Clock
 from queue_server.errors import Conflict, InvalidInput
+from queue_server.notifications.models import EMAIL, SMS
+from queue_server.notifications.service import subscribe_case
 from queue_server.offices.models import Office
 from queue_server.tickets.models import Ticket
 
@@ -48,14 +51,9 @@ class _Subject:
 def _check_application(data: IntakeIn) -> None:
     """R10: consent to processing of personal data; a postal delivery needs an address."""
     if not data.consent_personal_data:
-        raise ConsentMissing(
-            "The applicant's consent to processing of personal data is required (R10); "
-            "nothing was registered."
-        )
+        raise ConsentMissing("R10: no consent to processing of personal data")
     if data.delivery == "post" and not data.postal_address:
-        raise InvalidInput(
-            "Delivery by post needs a postal address.", code="postal_address_required"
-        )
+        raise InvalidInput(code="postal_address_required")
 
 
 def resolve_variant(service: Service, code: str | None) -> ServiceVariant | None:
@@ -63,15 +61,12 @@ def resolve_variant(service: Service, code: str | None) -> ServiceVariant | None
     if code is None:
         if service.variants:
             names = ", ".join(v.code for v in service.variants)
-            raise InvalidInput(
-                f"Service {service.code} has variants ({names}); choose one.",
-                code="variant_required",
-            )
+            raise InvalidInput(code="variant_required", service=service.name_ru, names=names)
         return None
     for variant in service.variants:
         if variant.code == code:
             return variant
-    raise InvalidInput(f"Service {service.code} has no variant {code!r}.", code="unknown_variant")
+    raise InvalidInput(code="unknown_variant", service=service.name_ru, variant=code)
 
 
 def _agency(session: Session, service: Service, code: str | None) -> Agency:
@@ -79,12 +74,10 @@ def _agency(session: Session, service: Service, code: str | None) -> Agency:
     if code is not None:
         agency = session.scalar(select(Agency).where(Agency.code == code))
         if agency is None:
-            raise InvalidInput(f"No agency with code {code!r}.", code="unknown_agency")
+            raise InvalidInput(code="unknown_agency", value=code)
         return agency
     if service.agency is None:
-        raise InvalidInput(
-            f"Service {service.code} has no agency; name the agency.", code="agency_required"
-        )
+        raise InvalidInput(code="agency_required", service=service.name_ru)
     return service.agency
 
 
@@ -92,12 +85,10 @@ def _subject(session: Session, data: IntakeIn, ticket: Ticket | None) -> _Subjec
     """The intake service (named, or the ticket's), its variant and agency."""
     service_code = data.service or (ticket.service.code if ticket else None)
     if service_code is None:
-        raise InvalidInput("Name the service of the case.", code="service_required")
+        raise InvalidInput(code="service_required")
     service = get_service(session=session, code=service_code)
     if service.kind != "intake":
-        raise InvalidInput(
-            f"{service.name_ru} is not an intake service.", code="not_an_intake_service"
-        )
+        raise InvalidInput(code="not_an_intake_service", service=service.name_ru)
     variant = resolve_variant(service, data.variant)
     return _Subject(service, variant, _agency(session, service, data.agency))
 
@@ -115,9 +106,7 @@ def _received_name(item_name: str | None, listed: ServiceDocument | None) -> str
     if listed is not None:
         return item_name or listed.name_ru
     if item_name is None:
-        raise InvalidInput(
-            "Each document needs a service_document_id or a name.", code="document_unnamed"
-        )
+        raise InvalidInput(code="document_unnamed")
     return item_name
 
 
@@ -133,12 +122,12 @@ def received_documents(subject: _Subject, data: IntakeIn) -> list[CaseDocument]:
             listed = applicable.get(item.service_document_id)
             if listed is None:
                 raise InvalidInput(
-                    f"Document {item.service_document_id} is not on the list of "
-                    f"{service.code}" + (f"/{variant.code}" if variant else "") + ".",
                     code="unknown_document",
+                    document=item.service_document_id,
+                    service=service.name_ru + (f" ({variant.name_ru})" if variant else ""),
                 )
             if listed.id in seen:
-                raise InvalidInput(f"{listed.name_ru} is listed twice.", code="duplicate_document")
+                raise InvalidInput(code="duplicate_document", name=listed.name_ru)
             seen.add(listed.id)
         received.append(
             CaseDocument(
@@ -152,10 +141,7 @@ def received_documents(subject: _Subject, data: IntakeIn) -> list[CaseDocument]:
         )
     missing = [d.name_ru for d in applicable.values() if d.required and d.id not in seen]
     if missing:
-        raise InvalidInput(
-            "Required documents are missing from the checklist: " + "; ".join(missing) + ".",
-            code="documents_missing",
-        )
+        raise InvalidInput(code="documents_missing", names="; ".join(missing))
     return received
 
 
@@ -239,6 +225,12 @@ def register_intake(
             kind="intake",
         )
     subject = _subject(session, data, ticket)
+    ensure_intake_allowed(  # R18: only under an agreement in force that covers the service
+        session=session,
+        service=subject.service,
+        agency_id=subject.agency.id,
+        day=local_date(office, clock.now()),
+    )
     documents = received_documents(subject, data)
     case = _register_entry(
         session=session,
@@ -257,6 +249,24 @@ def register_intake(
             ticket=ticket,
             purpose="intake",
             clerk_id=principal.id,
+        )
+    if data.notify_phone:
+        subscribe_case(
+            session=session,
+            clock=clock,
+            case=case,
+            channel=SMS,
+            phone=data.notify_phone,
+            consent=data.consent_personal_data,
+        )
+    if data.notify_email:
+        subscribe_case(
+            session=session,
+            clock=clock,
+            case=case,
+            channel=EMAIL,
+            email=data.notify_email,
+            consent=data.consent_personal_data,
         )
     record_step(
         session,
@@ -282,12 +292,7 @@ def _replayed(session: Session, office: Office, key: str, digest: str) -> Case |
         select(Case).where(Case.office_id == office.id, Case.idempotency_key == key)
     )
     if case is not None and case.request_digest != digest:
-        raise Conflict(
-            "Этот ключ идемпотентности уже использован для другого заявления; повторите "
-            "регистрацию с новым ключом. This idempotency key was already used for a "
-            "different intake request.",
-            code="idempotency_key_reused",
-        )
+        raise Conflict(code="idempotency_key_reused")
     return case
 
 

@@ -14,10 +14,11 @@ from queue_server.cases.exceptions import AlreadyIssued, ResultNotReady
 from queue_server.cases.history import record_step
 from queue_server.cases.models import ISSUED, Case, Issuance
 from queue_server.cases.schemas import IssueIn
-from queue_server.cases.statemachine import ISSUABLE, STATUS_RU, advance
+from queue_server.cases.statemachine import ISSUABLE, advance
 from queue_server.cases.visits import link_ticket, serving_ticket
 from queue_server.clock import Clock
 from queue_server.errors import InvalidInput
+from queue_server.messages import Term
 from queue_server.offices.calendar import local_now
 from queue_server.offices.models import Office
 from queue_server.tickets.models import Ticket
@@ -28,21 +29,19 @@ def _check_issuable(session: Session, office: Office, case: Case, data: IssueIn)
     existing = session.scalar(select(Issuance).where(Issuance.case_id == case.id))
     if existing is not None or case.status == ISSUED:
         when = local_now(office, existing.issued_at) if existing else None
+        if when is None:
+            raise AlreadyIssued(
+                code="already_issued", key="already_issued.undated", number=case.registration_number
+            )
         raise AlreadyIssued(
-            f"The result of case {case.registration_number} was already issued"
-            + (f" on {when:%d.%m.%Y at %H:%M}" if when else "")
-            + "; it cannot be issued twice."
+            number=case.registration_number, day=f"{when:%d.%m.%Y}", time=f"{when:%H:%M}"
         )
     if case.status not in ISSUABLE:
         raise ResultNotReady(
-            f"The result of case {case.registration_number} is not ready for issuance: the case "
-            f"is {STATUS_RU[case.status]} ({case.status})."
+            number=case.registration_number, status=Term("case_status", case.status)
         )
     if not data.identity_checked:
-        raise InvalidInput(
-            "Confirm that the identity of the person taking the result was checked (R13).",
-            code="identity_not_checked",
-        )
+        raise InvalidInput("R13: identity not confirmed", code="identity_not_checked")
 
 
 def _issued_items(case: Case, data: IssueIn) -> list[str]:
@@ -80,7 +79,7 @@ def _save_issuance(
             session.flush()
     except IntegrityError as exc:
         raise AlreadyIssued(
-            f"The result of case {case.registration_number} was just issued by someone else."
+            code="already_issued", key="already_issued.now", number=case.registration_number
         ) from exc
     return issuance
 

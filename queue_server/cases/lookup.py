@@ -47,7 +47,7 @@ def get_case(*, session: Session, case_id: int, lock: bool = False) -> Case:
         stmt = stmt.with_for_update()
     case = session.scalar(stmt)
     if case is None:
-        raise NotFound(f"No case with id {case_id}.", code="case_not_found")
+        raise NotFound(code="case_not_found")
     return case
 
 
@@ -60,7 +60,7 @@ def case_by_status_code(*, session: Session, status_code: str) -> Case:
     """The case whose receipt carries this unguessable code (R15), or 404."""
     case = session.scalar(select(Case).where(Case.status_code == status_code))
     if case is None:
-        raise NotFound("No case with this code.", code="case_not_found")
+        raise NotFound(code="case_not_found")
     return case
 
 
@@ -90,11 +90,7 @@ def _search(
         return stmt.where(Case.registration_number == reg)
     if name and document_number:
         return stmt.where(Case.applicant_key == applicant_key(name, document_number))
-    raise InvalidInput(
-        "Search by the receipt's number (number=…) or, if the receipt is lost, by the "
-        "applicant's name and document number (name=…&document_number=…).",
-        code="search_needs_terms",
-    )
+    raise InvalidInput(code="search_needs_terms")
 
 
 def find_cases(
@@ -153,10 +149,7 @@ def list_cases(
     """The office's register, newest first, each line in the same single query."""
     require_office_staff(principal, office.id)
     if status is not None and status not in CASE_STATUSES:
-        raise InvalidInput(
-            f"Unknown status {status!r}; use one of {', '.join(CASE_STATUSES)}.",
-            code="unknown_status",
-        )
+        raise InvalidInput(code="unknown_status", status=status, allowed=", ".join(CASE_STATUSES))
     stmt = select(Case).where(Case.office_id == office.id).options(*_REGISTER_LINE)
     if status:
         stmt = stmt.where(Case.status == status)
@@ -182,9 +175,7 @@ def issuance_of(*, session: Session, case: Case) -> Issuance:
     """The issuance record of the case, or 404 when it was not issued yet."""
     issuance = session.scalar(select(Issuance).where(Issuance.case_id == case.id))
     if issuance is None:
-        raise NotFound(
-            f"Case {case.registration_number} has not been issued yet.", code="not_issued"
-        )
+        raise NotFound(code="not_issued", number=case.registration_number)
     return issuance
 
 

@@ -14,10 +14,10 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
-    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from queue_server.append_only import append_only
 from queue_server.auth.models import User
 from queue_server.cases.rules import DEFAULT_STORAGE_DAYS
 from queue_server.catalogue.models import Agency, Service, ServiceVariant
@@ -96,6 +96,15 @@ class Case(Base):
     result_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # R11: staff asked the late agency why (004 §3.5.7): when and who.
+    explanation_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    explanation_requested_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), nullable=True
+    )
+    # R12: when the agency prepared the result, and whether it reached the MFC later than
+    # the working day after (003 §150).
+    result_prepared_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    result_handover_late: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     # Each deadline raises its event once.
     transfer_overdue_flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     agency_overdue_flagged: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -113,7 +122,7 @@ class Case(Base):
     service: Mapped[Service] = relationship(viewonly=True)
     variant: Mapped[ServiceVariant | None] = relationship(viewonly=True)
     agency: Mapped[Agency] = relationship(viewonly=True)
-    registrar: Mapped[User] = relationship(viewonly=True)
+    registrar: Mapped[User] = relationship(viewonly=True, foreign_keys=[registered_by])
 
 
 class CaseCounter(Base):
@@ -143,6 +152,7 @@ class CaseDocument(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
+@append_only
 class CaseStep(Base):
     """One step of the case history (карта о прохождении дела): append-only (001 §3.12)."""
 
@@ -204,9 +214,3 @@ class CaseSettings(Base):
     courier_weekdays: Mapped[list[str]] = mapped_column(JSON, default=list)
     # window number (as text) → printer URL of that workplace's receipt printer.
     printers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-
-
-@event.listens_for(CaseStep, "before_update")
-@event.listens_for(CaseStep, "before_delete")
-def _history_is_append_only(_mapper: Any, _connection: Any, target: CaseStep) -> None:
-    raise RuntimeError(f"case history step {target.id} is append-only")

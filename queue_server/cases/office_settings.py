@@ -40,4 +40,4 @@ def check_printers(*, data: CaseSettingsIn, rules: OutboundRules) -> None:
             check_printer_url(url, rules)
         except OutboundRefused as exc:
             message = f"Окно {window}: {exc.message}" if window != "*" else exc.message
-            raise InvalidInput(message, code="printer_not_allowed") from None
+            raise InvalidInput(code="printer_not_allowed", reason=message) from None

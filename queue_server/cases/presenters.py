@@ -103,6 +103,9 @@ def case_out(record: CaseRecord, public_url: str) -> CaseOut:
             for v, t in record.visits
         ],
         issuance=_issuance_out(record.issuance) if record.issuance else None,
+        explanation_requested_at=case.explanation_requested_at,
+        result_prepared_at=case.result_prepared_at,
+        result_handover_late=case.result_handover_late,
     )
 
 
@@ -111,6 +114,7 @@ def public_case_out(case: Case, steps: list[CaseStep]) -> PublicCaseOut:
     return PublicCaseOut(
         registration_number=case.registration_number,
         office_name=case.office.name,
+        office_timezone=case.office.timezone,
         service_name_ru=case.service.name_ru,
         status=case.status,
         registered_at=case.registered_at,

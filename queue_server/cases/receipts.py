@@ -10,28 +10,10 @@ import os
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
 from sqlalchemy.orm import Session
 
-from printer import (
-    AcceptedDocument,
-    Cut,
-    Document,
-    Feed,
-    IntakeReceiptData,
-    IssuanceReceiptData,
-    PrinterError,
-    QrBlock,
-    TextLine,
-    build_intake_receipt,
-    build_issuance_receipt,
-    line_text,
-    open_printer,
-    qr_image,
-    render_text,
-    split_receipts,
-)
 from queue_server.auth.service import Principal
 from queue_server.cases.exceptions import PrintFailed
 from queue_server.cases.lookup import issuance_of, window_of
@@ -41,6 +23,13 @@ from queue_server.cases.presenters import status_url, user_name
 from queue_server.errors import Conflict
 from queue_server.offices.calendar import local_now
 from queue_server.outbound import OutboundRefused, OutboundRules, printer_target
+
+# The printer package (python-escpos, Pillow, qrcode, pyserial: ~10 MiB) is imported by the
+# first receipt, not at start-up; a worker that never prints one never loads it.
+if TYPE_CHECKING:
+    from fpdf import FPDF
+
+    from printer import Document, IntakeReceiptData, IssuanceReceiptData
 
 FONT_FILE = "DejaVuSansMono.ttf"
 FONT_DIRS = (
@@ -72,6 +61,8 @@ def find_pdf_font() -> Path | None:
 
 def intake_receipt_data(case: Case) -> IntakeReceiptData:
     """What the intake receipt shows, in the office's local time (R9)."""
+    from printer import AcceptedDocument, IntakeReceiptData
+
     representative = None
     if case.representative_name:
         representative = f"{case.representative_name} ({case.representative_authority})"
@@ -97,6 +88,8 @@ def intake_receipt_data(case: Case) -> IntakeReceiptData:
 
 def issuance_receipt_data(case: Case, issuance: Issuance) -> IssuanceReceiptData:
     """What the issuance receipt shows (R13)."""
+    from printer import IssuanceReceiptData
+
     representative = None
     if issuance.representative_authority:
         representative = f"{issuance.recipient_name} ({issuance.representative_authority})"
@@ -114,6 +107,8 @@ def issuance_receipt_data(case: Case, issuance: Issuance) -> IssuanceReceiptData
 
 def with_status_link(doc: Document, url: str) -> Document:
     """Add the public status link (text and QR) before every cut of the receipt (R15)."""
+    from printer import Cut, Document
+
     link = Document(doc.paper).line("Ход рассмотрения дела:").line(url).qr(url).blank()
     linked = Document(doc.paper)
     for block in doc.blocks:
@@ -125,29 +120,35 @@ def with_status_link(doc: Document, url: str) -> Document:
 
 def intake_document(case: Case, *, public_url: str, width: int = 80) -> Document:
     """Both copies of the intake receipt, each with the status link."""
+    from printer import build_intake_receipt
+
     doc = build_intake_receipt(intake_receipt_data(case), width)
     return with_status_link(doc, status_url(public_url, case))
 
 
 def issuance_document(case: Case, issuance: Issuance, *, width: int = 80) -> Document:
     """The issuance receipt the applicant signs."""
+    from printer import build_issuance_receipt
+
     return build_issuance_receipt(issuance_receipt_data(case, issuance), width)
 
 
 def receipt_texts(case: Case, *, public_url: str) -> list[str]:
     """The text of each cut copy of the intake receipt, as printed (for the screen)."""
+    from printer import render_text
+
     return render_text(intake_document(case, public_url=public_url))
 
 
 def to_pdf(doc: Document, *, title: str) -> bytes:
     """Each receipt of the document on its own A4 page, monospaced as on paper, with QR codes."""
+    from printer import split_receipts
+
     font = find_pdf_font()
     if font is None:
-        raise Conflict(
-            f"No {FONT_FILE} found for the PDF (install the fonts-dejavu-core package or set "
-            "MFCQ_PDF_FONT); print the receipt instead.",
-            code="pdf_font_missing",
-        )
+        raise Conflict(code="pdf_font_missing", font=FONT_FILE)
+    from fpdf import FPDF  # here, not at start-up: fpdf2 and fontTools weigh ~20 MiB
+
     pdf = FPDF(format="A4")
     pdf.set_title(title)
     pdf.set_creator("mfc-queue")
@@ -163,6 +164,8 @@ def to_pdf(doc: Document, *, title: str) -> bytes:
 
 
 def _pdf_blocks(pdf: FPDF, blocks: Iterable[object], doc: Document) -> None:
+    from printer import Feed, QrBlock, TextLine, line_text, qr_image
+
     for block in blocks:
         if isinstance(block, TextLine):
             pdf.cell(0, 5, line_text(block, doc.paper), new_x="LMARGIN", new_y="NEXT")
@@ -189,27 +192,26 @@ def print_document(
     *, settings: CaseSettings, window_number: int | None, doc: Document, rules: OutboundRules
 ) -> str:
     """Print on the workplace's printer; the URL used. Printer trouble → a clear 409."""
+    from printer import PrinterError, open_printer
+
     printers = settings.printers or {}
     url = printers.get(str(window_number)) if window_number is not None else None
     url = url or printers.get("*")
     if not url:
-        raise Conflict(
-            "No receipt printer is configured for "
-            + (f"window {window_number}" if window_number is not None else "your workplace")
-            + " (case settings → printers); download the PDF instead.",
-            code="no_printer",
-        )
+        if window_number is None:
+            raise Conflict(code="no_printer", key="no_printer.workplace")
+        raise Conflict(code="no_printer", window=window_number)
     try:
         # Checked again at use: the URL may be older than the operator's rule, or its host
         # name may point elsewhere now; the printer opened is the one that was checked.
         target = printer_target(url, rules)
     except OutboundRefused as exc:
-        raise Conflict(exc.message, code="printer_not_allowed") from None
+        raise Conflict(code="printer_not_allowed", reason=exc.message) from None
     try:
         with open_printer(target, timeout=2.0, job_timeout=20.0) as printer:
             printer.print_document(doc)
     except PrinterError as exc:
-        raise PrintFailed(f"The receipt was not printed: {exc}") from exc
+        raise PrintFailed(f"receipt printer failed: {exc}") from exc
     return url
 
 

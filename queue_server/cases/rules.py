@@ -19,6 +19,8 @@ from queue_server.offices.models import OfficeDay
 DEFAULT_STORAGE_DAYS = 30
 # R11: the case goes to the agency no later than this many working days after registration.
 TRANSFER_WORKING_DAYS = 1
+# R12: the agency hands the result over within this many working days of preparing it.
+HANDOVER_WORKING_DAYS = 1
 # A courier schedule names weekdays; a year of days always contains one of them.
 _COURIER_SEARCH_DAYS = 366
 
@@ -63,3 +65,15 @@ def storage_until(ready_on: date, storage_days: int) -> date:
 def is_overdue(due: date, today: date) -> bool:
     """R11/R14: a deadline is missed only once its whole day has passed."""
     return today > due
+
+
+def handover_due(
+    *, country: str, prepared_on: date, overrides: dict[date, OfficeDay] | None = None
+) -> date:
+    """R12: the last day the result may reach the MFC: the working day after it was prepared."""
+    return add_working_days(country, prepared_on, HANDOVER_WORKING_DAYS, overrides)
+
+
+def may_ask_why(status: str, due: date | None, today: date) -> bool:
+    """R11: an explanation is asked of an agency still holding the case past its term."""
+    return status in ("registered", "sent_to_agency") and due is not None and is_overdue(due, today)

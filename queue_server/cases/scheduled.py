@@ -1,101 +1,64 @@
 """Timed jobs of the case flow, run by the scheduler on the injected clock (R11, R14).
 
-Each job raises its event once per case and takes the rows with SKIP LOCKED, so
-several server processes may run it at once without doubling an event.
+Each job judges a case on its office's own date and takes the rows with SKIP LOCKED, so
+several server processes may run it at once without doubling an event; the flags raise
+their event once per case (`deadline_events.raise_once`).
 """
 
 from __future__ import annotations
-
-from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from queue_server.cases import rules
-from queue_server.cases.deadlines import local_date
 from queue_server.cases.history import case_payload, record_step
 from queue_server.cases.models import READY, REGISTERED, SENT, Case
 from queue_server.cases.statemachine import advance
 from queue_server.clock import Clock
-from queue_server.events.service import emit
-from queue_server.offices.models import Office
-
-
-def _today_by_office(session: Session, now: datetime) -> tuple[dict[int, date], date]:
-    """Each office's local date now, and the earliest of them, which bounds the queries."""
-    today = {o.id: local_date(o, now) for o in session.scalars(select(Office))}
-    return today, min(today.values(), default=now.date())
+from queue_server.deadline_events import office_dates, raise_once
 
 
 def flag_late_transfers(*, session: Session, clock: Clock) -> int:
     """R11: a case still not sent after its transfer day raises `case.transfer_overdue` once."""
-    now = clock.now()
-    today, earliest = _today_by_office(session, now)
-    candidates = session.scalars(
-        select(Case)
-        .where(
-            Case.status == REGISTERED,
-            Case.transfer_overdue_flagged.is_(False),
-            Case.transfer_due < earliest + timedelta(days=1),
-        )
-        .with_for_update(skip_locked=True)
-    ).all()
-    flagged = 0
-    for case in candidates:
-        if rules.is_overdue(case.transfer_due, today[case.office_id]):
-            case.transfer_overdue_flagged = True
-            emit(
-                session=session,
-                clock=clock,
-                type="case.transfer_overdue",
-                office_id=case.office_id,
-                payload=case_payload(case, transfer_due=case.transfer_due.isoformat()),
-            )
-            flagged += 1
-    return flagged
+    return raise_once(
+        session=session,
+        clock=clock,
+        flag=Case.transfer_overdue_flagged,
+        day=Case.transfer_due,
+        has_come=rules.is_overdue,
+        where=[Case.status == REGISTERED],
+        event="case.transfer_overdue",
+        payload=lambda case: case_payload(case, transfer_due=case.transfer_due.isoformat()),
+    )
 
 
 def flag_late_agency_results(*, session: Session, clock: Clock) -> int:
     """R11: no result after the agency's deadline raises `case.agency_overdue` once (ask why)."""
-    now = clock.now()
-    today, earliest = _today_by_office(session, now)
-    candidates = session.scalars(
-        select(Case)
-        .where(
-            Case.status.in_((REGISTERED, SENT)),
-            Case.agency_overdue_flagged.is_(False),
-            Case.due_date.is_not(None),
-            Case.due_date < earliest + timedelta(days=1),
-        )
-        .with_for_update(skip_locked=True)
-    ).all()
-    flagged = 0
-    for case in candidates:
-        assert case.due_date is not None
-        if rules.is_overdue(case.due_date, today[case.office_id]):
-            case.agency_overdue_flagged = True
-            emit(
-                session=session,
-                clock=clock,
-                type="case.agency_overdue",
-                office_id=case.office_id,
-                payload=case_payload(case),
-            )
-            flagged += 1
-    return flagged
+    return raise_once(
+        session=session,
+        clock=clock,
+        flag=Case.agency_overdue_flagged,
+        day=Case.due_date,
+        has_come=rules.is_overdue,
+        where=[Case.status.in_((REGISTERED, SENT))],
+        event="case.agency_overdue",
+        payload=case_payload,
+    )
 
 
 def store_uncollected_results(*, session: Session, clock: Clock) -> int:
     """R14: a ready result not collected within the storage period goes to storage."""
-    now = clock.now()
-    today, earliest = _today_by_office(session, now)
+    today = office_dates(session, clock.now())
+    if not today:
+        return 0
     candidates = session.scalars(
         select(Case)
         .where(
             Case.status == READY,
             Case.storage_until.is_not(None),
-            Case.storage_until < earliest + timedelta(days=1),
+            Case.storage_until < max(today.values()),
         )
+        .order_by(Case.id)
         .with_for_update(skip_locked=True)
     ).all()
     stored = 0

@@ -8,14 +8,15 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, Field, StrictBool
 
 from queue_server.cases.rules import DEFAULT_STORAGE_DAYS
-from queue_server.types import Code, Id, NoNul, RequestModel, ShortText
+from queue_server.messages import check_failed
+from queue_server.types import Code, Id, Instant, NoNul, RequestModel, ShortText
 
 
 def _squeeze(value: str) -> str:
     """Collapse runs of whitespace; a blank value then fails the length check."""
     squeezed = " ".join(value.split())
     if not squeezed:
-        raise ValueError("must not be blank")
+        raise check_failed("blank")
     return squeezed
 
 
@@ -65,6 +66,9 @@ class IntakeIn(RequestModel):
     consent_personal_data: StrictBool
     delivery: Literal["in_person", "post"] = "in_person"
     postal_address: str | None = Field(default=None, max_length=300)
+    # The applicant's phone for the "result is ready" SMS (kept until issuance).
+    notify_phone: str | None = Field(default=None, max_length=32)
+    notify_email: str | None = Field(default=None, max_length=254)
 
 
 class SendIn(RequestModel):
@@ -80,6 +84,15 @@ class ResultIn(RequestModel):
     note: str = Field(default="", max_length=300)
     agency_incoming_number: str | None = Field(default=None, min_length=1, max_length=64)
     ready: StrictBool = Field(default=False, description="Also mark the result ready for issuance.")
+    prepared_at: Instant | None = Field(
+        default=None, description="When the agency prepared the result (R12: hand-over time)."
+    )
+
+
+class ExplanationRequestIn(RequestModel):
+    """R11: the agency is late; staff ask it why (how: letter, phone, the note says)."""
+
+    note: ShortText = ""
 
 
 class IssueIn(RequestModel):
@@ -220,6 +233,36 @@ class CaseOut(CaseSummaryOut):
     documents: list[DocumentOut]
     visits: list[VisitOut]
     issuance: IssuanceOut | None
+    explanation_requested_at: datetime | None = None
+    result_prepared_at: datetime | None = None
+    result_handover_late: bool | None = None
+
+
+class OverdueCaseOut(BaseModel):
+    """A case past a deadline, for the overdue list (no personal data): R11."""
+
+    id: int
+    registration_number: str
+    status: str
+    service: str
+    agency: str
+    transfer_due: date
+    due_date: date | None
+    late: str  # transfer / agency
+    days_late: int
+    explanation_requested_at: datetime | None
+    explanation_requested_by: str | None
+
+
+class HandoverRowOut(BaseModel):
+    """R12: results of one agency received in a period, and how long they took to arrive."""
+
+    agency: str
+    agency_name: str
+    received: int
+    with_prepared_time: int
+    late: int
+    average_hours: float | None
 
 
 class LookupOut(BaseModel):
@@ -240,6 +283,8 @@ class PublicCaseOut(BaseModel):
 
     registration_number: str
     office_name: str
+    #: The IANA zone of the office: pages show every time in it, wherever the reader is.
+    office_timezone: str
     service_name_ru: str
     status: str
     registered_at: datetime

@@ -15,6 +15,7 @@ from queue_server.cases.models import (
     STORED,
     Case,
 )
+from queue_server.messages import Term
 
 # action → (statuses it starts from, status it leads to)
 STEPS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -49,10 +50,10 @@ def advance(case: Case, action: str) -> str:
     sources, target = STEPS[action]
     if case.status not in sources:
         raise IllegalCaseStep(
-            f"Case {case.registration_number} is {STATUS_RU[case.status]} ({case.status}); "
-            f"'{action}' is possible only when it is "
-            + " or ".join(f"{STATUS_RU[s]} ({s})" for s in sources)
-            + "."
+            number=case.registration_number,
+            status=Term("case_status", case.status),
+            step=Term("case_step", action),
+            allowed=tuple(Term("case_status", s) for s in sources),
         )
     previous = case.status
     case.status = target

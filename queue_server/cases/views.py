@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Response
 from sqlalchemy.orm import Session
 
+from queue_server.audit.service import record, writes_audit
 from queue_server.cases import (
     access,
     deadlines,
@@ -24,17 +25,21 @@ from queue_server.cases import (
     visits,
 )
 from queue_server.cases import lookup as case_lookup
+from queue_server.cases import overdue as late_cases
 from queue_server.cases.models import Case
 from queue_server.cases.schemas import (
     CaseOut,
     CaseSettingsIn,
     CaseSettingsOut,
     CaseSummaryOut,
+    ExplanationRequestIn,
+    HandoverRowOut,
     IntakeFormOut,
     IntakeIn,
     IssueIn,
     LinkTicketIn,
     LookupOut,
+    OverdueCaseOut,
     PublicCaseOut,
     ReasonIn,
     ResultIn,
@@ -53,9 +58,13 @@ from queue_server.deps import (
     SessionDep,
 )
 from queue_server.outbound import OutboundRules
-from queue_server.types import Code, HolderCode, Id, SearchText, WindowNumber
+from queue_server.report_scope import check_period
+from queue_server.types import Code, Day, HolderCode, Id, SearchText, WindowNumber
 
 router = APIRouter(tags=["cases"])
+
+# The longest period of the hand-over report (R12), as the other reports' (report_scope).
+MAX_REPORT_DAYS = 366
 
 
 def get_case(case_id: Id, session: SessionDep, principal: PrincipalDep) -> Case:
@@ -141,11 +150,13 @@ def list_cases(
 
 
 @router.get("/offices/{code}/cases/lookup", response_model=LookupOut)
+@writes_audit
 def lookup(
     office: CurrentOffice,
     session: SessionDep,
     principal: PrincipalDep,
     runtime: RuntimeDep,
+    clock: ClockDep,
     number: SearchText | None = Query(default=None, max_length=300),
     name: SearchText | None = Query(default=None, max_length=200),
     document_number: SearchText | None = Query(default=None, max_length=50),
@@ -159,6 +170,19 @@ def lookup(
         name=name,
         document_number=document_number,
     )
+    if name or document_number:  # a search by the applicant's details shows personal data
+        record(
+            session,
+            principal,
+            "personal_data_viewed",
+            office,
+            "поиск дел по данным заявителя",
+            {
+                "by": [k for k, v in (("name", name), ("document", document_number)) if v],
+                "cases": [c.registration_number for c in found],
+            },
+            clock=clock,
+        )
     return LookupOut(cases=_outs(session, runtime, found))
 
 
@@ -211,11 +235,13 @@ def put_case_settings(
     office: CurrentOffice,
     session: SessionDep,
     principal: PrincipalDep,
+    clock: ClockDep,
 ) -> CaseSettingsOut:
     """Replace the office's case settings (admin, manager)."""
     principal.require_role("admin", "manager")
     principal.require_office(office.id)
     row = office_settings.put_case_settings(session=session, office=office, data=data)
+    record(session, principal, "case_settings_changed", office, office.code, {}, clock=clock)
     return presenters.settings_out(office, row)
 
 
@@ -227,6 +253,31 @@ def overdue(
     principal.require_office(office.id)
     principal.require_staff()
     return deadlines.overdue_counts(session=session, office=office, now=clock.now())
+
+
+@router.get("/offices/{code}/cases/overdue/list", response_model=list[OverdueCaseOut])
+def overdue_list(
+    office: CurrentOffice, session: SessionDep, principal: PrincipalDep, clock: ClockDep
+) -> list[OverdueCaseOut]:
+    """R11: the cases past a deadline, and who asked the agency why, when (no personal data)."""
+    principal.require_office(office.id)
+    principal.require_staff()
+    return late_cases.overdue_cases(session=session, office=office, now=clock.now())
+
+
+@router.get("/offices/{code}/cases/handover", response_model=list[HandoverRowOut])
+def handover(
+    office: CurrentOffice,
+    session: SessionDep,
+    principal: PrincipalDep,
+    start: Annotated[Day, Query(alias="from", description="First local date, inclusive")],
+    end: Annotated[Day, Query(alias="to", description="Last local date, inclusive")],
+) -> list[HandoverRowOut]:
+    """R12: per agency, results received in the period and how many came after 1 working day."""
+    principal.require_role("admin", "manager")
+    principal.require_office(office.id)
+    check_period(start, end, max_days=MAX_REPORT_DAYS)
+    return late_cases.handover_report(session=session, office=office, start=start, end=end)
 
 
 @router.get("/tickets/{ticket_id}/cases", response_model=list[TicketCaseOut])
@@ -242,8 +293,24 @@ def cases_of_ticket(
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut)
-def read_case(case: CurrentCase, session: SessionDep, runtime: RuntimeDep) -> CaseOut:
+@writes_audit
+def read_case(
+    case: CurrentCase,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+) -> CaseOut:
     """One case with the applicant's details (staff of its office only, R16)."""
+    record(
+        session,
+        principal,
+        "personal_data_viewed",
+        case.office_id,
+        case.registration_number,
+        {},
+        clock=clock,
+    )
     return _out(session, runtime, case)
 
 
@@ -290,6 +357,22 @@ def result(
     return _out(session, runtime, case)
 
 
+@router.post("/cases/{case_id}/explanation-request", response_model=CaseOut)
+def explanation_request(
+    data: ExplanationRequestIn,
+    case: CurrentCase,
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+) -> CaseOut:
+    """R11: the agency is past its term: ask it why (the step keeps who and when)."""
+    lifecycle.request_explanation(
+        session=session, clock=clock, case=case, principal=principal, note=data.note
+    )
+    return _out(session, runtime, case)
+
+
 @router.post("/cases/{case_id}/ready", response_model=CaseOut)
 def ready(
     case: CurrentCase,
@@ -314,6 +397,16 @@ def issue(
 ) -> CaseOut:
     """Hand the result over (R13): 409 if not ready or already issued."""
     issuance.issue_result(session=session, clock=clock, case=case, principal=principal, data=data)
+    by = {"by_representative": data.representative is not None, "ticket_id": data.ticket_id}
+    record(
+        session,
+        principal,
+        "result_issued",
+        case.office_id,
+        case.registration_number,
+        by,
+        clock=clock,
+    )
     return _out(session, runtime, case)
 
 
@@ -386,9 +479,22 @@ def receipt_pdf(case: CurrentCase, runtime: RuntimeDep) -> Response:
 
 @router.post("/cases/{case_id}/receipt/print", response_model=dict[str, str])
 def print_receipt(
-    case: CurrentCase, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
+    case: CurrentCase,
+    session: SessionDep,
+    principal: PrincipalDep,
+    runtime: RuntimeDep,
+    clock: ClockDep,
 ) -> dict[str, str]:
     """Print both copies of the intake receipt on the clerk's workplace printer."""
+    record(
+        session,
+        principal,
+        "reprint",
+        case.office_id,
+        case.registration_number,
+        {"document": "расписка"},
+        clock=clock,
+    )
     url = receipts.print_intake_receipt(
         session=session,
         case=case,
@@ -408,9 +514,22 @@ def issuance_pdf(case: CurrentCase, session: SessionDep) -> Response:
 
 @router.post("/cases/{case_id}/issuance-receipt/print", response_model=dict[str, str])
 def print_issuance(
-    case: CurrentCase, session: SessionDep, principal: PrincipalDep, runtime: RuntimeDep
+    case: CurrentCase,
+    session: SessionDep,
+    principal: PrincipalDep,
+    runtime: RuntimeDep,
+    clock: ClockDep,
 ) -> dict[str, str]:
     """Print the issuance receipt for the applicant's signature (R13)."""
+    record(
+        session,
+        principal,
+        "reprint",
+        case.office_id,
+        case.registration_number,
+        {"document": "расписка о выдаче"},
+        clock=clock,
+    )
     url = receipts.print_issuance_receipt(
         session=session,
         case=case,

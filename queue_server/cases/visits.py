@@ -10,6 +10,7 @@ from queue_server.cases.access import require_office_staff
 from queue_server.cases.models import Case, CaseVisit
 from queue_server.clock import Clock
 from queue_server.errors import Conflict, Forbidden, InvalidInput, NotFound
+from queue_server.messages import Term
 from queue_server.offices.models import Office
 from queue_server.tickets.models import SERVING, Ticket
 from queue_server.windows.models import Window
@@ -21,23 +22,28 @@ def serving_ticket(
     """The ticket this clerk is serving now at their window, for an intake or an issuance."""
     ticket = session.get(Ticket, ticket_id)
     if ticket is None or ticket.office_id != office.id:
-        raise NotFound(f"No ticket with id {ticket_id} at this office.", code="ticket_not_found")
+        raise NotFound(code="ticket_not_found")
     if ticket.status != SERVING:
         raise Conflict(
-            f"Ticket {ticket.number} is {ticket.status}; start serving it before recording "
-            f"the {kind}.",
             code="ticket_not_serving",
+            number=ticket.number,
+            state=Term("ticket_state", ticket.status),
+            kind=Term("visit_kind", kind),
         )
     window = session.get(Window, ticket.window_id) if ticket.window_id else None
     if window is None or not principal.is_user(window.clerk_id):
         raise Forbidden(
-            f"Ticket {ticket.number} is not being served at your window.", code="not_your_window"
+            code="not_your_window",
+            key="not_your_window.ticket_not_at_your_window",
+            number=ticket.number,
         )
     if ticket.service.kind != kind:
         raise InvalidInput(
-            f"Ticket {ticket.number} is for {ticket.service.name_ru} ({ticket.service.kind}), "
-            f"not for {kind}.",
             code="wrong_ticket_kind",
+            number=ticket.number,
+            service=ticket.service.name_ru,
+            ticket_kind=Term("visit_kind", ticket.service.kind),
+            kind=Term("visit_kind", kind),
         )
     return ticket
 
@@ -72,7 +78,7 @@ def link_visit(
     require_office_staff(principal, case.office_id)
     ticket = session.get(Ticket, ticket_id)
     if ticket is None or ticket.office_id != case.office_id:
-        raise NotFound(f"No ticket with id {ticket_id} at this office.", code="ticket_not_found")
+        raise NotFound(code="ticket_not_found")
     return link_ticket(
         session=session,
         clock=clock,

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, StrictBool, field_validator, model_validator
 
+from queue_server.messages import check_failed
 from queue_server.types import Code, LongText, Position, RequestModel
 
 
@@ -67,9 +68,7 @@ class OptionIn(RequestModel):
     @model_validator(mode="after")
     def _one_target(self) -> OptionIn:
         if (self.next_question is None) == (self.variant is None):
-            raise ValueError(
-                f"answer {self.text_ru!r} must lead to exactly one of next_question or variant"
-            )
+            raise check_failed("answer_target", answer=self.text_ru)
         return self
 
 
@@ -104,52 +103,51 @@ class ServiceIn(RequestModel):
     @classmethod
     def _letter(cls, value: str) -> str:
         if not value.isalpha():
-            raise ValueError("the ticket prefix must be one letter (Cyrillic by default, e.g. А)")
+            raise check_failed("prefix_letter")
         return value.upper()
 
     @model_validator(mode="after")
     def _profiling_is_consistent(self) -> ServiceIn:
         variant_codes = [v.code for v in self.variants]
         if len(set(variant_codes)) != len(variant_codes):
-            raise ValueError("variant codes must be unique within the service")
+            raise check_failed("variant_codes_repeat")
         question_codes = [q.code for q in self.questions]
         if len(set(question_codes)) != len(question_codes):
-            raise ValueError("question codes must be unique within the service")
+            raise check_failed("question_codes_repeat")
         for doc in self.documents:
             if doc.variant is not None and doc.variant not in variant_codes:
-                raise ValueError(f"document {doc.name_ru!r} names unknown variant {doc.variant!r}")
+                raise check_failed(
+                    "document_variant_unknown", document=doc.name_ru, variant=doc.variant
+                )
         if self.questions and len(self.variants) < 2:
-            raise ValueError("profiling questions need at least two variants to choose between")
+            raise check_failed("questions_need_variants")
         if len(self.variants) > 1 and not self.questions:
-            raise ValueError("a service with several variants needs questions to choose one")
+            raise check_failed("variants_need_questions")
         by_code = {q.code: q for q in self.questions}
         for question in self.questions:
             for option in question.options:
                 if option.next_question is not None and option.next_question not in by_code:
-                    raise ValueError(
-                        f"question {question.code!r} leads to unknown question "
-                        f"{option.next_question!r}"
+                    raise check_failed(
+                        "question_unknown", question=question.code, target=option.next_question
                     )
                 if option.variant is not None and option.variant not in variant_codes:
-                    raise ValueError(
-                        f"question {question.code!r} leads to unknown variant {option.variant!r}"
+                    raise check_failed(
+                        "question_variant_unknown", question=question.code, target=option.variant
                     )
         if self.questions:
             reached = _walk(self.questions[0].code, by_code, ())
             unreachable_q = set(question_codes) - reached["questions"]
             if unreachable_q:
-                raise ValueError(
-                    f"questions not reachable from the first one: {sorted(unreachable_q)}"
-                )
+                raise check_failed("questions_unreachable", codes=", ".join(sorted(unreachable_q)))
             unreachable_v = set(variant_codes) - reached["variants"]
             if unreachable_v:
-                raise ValueError(f"variants no answer leads to: {sorted(unreachable_v)}")
+                raise check_failed("variants_unreachable", codes=", ".join(sorted(unreachable_v)))
         return self
 
 
 def _walk(code: str, by_code: dict[str, QuestionIn], path: tuple[str, ...]) -> dict[str, set[str]]:
     if code in path:
-        raise ValueError(f"the questions loop: {' → '.join((*path, code))}")
+        raise check_failed("questions_loop", path=" → ".join((*path, code)))
     seen: dict[str, set[str]] = {"questions": {code}, "variants": set()}
     for option in by_code[code].options:
         if option.variant is not None:

@@ -35,7 +35,7 @@ def get_service(*, session: Session, code: str) -> Service:
     """The service with this code, or 404."""
     service = session.scalar(select(Service).where(Service.code == code))
     if service is None:
-        raise NotFound(f"No service with code {code!r}.", code="service_not_found")
+        raise NotFound(code="service_not_found", value=code)
     return service
 
 
@@ -122,7 +122,7 @@ def _group_id(session: Session, code: str | None) -> int | None:
         return None
     group = session.scalar(select(ServiceGroup).where(ServiceGroup.code == code))
     if group is None:
-        raise InvalidInput(f"Unknown service group {code!r}.", code="unknown_group")
+        raise InvalidInput(code="unknown_group", value=code)
     return group.id
 
 
@@ -131,7 +131,7 @@ def _agency_id(session: Session, code: str | None) -> int | None:
         return None
     agency = session.scalar(select(Agency).where(Agency.code == code))
     if agency is None:
-        raise InvalidInput(f"Unknown agency {code!r}.", code="unknown_agency")
+        raise InvalidInput(code="unknown_agency", value=code)
     return agency.id
 
 

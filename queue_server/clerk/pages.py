@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from queue_server.cases.lookup import case_exists
 from queue_server.deps import SessionDep
+from queue_server.notifications.templates import CONSENT_TEXT_RU
 from queue_server.pages import page_templates, serve_static
 
 HERE = Path(__file__).parent
@@ -21,7 +22,9 @@ serve_static(router, "clerk", HERE / "static")
 @router.get("/clerk", response_class=HTMLResponse)
 def clerk_page(request: Request) -> HTMLResponse:
     """The clerk's workplace: log in, take a window, call and serve, intake and issuance."""
-    return TEMPLATES.TemplateResponse(request, "clerk.html", {})
+    return TEMPLATES.TemplateResponse(
+        request, "clerk.html", {"notify_consent_text": CONSENT_TEXT_RU}
+    )
 
 
 @router.get("/c/{status_code}", response_class=HTMLResponse)

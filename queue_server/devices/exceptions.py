@@ -33,3 +33,21 @@ class NoKioskForTicket(Conflict):
     """The ticket was issued by staff, so no kiosk owes its paper copy."""
 
     code = "no_kiosk_for_ticket"
+
+
+class NotABoard(Conflict):
+    """Settings are kept for boards only."""
+
+    code = "not_a_board"
+
+
+class DeviceNotFound(NotFound):
+    """No such device in the office (or it was revoked)."""
+
+    code = "device_not_found"
+
+
+class BoardOnly(Forbidden):
+    """A device other than a board asked for a board's settings."""
+
+    code = "not_a_board"

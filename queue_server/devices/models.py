@@ -14,6 +14,15 @@ PENDING = "pending"  # a clerk asked for a reprint; the kiosk prints it when it 
 PRINTED = "printed"  # printed after all
 PRINT_JOB_STATUSES = (FAILED, PENDING, PRINTED)
 
+#: A board's settings when none are stored (the `devices.settings` JSON of a board).
+BOARD_DEFAULTS: dict[str, object] = {
+    "running_text": "",
+    "recent": 8,
+    "voice": True,
+    "lang": "ru",
+    "page_seconds": 8,
+}
+
 
 class TicketPrintJob(Base):
     """One ticket's paper copy that is still owed (or was owed): one row per ticket."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from queue_server.tickets.schemas import TicketIssuedOut
 from queue_server.types import DeviceDetail, RequestModel
@@ -31,6 +31,23 @@ class DeviceStateOut(BaseModel):
     detail: dict[str, Any] | None
     at: datetime | None
     changed: bool = False
+
+
+class BoardSettingsIn(RequestModel):
+    """A board's settings: running text (empty: no band), language, voice, paging."""
+
+    running_text: str = Field(default="", max_length=500)
+    recent: int = Field(default=8, ge=1, le=20)
+    voice: StrictBool = True
+    lang: Literal["ru", "en"] = "ru"
+    page_seconds: int = Field(default=8, ge=3, le=60)
+
+
+class BoardSettingsOut(BoardSettingsIn):
+    """A board's settings as stored (defaults filled in)."""
+
+    device_id: int
+    name: str
 
 
 class PrintFailedIn(RequestModel):

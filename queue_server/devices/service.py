@@ -10,22 +10,27 @@ from sqlalchemy.orm import Session
 from queue_server.auth.models import Device
 from queue_server.auth.service import Principal
 from queue_server.clock import Clock
+from queue_server.devices import rules
 from queue_server.devices.exceptions import (
+    BoardOnly,
+    DeviceNotFound,
     NoKioskForTicket,
+    NotABoard,
     NotADevice,
     NotAKiosk,
     PrintJobNotFound,
     TicketNotActive,
 )
-from queue_server.devices.models import FAILED, PENDING, PRINTED, TicketPrintJob
+from queue_server.devices.models import BOARD_DEFAULTS, FAILED, PENDING, PRINTED, TicketPrintJob
 from queue_server.events.service import emit
+from queue_server.messages import Term
 from queue_server.offices.models import Office
 from queue_server.tickets.models import ACTIVE_STATUSES, Ticket
 
 
 def _device_of(session: Session, principal: Principal) -> Device:
     if principal.kind != "device":
-        raise NotADevice("Only a device reports its own state.")
+        raise NotADevice()
     device = session.get(Device, principal.id)
     assert device is not None  # the token was just resolved to it
     return device
@@ -39,11 +44,14 @@ def report_state(
     Returns the device, its office and whether the state changed.
     """
     device = _device_of(session, principal)
+    now = clock.now()
     changed = device.state != state or (device.state_detail or {}) != detail
+    # A heartbeat after a silence is news too: the dashboards clear "нет связи" at once.
+    back = rules.is_silent(last_heard=device.state_at, now=now)
     device.state = state
     device.state_detail = detail
-    device.state_at = clock.now()
-    if changed:
+    device.state_at = now
+    if changed or back:
         emit(
             session=session,
             clock=clock,
@@ -55,11 +63,59 @@ def report_state(
                 "kind": device.kind,
                 "state": state,
                 "detail": detail,
+                "back": back,
             },
         )
     office = session.get(Office, device.office_id)
     assert office is not None
     return device, office, changed
+
+
+def board_settings(device: Device) -> dict[str, Any]:
+    """A board's settings: the stored ones over the defaults."""
+    return {**BOARD_DEFAULTS, **(device.settings or {})}
+
+
+def my_settings(*, session: Session, principal: Principal) -> dict[str, Any]:
+    """The calling board's own settings."""
+    device = _device_of(session, principal)
+    if device.kind != "board":
+        raise BoardOnly()
+    return board_settings(device)
+
+
+def office_device(*, session: Session, office: Office, device_id: int) -> Device:
+    """A device of the office that is not revoked, or 404."""
+    device = session.get(Device, device_id)
+    if device is None or device.office_id != office.id or device.revoked:
+        raise DeviceNotFound(device=device_id, office=office.code)
+    return device
+
+
+def set_board_settings(
+    *,
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    office: Office,
+    device_id: int,
+    settings: dict[str, Any],
+) -> Device:
+    """A manager sets a board's settings; the board reloads itself on `device.settings`."""
+    principal.require_office(office.id)
+    principal.require_role("admin", "manager")
+    device = office_device(session=session, office=office, device_id=device_id)
+    if device.kind != "board":
+        raise NotABoard()
+    device.settings = dict(settings)
+    emit(
+        session=session,
+        clock=clock,
+        type="device.settings",
+        office_id=office.id,
+        payload={"device_id": device.id, "name": device.name},
+    )
+    return device
 
 
 def office_devices(*, session: Session, office: Office) -> list[Device]:
@@ -76,7 +132,7 @@ def office_devices(*, session: Session, office: Office) -> list[Device]:
 def _kiosk(principal: Principal, office_id: int) -> None:
     principal.require_office(office_id)
     if principal.kind != "device" or principal.role != "kiosk":
-        raise NotAKiosk("Only a kiosk reports print failures and prints tickets.")
+        raise NotAKiosk()
 
 
 def _job_payload(job: TicketPrintJob, ticket: Ticket, **extra: Any) -> dict[str, Any]:
@@ -131,13 +187,11 @@ def request_reprint(
     principal.require_office(ticket.office_id)
     principal.require_role("admin", "manager", "clerk")
     if ticket.status not in ACTIVE_STATUSES:
-        raise TicketNotActive(f"Ticket {ticket.number} is {ticket.status}; it is not reprinted.")
+        raise TicketNotActive(number=ticket.number, state=Term("ticket_state", ticket.status))
     job = job_of_ticket(session=session, ticket=ticket)
     if job is None:
         if ticket.issued_by_device_id is None:
-            raise NoKioskForTicket(
-                f"Ticket {ticket.number} was issued by staff; no kiosk prints it."
-            )
+            raise NoKioskForTicket(number=ticket.number)
         job = TicketPrintJob(
             ticket_id=ticket.id,
             office_id=ticket.office_id,
@@ -164,7 +218,7 @@ def request_reprint(
 def pending_jobs(*, session: Session, principal: Principal) -> list[TicketPrintJob]:
     """The reprints this kiosk owes, oldest request first."""
     if principal.kind != "device" or principal.role != "kiosk":
-        raise NotAKiosk("Only a kiosk prints tickets.")
+        raise NotAKiosk()
     return list(
         session.scalars(
             select(TicketPrintJob)
@@ -178,7 +232,7 @@ def get_job(*, session: Session, principal: Principal, job_id: int) -> TicketPri
     """A print job of this kiosk, or 404."""
     job = session.get(TicketPrintJob, job_id)
     if job is None or principal.kind != "device" or job.device_id != principal.id:
-        raise PrintJobNotFound(f"No print job {job_id} for this kiosk.")
+        raise PrintJobNotFound(job=job_id)
     return job
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
+from queue_server.audit.service import record
 from queue_server.deps import (
     ClockDep,
     CurrentOffice,
@@ -16,6 +17,8 @@ from queue_server.devices import presenters
 from queue_server.devices import service as devices
 from queue_server.devices.models import PRINT_JOB_STATUSES
 from queue_server.devices.schemas import (
+    BoardSettingsIn,
+    BoardSettingsOut,
     DeviceStateIn,
     DeviceStateOut,
     PrintFailedIn,
@@ -55,6 +58,45 @@ def office_device_states(
     ]
 
 
+@router.get("/devices/me/settings", response_model=BoardSettingsOut)
+def get_my_settings(session: SessionDep, principal: PrincipalDep) -> BoardSettingsOut:
+    """A board reads its own settings."""
+    settings = devices.my_settings(session=session, principal=principal)
+    return BoardSettingsOut(device_id=principal.id, name=principal.name, **settings)
+
+
+@router.get("/offices/{code}/devices/{device_id}/settings", response_model=BoardSettingsOut)
+def get_board_settings(
+    device_id: Id, office: CurrentOffice, session: SessionDep, principal: PrincipalDep
+) -> BoardSettingsOut:
+    """A board's settings (managers)."""
+    principal.require_office(office.id)
+    principal.require_role("admin", "manager")
+    device = devices.office_device(session=session, office=office, device_id=device_id)
+    return BoardSettingsOut(device_id=device.id, name=device.name, **devices.board_settings(device))
+
+
+@router.put("/offices/{code}/devices/{device_id}/settings", response_model=BoardSettingsOut)
+def put_board_settings(
+    device_id: Id,
+    data: BoardSettingsIn,
+    office: CurrentOffice,
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+) -> BoardSettingsOut:
+    """Keep a board's settings on the server (the board reloads with them)."""
+    device = devices.set_board_settings(
+        session=session,
+        clock=clock,
+        principal=principal,
+        office=office,
+        device_id=device_id,
+        settings=data.model_dump(),
+    )
+    return BoardSettingsOut(device_id=device.id, name=device.name, **devices.board_settings(device))
+
+
 @router.post("/tickets/{ticket_id}/print-failed", response_model=PrintJobOut, status_code=201)
 def print_failed(
     data: PrintFailedIn,
@@ -76,6 +118,9 @@ def reprint(
 ) -> PrintJobOut:
     """A clerk asks for the ticket to be printed again on its kiosk."""
     job = devices.request_reprint(session=session, clock=clock, principal=principal, ticket=ticket)
+    record(
+        session, principal, "reprint", ticket.office_id, f"талон {ticket.number}", {}, clock=clock
+    )
     return presenters.print_job_out(session, job)
 
 
@@ -92,7 +137,9 @@ def office_print_jobs(
     unknown = set(status) - set(PRINT_JOB_STATUSES)
     if unknown:
         raise InvalidInput(
-            f"Unknown print job status {sorted(unknown)}; use {', '.join(PRINT_JOB_STATUSES)}."
+            code="unknown_print_job_status",
+            statuses=", ".join(sorted(unknown)),
+            allowed=", ".join(PRINT_JOB_STATUSES),
         )
     jobs = devices.office_jobs(session=session, office=office, statuses=tuple(status))
     return [presenters.print_job_out(session, job) for job in jobs]

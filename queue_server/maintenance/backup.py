@@ -79,14 +79,14 @@ def restore_database(*, url: str, source: Path, force: bool = False) -> None:
     backend = "sqlite" if parsed.get_backend_name() == "sqlite" else "postgresql"
     if kind != backend:
         raise WrongBackupFile(
-            f"Файл {source} — резервная копия {_KIND_RU[kind]}, а база — {_KIND_RU[backend]}."
+            code="wrong_backup_file",
+            key="wrong_backup_file.wrong_backup_kind",
+            path=str(source),
+            kind=_KIND_RU[kind],
+            backend=_KIND_RU[backend],
         )
     if not force and database_in_use(url):
-        raise DatabaseInUse(
-            "С базой работают другие подключения (запущен сервер?). Остановите сервер "
-            "или повторите с --force: восстановление заменит все данные, и номера талонов "
-            "дня начнутся заново с номеров копии."
-        )
+        raise DatabaseInUse()
     if backend == "sqlite":
         _sqlite_restore(source, _sqlite_path(parsed))
     else:
@@ -103,13 +103,18 @@ def backup_kind(path: Path) -> str:
         with path.open("rb") as handle:
             head = handle.read(len(SQLITE_MAGIC))
     except OSError as exc:
-        raise WrongBackupFile(f"Не удаётся прочитать {path}: {exc.strerror}.") from exc
+        raise WrongBackupFile(
+            code="wrong_backup_file",
+            key="wrong_backup_file.backup_unreadable",
+            path=str(path),
+            reason=exc.strerror,
+        ) from exc
     if head.startswith(SQLITE_MAGIC):
         return "sqlite"
     if head.startswith(PG_DUMP_MAGIC):
         return "postgresql"
     raise WrongBackupFile(
-        f"{path} — не резервная копия: ни файл SQLite, ни архив pg_dump -Fc.",
+        code="wrong_backup_file", key="wrong_backup_file.not_a_backup", path=str(path)
     )
 
 
@@ -138,13 +143,15 @@ def database_in_use(url: str) -> bool:
 
 def _sqlite_path(url: URL) -> Path:
     if not url.database or url.database == ":memory:":
-        raise WrongBackupFile("База SQLite в памяти не копируется: укажите файл базы.")
+        raise WrongBackupFile(code="wrong_backup_file", key="wrong_backup_file.memory_database")
     return Path(url.database)
 
 
 def _sqlite_backup(source: Path, target: Path) -> None:
     if not source.exists():
-        raise BackupFailed(f"Файла базы {source} нет.")
+        raise BackupFailed(
+            code="backup_failed", key="backup_failed.database_file_missing", path=str(source)
+        )
     src = sqlite3.connect(source, timeout=SQLITE_LOCK_TIMEOUT)
     dst = sqlite3.connect(target)
     try:
@@ -175,9 +182,16 @@ def _check_sqlite(conn: sqlite3.Connection, path: Path) -> None:
     try:
         verdict = conn.execute("PRAGMA integrity_check").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        raise BackupFailed(f"{path}: повреждённый файл SQLite ({exc}).") from exc
+        raise BackupFailed(
+            code="backup_failed", key="backup_failed.sqlite_corrupt", path=str(path), reason=exc
+        ) from exc
     if verdict != "ok":
-        raise BackupFailed(f"{path}: проверка целостности не прошла: {verdict}.")
+        raise BackupFailed(
+            code="backup_failed",
+            key="backup_failed.integrity_failed",
+            path=str(path),
+            verdict=verdict,
+        )
 
 
 def _sqlite_has_other_connections(path: Path) -> bool:
@@ -237,10 +251,7 @@ def _libpq(url: URL) -> tuple[str, dict[str, str], str | None]:
 def _tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
-        raise BackupToolMissing(
-            f"Нет программы {name}: установите пакет postgresql-client "
-            "(apt-get install postgresql-client) той же или более новой версии, чем сервер."
-        )
+        raise BackupToolMissing(name=name)
     return found
 
 
@@ -248,4 +259,10 @@ def _run(args: list[str], env: dict[str, str]) -> None:
     done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip()[-2000:]
-        raise BackupFailed(f"{Path(args[0]).name} завершился с кодом {done.returncode}: {tail}")
+        raise BackupFailed(
+            code="backup_failed",
+            key="backup_failed.backup_tool_failed",
+            tool=Path(args[0]).name,
+            status=done.returncode,
+            output=tail,
+        )

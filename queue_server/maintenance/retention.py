@@ -9,8 +9,11 @@ figure stays the same after a run. What each rule blanks:
   authority, the postal address; on the issuance record, the recipient and authority.
 * **bookings** whose slot is older than `retention_days_bookings`: name, phone, e-mail,
   and the same fields in the messages of their notification outbox.
-* **complaints**: no table yet. Their rule joins `RULES` with the complaints table, after
-  `retention_days_complaints` (the setting and the period exist already).
+* **complaints** answered or withdrawn longer than `retention_days_complaints` ago: the
+  applicant's name, contact and text, the answer, and the notes of the complaint's steps
+  (the answer and a withdrawal's reason are written there too). The number, category,
+  office, links, terms, statuses and who did each step when stay: the complaint reports
+  and the R17 on-time share read only those.
 
 Each rule works in batches, so one pass never holds SQLite's write lock for long; a run
 repeats until a batch comes back short. Anonymised rows are recognised and skipped, so
@@ -29,11 +32,13 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from queue_server.bookings.models import Booking, BookingNotification
 from queue_server.cases.models import ARCHIVED, ISSUED, RETURNED, Case, Issuance
+from queue_server.complaints.models import ANSWERED, WITHDRAWN, Complaint, ComplaintStep
 from queue_server.settings import Settings
 
 # What replaces a name or document where the column may not be empty.
 ANONYMISED = "[обезличено]"
 CLOSED_CASE_STATUSES = (ISSUED, RETURNED, ARCHIVED)
+CLOSED_COMPLAINT_STATUSES = (ANSWERED, WITHDRAWN)
 # Keys of a booking notification's message that carry the applicant's data.
 NOTIFICATION_PERSONAL_KEYS = ("applicant_name", "phone", "email")
 DEFAULT_BATCH = 500
@@ -187,8 +192,64 @@ class BookingRetention:
         return len(ids)
 
 
-# Complaints join here (with their table) as a third rule.
-RULES: tuple[RetentionRule, ...] = (CaseRetention(), BookingRetention())
+class ComplaintRetention:
+    """Closed complaints: the applicant's name, contact and words, the answer, step notes."""
+
+    name = "complaints"
+
+    def period(self, periods: RetentionPeriods) -> timedelta:
+        """Days after the complaint was answered or withdrawn."""
+        return periods.complaints
+
+    def _expired(self, cutoff: datetime) -> list[ColumnElement[bool]]:
+        return [
+            Complaint.status.in_(CLOSED_COMPLAINT_STATUSES),
+            Complaint.closed_at < cutoff,
+            Complaint.applicant_name != ANONYMISED,
+        ]
+
+    def count_expired(self, session: Session, cutoff: datetime) -> int:
+        """Closed complaints still holding personal data."""
+        query = select(func.count()).select_from(Complaint).where(*self._expired(cutoff))
+        return int(session.scalar(query) or 0)
+
+    def anonymise_expired(self, session: Session, cutoff: datetime, limit: int) -> int:
+        """Blank a batch of closed complaints and the notes of their steps."""
+        ids = list(
+            session.scalars(
+                select(Complaint.id)
+                .where(*self._expired(cutoff))
+                .order_by(Complaint.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if not ids:
+            return 0
+        session.execute(
+            update(Complaint)
+            .where(Complaint.id.in_(ids))
+            .values(applicant_name=ANONYMISED, applicant_contact="", text=ANONYMISED)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            update(Complaint)
+            .where(Complaint.id.in_(ids), Complaint.answer.is_not(None))
+            .values(answer=ANONYMISED)
+            .execution_options(synchronize_session=False)
+        )
+        # The steps are append-only for the application (the ORM refuses a change); the
+        # law's erasure is the one exception, by a statement: who and when stay.
+        session.execute(
+            update(ComplaintStep)
+            .where(ComplaintStep.complaint_id.in_(ids), ComplaintStep.note != "")
+            .values(note=ANONYMISED)
+            .execution_options(synchronize_session=False)
+        )
+        return len(ids)
+
+
+RULES: tuple[RetentionRule, ...] = (CaseRetention(), BookingRetention(), ComplaintRetention())
 
 
 def remove_expired_personal_data(

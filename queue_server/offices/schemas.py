@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,10 +17,11 @@ from pydantic import (
 )
 
 from queue_server.bookings import rules as bookings
+from queue_server.messages import Term, check_failed
 from queue_server.offices.calendar import WEEKDAYS
 from queue_server.offices.models import DEFAULT_OPENING_HOURS
 from queue_server.tickets import rules as tickets
-from queue_server.types import LocalTime, RequestModel
+from queue_server.types import LocalTime, RequestModel, ShortText
 
 #: Opening and closing time of a day, "HH:MM" each (a list: OpenAPI 3.1 has no tuples).
 Span = Annotated[
@@ -41,7 +42,10 @@ class OfficeIn(RequestModel):
         },
     )
     calendar_country: str = Field(default="RU", max_length=8)
-    dispatch_policy: Literal["deadline", "fifo"] = "deadline"
+    # deadline: the regulation's order (R4); guarded: a ticket near its limit goes first;
+    # fifo: order of arrival. The comparison is in docs/simulation.md.
+    dispatch_policy: Literal["deadline", "fifo", "guarded"] = "deadline"
+    dispatch_guard_minutes: int = Field(default=tickets.DISPATCH_GUARD_MINUTES, ge=0, le=120)
     warning_ratio: float = Field(default=tickets.WARNING_SHARE, gt=0, lt=1)
     recall_after_seconds: int = Field(default=tickets.RECALL_AFTER_SECONDS, ge=5, le=3600)
     no_show_after_seconds: int = Field(default=tickets.NO_SHOW_AFTER_SECONDS, ge=5, le=3600)
@@ -51,6 +55,8 @@ class OfficeIn(RequestModel):
     booking_checkin_after_minutes: int = Field(default=bookings.CHECKIN_AFTER_MINUTES, ge=0, le=240)
     booked_wait_limit_minutes: int = Field(default=bookings.BOOKED_WAIT_LIMIT_MINUTES, ge=1, le=120)
     ticket_footer: str = Field(default=tickets.DEFAULT_TICKET_FOOTER, max_length=300)
+    # R6: an admin lets a schedule under 5 days × 7 hours stand, and says why.
+    schedule_override_reason: ShortText | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -58,14 +64,14 @@ class OfficeIn(RequestModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+            raise check_failed("unknown_time_zone", value=value) from exc
         return value
 
     @field_validator("calendar_country")
     @classmethod
     def _known_country(cls, value: str) -> str:
         if value.upper() not in holidays.list_supported_countries():
-            raise ValueError(f"no production calendar for country {value!r}")
+            raise check_failed("unknown_calendar", value=value)
         return value.upper()
 
     @field_validator("opening_hours")
@@ -73,23 +79,29 @@ class OfficeIn(RequestModel):
     def _valid_hours(cls, value: dict[str, list[str] | None]) -> dict[str, list[str] | None]:
         unknown = set(value) - set(WEEKDAYS)
         if unknown:
-            raise ValueError(f"unknown weekdays {sorted(unknown)}; use {', '.join(WEEKDAYS)}")
+            raise check_failed(
+                "unknown_weekdays", days=", ".join(sorted(unknown)), allowed=", ".join(WEEKDAYS)
+            )
         for day, span in value.items():
             if span is None:
                 continue
             try:
                 opens, closes = (time.fromisoformat(part) for part in span)
             except ValueError as exc:
-                raise ValueError(f"{day}: times must be HH:MM") from exc
+                raise check_failed("hours_format", day=Term("weekday_code", day)) from exc
             if opens >= closes:
-                raise ValueError(f"{day}: opens at {span[0]} but closes at {span[1]}")
+                raise check_failed(
+                    "hours_order", day=Term("weekday_code", day), opens=span[0], closes=span[1]
+                )
         return {day: value.get(day) for day in WEEKDAYS}
 
 
 class OfficeOut(OfficeIn):
-    """An office as stored."""
+    """An office as stored, with who let a schedule below the minimum stand (R6)."""
 
     code: str
+    schedule_override_by: str | None = None
+    schedule_override_at: datetime | None = None
 
 
 class OfficeDayIn(RequestModel):
@@ -103,9 +115,9 @@ class OfficeDayIn(RequestModel):
     @model_validator(mode="after")
     def _consistent(self) -> OfficeDayIn:
         if not self.is_open and (self.opens or self.closes):
-            raise ValueError("a closed day has no hours")
+            raise check_failed("closed_day_hours")
         if self.opens and self.closes and self.opens >= self.closes:
-            raise ValueError("opens must be before closes")
+            raise check_failed("opens_after_closes")
         return self
 
 

@@ -7,9 +7,12 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from queue_server.auth.service import Principal
 from queue_server.clock import Clock
 from queue_server.events.service import emit
+from queue_server.offices import rules
 from queue_server.offices.calendar import DayHours, hours_on
+from queue_server.offices.exceptions import ScheduleBelowMinimum
 from queue_server.offices.models import Office, OfficeDay
 from queue_server.offices.schemas import DayHoursOut, OfficeDayIn, OfficeIn
 
@@ -20,7 +23,8 @@ def put_office(*, session: Session, code: str, data: OfficeIn) -> Office:
     if office is None:
         office = Office(code=code)
         session.add(office)
-    values = data.model_dump()
+    # The R6 override is recorded by `configure_office`, with who and when, never copied.
+    values = data.model_dump(exclude={"schedule_override_reason"})
     values["opening_hours"] = {
         day: list(span) if span else None for day, span in data.opening_hours.items()
     }
@@ -43,9 +47,42 @@ def find_office(*, session: Session, code: str) -> Office | None:
     return session.scalar(select(Office).where(Office.code == code))
 
 
-def configure_office(*, session: Session, clock: Clock, code: str, data: OfficeIn) -> Office:
-    """Create or replace an office's configuration and tell its devices."""
+def configure_office(
+    *,
+    session: Session,
+    clock: Clock,
+    code: str,
+    data: OfficeIn,
+    actor: Principal | None = None,
+) -> Office:
+    """Create or replace an office's configuration (R6 checked) and tell its devices."""
+    existing = find_office(session=session, code=code)
+    hours = {day: list(span) if span else None for day, span in data.opening_hours.items()}
+    problem = rules.schedule_problem(hours)
+    # A schedule an admin already let stand stays when someone saves other settings.
+    kept = (
+        existing is not None
+        and existing.schedule_override_at is not None
+        and existing.opening_hours == hours
+        and data.schedule_override_reason in (None, existing.schedule_override_reason)
+    )
+    may_override = actor is not None and actor.role == "admin" and data.schedule_override_reason
+    if problem is not None and not kept and not may_override:
+        raise ScheduleBelowMinimum(
+            min_days=rules.MIN_DAYS_PER_WEEK,
+            min_hours=rules.MIN_HOURS_PER_DAY,
+            days=rules.full_days(hours),
+        )
     office = put_office(session=session, code=code, data=data)
+    if problem is None:
+        office.schedule_override_reason = None
+        office.schedule_override_by = None
+        office.schedule_override_at = None
+    elif not kept:
+        assert actor is not None  # one place an audit trail can pick the override up
+        office.schedule_override_reason = data.schedule_override_reason
+        office.schedule_override_by = actor.name
+        office.schedule_override_at = clock.now()
     emit(session=session, clock=clock, type="office.changed", office_id=office.id, payload={})
     return office
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
 
+from queue_server.audit.service import record
 from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, SessionDep
 from queue_server.offices.calendar import local_now
 from queue_server.offices.presenters import office_out
@@ -40,7 +41,17 @@ def save_office(
     else:
         principal.require_role("admin", "manager")
         principal.require_office(existing.id)
-    return office_out(configure_office(session=session, clock=clock, code=code, data=data))
+    office = configure_office(session=session, clock=clock, code=code, data=data, actor=principal)
+    record(
+        session,
+        principal,
+        "office_changed",
+        office,
+        office.code,
+        {"created": existing is None},
+        clock=clock,
+    )
+    return office_out(office)
 
 
 @router.get("/offices/{code}", response_model=OfficeOut)
@@ -74,20 +85,31 @@ def set_office_day(
     office: CurrentOffice,
     session: SessionDep,
     principal: PrincipalDep,
+    clock: ClockDep,
 ) -> DayHoursOut:
     """Set an exception for a date (closed on a working day, open on a holiday…)."""
     principal.require_role("admin", "manager")
     principal.require_office(office.id)
     put_office_day(session=session, office=office, day=day, data=data)
+    record(
+        session,
+        principal,
+        "office_day_changed",
+        office,
+        day.isoformat(),
+        data.model_dump(mode="json"),
+        clock=clock,
+    )
     return calendar(session=session, office=office, start=day, days=1)[0]
 
 
 @router.delete("/offices/{code}/days/{day}", status_code=204)
 def remove_office_day(
-    day: Day, office: CurrentOffice, session: SessionDep, principal: PrincipalDep
+    day: Day, office: CurrentOffice, session: SessionDep, principal: PrincipalDep, clock: ClockDep
 ) -> Response:
     """Remove the exception for a date."""
     principal.require_role("admin", "manager")
     principal.require_office(office.id)
     delete_office_day(session=session, office=office, day=day)
+    record(session, principal, "office_day_removed", office, day.isoformat(), {}, clock=clock)
     return Response(status_code=204)

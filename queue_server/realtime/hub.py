@@ -170,13 +170,22 @@ class Connection:
         self.offer(None, 0, dumps(message))
 
     async def _heartbeat(self) -> None:
+        # Dead means silent for 2.5 periods *and* two pings sent since the peer last spoke:
+        # a server stalled by its own load (a sleep that overran) must not count its stall
+        # against a peer that never had a ping to answer.
+        pings_unanswered = 0
+        heard_at_last_ping = self.last_heard
         while True:
             await asyncio.sleep(self.heartbeat_seconds)
+            if self.last_heard != heard_at_last_ping:
+                pings_unanswered = 0
             silent = time.monotonic() - self.last_heard
-            if silent > 2.5 * self.heartbeat_seconds:
+            if silent > 2.5 * self.heartbeat_seconds and pings_unanswered >= 2:
                 self.stop(CLOSE_DEAD_PEER)
                 return
+            heard_at_last_ping = self.last_heard
             self._control({"type": "ping", "t": time.time()})
+            pings_unanswered += 1
 
     async def serve(self) -> None:
         """Run until the peer leaves, misses heartbeats or falls behind."""

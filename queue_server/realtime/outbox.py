@@ -7,7 +7,8 @@ simulator) gets them, not only a process that serves WebSockets.
 Why a lock: ids come from a sequence when the row is inserted, but transactions commit in
 any order. Without care, event 11 of an office can become visible before event 10, and a
 client that saw 11 and reconnects "after 11" would never get 10. On PostgreSQL the insert
-first takes a transaction-level advisory lock per office, so an office's ids are handed out
+first takes a transaction-level advisory lock per office (of its schema: deployments that
+share a database do not wait for each other), so an office's ids are handed out
 in commit order; the hub can then keep one cursor per office and a client one last id.
 SQLite admits one writer at a time (BEGIN IMMEDIATE), which gives the same order for free.
 
@@ -24,14 +25,16 @@ from typing import Any
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.sql.elements import ColumnElement
 
+from queue_server.db import advisory_key
 from queue_server.events.models import Event
 
 #: Prefix of the NOTIFY channel; the schema name follows, so that deployments (or test
 #: schemas) that share one PostgreSQL database do not hear each other.
 CHANNEL_PREFIX = "mfcq_events_"
-#: First key of the two-key advisory lock; the office id is the second.
-LOCK_KEY = 0x4D4651  # "MFQ"
+#: Name of the per-office advisory lock (keyed with the schema and the office id).
+LOCK_NAME = "mfcq-office-order"
 #: NOTIFY payloads are limited to 8000 bytes; bigger events are announced by id only.
 MAX_NOTIFY_BYTES = 7000
 #: session.info key of the events inserted in the current transaction (SQLite fan-out).
@@ -66,9 +69,14 @@ def install_insert_hooks() -> None:
             event.listen(target, name, hook)
 
 
+def office_order_lock(office_id: int) -> ColumnElement[Any]:
+    """Take the office's ordering lock until the transaction ends (PostgreSQL)."""
+    return func.pg_advisory_xact_lock(advisory_key(LOCK_NAME, office_id))
+
+
 def _lock_office_order(_mapper: Mapper[Event], connection: Connection, target: Event) -> None:
     if _is_postgres(connection) and target.office_id is not None:
-        connection.execute(select(func.pg_advisory_xact_lock(LOCK_KEY, target.office_id)))
+        connection.execute(select(office_order_lock(target.office_id)))
 
 
 def _announce(_mapper: Mapper[Event], connection: Connection, target: Event) -> None:

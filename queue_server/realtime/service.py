@@ -89,9 +89,7 @@ def board_state(*, session: Session, clock: Clock, office: Office, recent: int) 
 def require_subscriber(principal: Principal) -> None:
     """Staff of any role, boards and LED drivers may subscribe; kiosks may not."""
     if principal.kind == "device" and principal.role not in SUBSCRIBING_DEVICES:
-        raise Forbidden(
-            f"A {principal.role} device does not subscribe to events.", code="wrong_role"
-        )
+        raise Forbidden(code="wrong_role", key="wrong_role.device_no_events")
 
 
 def authorize_subscription(
@@ -110,6 +108,6 @@ def authorize_subscription(
     else:
         office = session.scalar(select(Office).where(Office.code == office_code))
     if office is None:
-        raise NotFound(f"No office with code {office_code!r}.", code="office_not_found")
+        raise NotFound(code="office_not_found", value=office_code)
     principal.require_office(office.id)
     return principal, office

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
 from queue_server.auth.service import Principal, token_digest
 from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, SessionDep
-from queue_server.errors import DomainError, InvalidInput
+from queue_server.errors import DomainError, InvalidInput, language_of
 from queue_server.offices.models import Office
 from queue_server.realtime.hub import Connection, Hub
 from queue_server.realtime.schemas import BoardStateOut
@@ -56,7 +56,10 @@ def _authorize(
 async def _refuse(websocket: WebSocket, exc: DomainError) -> None:
     with contextlib.suppress(Exception):
         await websocket.send_json(
-            {"type": "error", "error": {"code": exc.code, "message": exc.message}}
+            {
+                "type": "error",
+                "error": {"code": exc.code, "message": exc.text(language_of(websocket))},
+            }
         )
         await websocket.close(code=4000 + exc.status_code)
 
@@ -89,13 +92,13 @@ async def _subscribe(
     if token is None:
         await _refuse(
             websocket,
-            DomainError("Send ?token=… or {'type': 'auth', 'token': …} first.", code="no_token"),
+            DomainError(code="no_token"),
         )
         return
     try:
         principal, office = await asyncio.to_thread(_authorize, runtime, token, office_code)
         if office is None and after is not None:
-            raise InvalidInput("Replay ('after') needs one office: use /ws/offices/{code}/events.")
+            raise InvalidInput(code="replay_needs_office")
     except DomainError as exc:
         await _refuse(websocket, exc)
         return

@@ -17,6 +17,7 @@ from queue_server.migrate import upgrade
 from queue_server.simulation.config import load_config
 from queue_server.simulation.engine import simulate
 from queue_server.simulation.records import DayResult, DaySummary, summarise
+from queue_server.simulation.scratch import scratch_file
 
 
 def _next_monday() -> date:
@@ -68,7 +69,8 @@ def simulate_command(
     first = start.date() if hasattr(start, "date") else _next_monday()
     url = database_url or fresh_sqlite_url(Path("var/simulations"), f"sim-{first}-seed{seed}")
     upgrade(url)
-    db = Database.from_url(url)
+    # A file of its own is a scratch file (no fsync); a database given is written as usual.
+    db = Database.from_url(url) if database_url else scratch_file(url)
     began = time.perf_counter()
     try:
         results = simulate(

@@ -2,16 +2,25 @@
 
 The clock is a `FakeClock` that jumps from event to event (a heap of arrivals, service
 starts and ends, clerks' shifts and breaks, and the instants a timer falls due). Each
-event is one transaction through the same service functions a kiosk, a clerk's page or
-the scheduler call: `issue_ticket`, `check_in_or_live`, `call_next`, `start`, `finish`,
-`redirect`, `cancel`, `take_window`/`pause_window`/`resume_window`/`release_window`, and
-`Scheduler.run_pending()` for recalls, no-shows, warnings and breaches. Who is called is
-decided by the real dispatcher only; the simulator just presses the buttons.
+event calls the same service functions a kiosk, a clerk's page or the scheduler call:
+`issue_ticket`, `check_in_or_live`, `call_next`, `start`, `finish`, `redirect`, `cancel`,
+`take_window`/`pause_window`/`resume_window`/`release_window`, and the scheduler's timer
+jobs for recalls, no-shows, warnings and breaches. Who is called is decided by the real
+dispatcher only; the simulator just presses the buttons.
 
-The scheduler runs only at instants when one of its timers can be due (a waiting ticket's
-warning or deadline, an unanswered call's recall or no-show, a booking's check-in window
-closing), plus once at the start and end of each day: between those instants a pass
+The scheduler's timers run only at instants when one of them can be due (a waiting
+ticket's warning or deadline, an unanswered call's recall or no-show, a booking's
+check-in window closing), and only the jobs of that timer; every job of the real
+scheduler runs once at the start and the end of each day: between those instants a pass
 would find nothing to do, and skipping it is what makes a day take seconds, not hours.
+
+Nobody else writes to a simulation's database while it runs, so the events need not be
+a transaction each: they share one, committed every `BATCH_STEPS` events and at the end
+of each day (`Simulation.step`). Each service sees exactly the rows it would see in a
+transaction of its own (every earlier event's changes, flushed), so the tables end up
+the same; a transaction costs SQLite its write lock and a journal write, and those were
+a large part of a simulated ticket. A step that fails rolls its batch back and ends the
+run, as a failed step always did.
 """
 
 from __future__ import annotations
@@ -27,7 +36,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, event, inspect, select
+from sqlalchemy.orm import ORMExecuteState, Session, lazyload
 
 from queue_server.bookings.scheduled import mark_missed_bookings_as_no_shows
 from queue_server.clock import FakeClock
@@ -41,22 +51,30 @@ from queue_server.simulation.applicants import Applicant, new_applicants
 from queue_server.simulation.config import SimConfig
 from queue_server.simulation.office import SimOffice, set_up_office
 from queue_server.simulation.records import DayResult, WaitRecord
+from queue_server.tickets.models import Ticket
 from queue_server.tickets.scheduled import (
     mark_absent_as_no_show,
     recall_unanswered_calls,
     record_wait_limit_breaches,
     warn_of_waits_near_the_limit,
 )
+from queue_server.windows.models import Window
 
 # The scheduler's timer jobs by what makes them fall due; the simulator knows each instant
 # one of these can be due and runs that kind's jobs then. All jobs run at each day's start
 # and end (case deadlines, retention), so no timer of the real scheduler is left out.
-ALL, WAIT, CALL, BOOKING = "all", "wait", "call", "booking"
+ALL, WARN, BREACH, CALL, BOOKING = "all", "warn", "breach", "call", "booking"
 TIMERS: dict[str, list[Job]] = {
-    WAIT: [warn_of_waits_near_the_limit, record_wait_limit_breaches],
+    WARN: [warn_of_waits_near_the_limit],
+    BREACH: [record_wait_limit_breaches],
     CALL: [recall_unanswered_calls, mark_absent_as_no_show],
     BOOKING: [mark_missed_bookings_as_no_shows],
 }
+# Events per transaction (see the module's docstring); a day of the default office is
+# about 12,000 events.
+BATCH_STEPS = 500
+# session.info key of the objects a batch keeps in its session (`Simulation.step`).
+_PINNED = "mfcq_simulation_pinned"
 
 
 @dataclass
@@ -105,12 +123,11 @@ class Simulation:
         self.rng = random.Random(seed)
         self.zone = ZoneInfo(config.office.timezone)
         self.clock = FakeClock(datetime.combine(start, time(0), tzinfo=self.zone))
-        everything = Scheduler(db, self.clock)
-        self._schedulers = {
-            ALL: everything,
-            **{kind: Scheduler(db, self.clock, jobs=jobs) for kind, jobs in TIMERS.items()},
-        }
+        self._scheduler = Scheduler(db, self.clock)
         self._passes: dict[str, datetime] = {}
+        # The open batch: its session, the office merged into it, events done in it.
+        self._batch: tuple[Session, Office] | None = None
+        self._batch_steps = 0
         with db.transaction() as session:
             self.office: SimOffice = set_up_office(session=session, clock=self.clock, config=config)
         with db.transaction(read_only=True) as session:
@@ -128,6 +145,9 @@ class Simulation:
         # Called applicants who will not come, with the instant R5 gives up on them.
         self.absent: dict[int, datetime] = {}
         self.day: DayResult | None = None
+        # Called in each issue's transaction with the new ticket (the accuracy measurement
+        # reads the printed estimate there); None: nothing more is done at issue.
+        self.on_issue: Callable[[Session, Office, Ticket], None] | None = None
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -137,11 +157,57 @@ class Simulation:
 
     @contextmanager
     def step(self) -> Iterator[tuple[Session, Office]]:
-        """One transaction at the current instant, with the office loaded."""
-        with self.db.transaction() as session:
-            # The office row changes only through configuration, never during a day: a
-            # copy merged without a query saves one SELECT per event.
-            yield session, session.merge(self._office_row, load=False)
+        """One event's work at the current instant, with the office loaded, in the open
+        batch's transaction (committed every `BATCH_STEPS` events and by `commit`)."""
+        if self._batch is None:
+            self._batch = self._open_batch()
+        batch = self._batch
+        try:
+            yield batch
+            # What the event changed is flushed now, as its own commit would have: the
+            # next event's services read it, and a failure shows at the event that made it.
+            batch[0].flush()
+        except BaseException:
+            self._end_batch(commit=False)
+            raise
+        self._batch_steps += 1
+        if self._batch_steps >= BATCH_STEPS:
+            self.commit()
+
+    def _open_batch(self) -> tuple[Session, Office]:
+        session = self.db.session()
+        # Every row the batch loads stays in its session until the batch ends. A session
+        # keeps only the objects something refers to, so a window or ticket read by one
+        # event was read again, with its services, by the next (a clerk's move looks its
+        # window up by id); nobody else writes here, so the copy in hand is the row.
+        pinned: list[object] = []
+        for name in ("loaded_as_persistent", "pending_to_persistent"):
+            event.listen(session, name, lambda _session, obj: pinned.append(obj))
+        session.info[_PINNED] = pinned
+        # The office row changes only through configuration, never during a day: a
+        # copy merged without a query saves one SELECT per batch.
+        office = session.merge(self._office_row, load=False)
+        # The windows with their services in two queries, for the whole batch; a clerk's
+        # move reads its window again (under its lock) without its services again.
+        pinned.extend(session.scalars(select(Window).where(Window.office_id == office.id)))
+        event.listen(session, "do_orm_execute", _windows_services_in_hand)
+        return session, office
+
+    def commit(self) -> None:
+        """Commit the open batch (nothing to do when none is open)."""
+        self._end_batch(commit=True)
+
+    def _end_batch(self, *, commit: bool) -> None:
+        if self._batch is None:
+            return
+        session, self._batch, self._batch_steps = self._batch[0], None, 0
+        try:
+            if commit:
+                session.commit()
+            else:
+                session.rollback()
+        finally:
+            session.close()
 
     def now(self) -> datetime:
         """The simulated instant."""
@@ -149,12 +215,23 @@ class Simulation:
 
     def run_scheduler(self, timers: str = ALL) -> None:
         """One pass of the real scheduler's timers (all, or those of one kind that fell
-        due), at most once per instant and kind."""
+        due), at most once per instant and kind.
+
+        All of them: the real `Scheduler.run_pending()`, each job in a transaction of its
+        own as in the server, after the open batch is committed. One kind: its jobs called
+        as the scheduler calls them, in the open batch.
+        """
         now = self.now()
         if self._passes.get(timers) == now or self._passes.get(ALL) == now:
             return
         self._passes[timers] = now
-        self._schedulers[timers].run_pending()
+        if timers == ALL:
+            self.commit()
+            self._scheduler.run_pending()
+        else:
+            for job in TIMERS[timers]:
+                with self.step() as (session, _office):
+                    job(session=session, clock=self.clock)
         visits.after_scheduler_pass(self)
 
     # -- a day ------------------------------------------------------------------------
@@ -175,6 +252,7 @@ class Simulation:
         hours = self.open_hours(day)
         carried = self.returns.pop(day, [])
         if hours is None:
+            self.commit()
             if carried:  # the office is closed: those applicants come the next open day
                 self.returns.setdefault(day + timedelta(days=1), []).extend(carried)
             return None
@@ -193,7 +271,7 @@ class Simulation:
                 self.clock.set(event.at)
             event.action(self, *event.args)
         visits.end_of_day(self)
-        self.run_scheduler()
+        self.run_scheduler()  # commits the day's last batch first
         result, self.day = self.day, None
         return result
 
@@ -209,7 +287,11 @@ class Simulation:
         return sorted(fresh + carried, key=lambda a: a.arrive_at)
 
     def record_wait(
-        self, state: TicketState, ticket_waiting_since: datetime, limit_s: float
+        self,
+        state: TicketState,
+        ticket_waiting_since: datetime,
+        limit_s: float,
+        ticket_id: int | None = None,
     ) -> None:
         """Keep a call's wait for the day's figures."""
         assert self.day is not None
@@ -222,8 +304,30 @@ class Simulation:
                 called_at=now,
                 limit_s=limit_s,
                 redirected=state.redirected,
+                ticket_id=ticket_id,
             )
         )
+
+
+_WINDOW_MAPPER = inspect(Window)
+
+
+def _windows_services_in_hand(state: ORMExecuteState) -> None:
+    """In a batch's session, a query for windows leaves their services as loaded: the
+    batch read every window with its services when it began (nobody else changes them),
+    and a window's services are otherwise read again with each query for it."""
+    if not state.is_select or state.is_column_load or state.is_relationship_load:
+        return
+    # The statement's primary mapper first: cheap, where its column descriptions are not
+    # (this hook sees every query of a simulated day, most of them not for windows).
+    if state.bind_mapper is not _WINDOW_MAPPER:
+        return
+    statement = state.statement
+    if not isinstance(statement, Select):
+        return
+    columns = statement.column_descriptions
+    if len(columns) == 1 and columns[0].get("expr") is Window:
+        state.statement = statement.options(lazyload(Window.services))
 
 
 def simulate(

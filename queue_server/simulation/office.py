@@ -6,14 +6,13 @@ day is stored exactly like a real one and every report reads it.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from queue_server.auth.models import Device, User
-from queue_server.auth.service import Principal, add_device, hash_password
+from queue_server.auth.service import Principal, add_device
 from queue_server.catalogue.models import PriorityCategory, Service
 from queue_server.clock import Clock
 from queue_server.config_io import ConfigFile, import_config
@@ -23,6 +22,8 @@ from queue_server.simulation.config import SimConfig
 # Several kiosks share the arrivals, as in a real hall; a per-device rate limit then sees
 # a realistic load per kiosk rather than one device issuing a whole office's tickets.
 KIOSKS = 4
+# The password hash of simulated accounts: not an Argon2 hash, so no password matches it.
+NO_PASSWORD = "!simulated"
 
 
 @dataclass
@@ -47,11 +48,13 @@ def set_up_office(*, session: Session, clock: Clock, config: SimConfig) -> SimOf
         data=ConfigFile.model_validate(
             {**config.catalogue.model_dump(), "offices": {code: config.office.model_dump()}}
         ),
+        clock=clock,
     )
     office = session.scalar(select(Office).where(Office.code == code))
     assert office is not None
-    # One hash for all simulated clerks: nobody logs in as them, and Argon2 is slow on purpose.
-    password_hash = hash_password(secrets.token_urlsafe(16))
+    # Nobody logs in as a simulated clerk: no password hash (Argon2 is slow on purpose, a
+    # second of a loaded machine), a value no password matches (`verify_password`).
+    password_hash = NO_PASSWORD
     clerks = {
         c.window: _principal(
             _user(session, f"{code}-clerk-{c.window}", "clerk", office, password_hash)

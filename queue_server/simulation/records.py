@@ -21,6 +21,7 @@ class WaitRecord:
     called_at: datetime
     limit_s: float
     redirected: bool = False
+    ticket_id: int | None = None
 
     @property
     def wait_s(self) -> float:

@@ -28,7 +28,7 @@ from queue_server.windows.service import (
 )
 
 # The kinds of timers (engine.TIMERS), named here to avoid a circular import.
-WAIT, CALL, BOOKING = "wait", "call", "booking"
+WARN, BREACH, CALL, BOOKING = "warn", "breach", "call", "booking"
 
 if TYPE_CHECKING:
     from queue_server.simulation.engine import Simulation, TicketState, WindowState
@@ -99,6 +99,8 @@ def arrive(sim: Simulation, applicant: Applicant) -> None:
                 service_code=applicant.service,
                 priority_category=applicant.priority,
             )
+        if sim.on_issue is not None:
+            sim.on_issue(session, office, ticket)
         tid, warn_at, deadline = ticket.id, ticket.warn_at, ticket.deadline
         kind = "booked" if ticket.booking_id else "priority" if ticket.priority_rank else "live"
     sim.tickets[tid] = TicketState(applicant=applicant, service=applicant.service, kind=kind)
@@ -112,8 +114,8 @@ def arrive(sim: Simulation, applicant: Applicant) -> None:
 
 def _watch_wait(sim: Simulation, tid: int, warn_at: datetime, deadline: datetime) -> None:
     # The scheduler announces the warning and stores the breach when they fall due.
-    sim.at(warn_at, wait_timer, tid)
-    sim.at(deadline, wait_timer, tid)
+    sim.at(warn_at, wait_timer, tid, WARN)
+    sim.at(deadline, wait_timer, tid, BREACH)
 
 
 def wake(sim: Simulation, service: str) -> None:
@@ -148,7 +150,7 @@ def call(sim: Simulation, number: int) -> bool:
     sim.waiting[state.service] -= 1
     state.waiting, state.window, state.called_at = False, number, sim.now()
     window.ticket_id = tid
-    sim.record_wait(state, since, limit_s)
+    sim.record_wait(state, since, limit_s, tid)
     if started:
         sim.at(sim.now() + _service_time(state), end_service, tid)
     else:
@@ -355,10 +357,11 @@ def _resume(sim: Simulation, number: int) -> None:
     sim.windows[number].paused = False
 
 
-def wait_timer(sim: Simulation, tid: int) -> None:
-    """A waiting ticket's warning or deadline falls due: the scheduler records it."""
+def wait_timer(sim: Simulation, tid: int, timers: str) -> None:
+    """A waiting ticket's warning or deadline falls due: the scheduler's job for it
+    (`WARN` or `BREACH`) announces or records it."""
     if sim.tickets[tid].waiting:
-        sim.run_scheduler(WAIT)
+        sim.run_scheduler(timers)
 
 
 def timer(sim: Simulation, timers: str) -> None:

@@ -40,8 +40,14 @@ const MFCQ = (() => {
     return err;
   }
 
+  // The page's language (its <html lang>): the server answers errors in it. Russian unless
+  // the person chose English; never the browser's own preference.
+  function lang() {
+    return document.documentElement.lang === "en" ? "en" : "ru";
+  }
+
   async function api(method, path, body) {
-    const headers = {};
+    const headers = {"Accept-Language": lang()};
     const bearer = token();
     if (bearer) headers.Authorization = "Bearer " + bearer;
     if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -57,7 +63,8 @@ const MFCQ = (() => {
 
   async function login(username, password) {
     const response = await fetch("/api/v1/auth/token", {
-      method: "POST", body: new URLSearchParams({username, password}),
+      method: "POST", headers: {"Accept-Language": lang()},
+      body: new URLSearchParams({username, password}),
     });
     if (!response.ok) throw await readableError(response);
     const data = await response.json();
@@ -76,7 +83,7 @@ const MFCQ = (() => {
     let socket = null, backoff = 500, heartbeatMs = 15000, lastMessageAt = 0;
 
     function url() {
-      const query = new URLSearchParams();
+      const query = new URLSearchParams({lang: lang()});
       if (deviceToken !== null) query.set("token", deviceToken);
       const last = on.after();
       if (last !== null && last !== undefined) query.set("after", String(last));
@@ -182,6 +189,6 @@ const MFCQ = (() => {
     forgetToken,
     useDeviceToken(value) { deviceToken = value; },
     onUnauthorized(handler) { unauthorized = handler; },
-    api, login, subscribe, coalesce, el, pageConfig,
+    api, login, subscribe, coalesce, el, pageConfig, lang,
   };
 })();

@@ -1,38 +1,75 @@
-"""Who is called next: due bookings, then priority categories, then earliest deadline (R4)."""
+"""Who is called next: due bookings, then priority categories, then earliest deadline (R4).
+
+Three policies, chosen per office (`Office.dispatch_policy`):
+
+- `deadline` (the regulation's order, the default): due bookings, priority categories,
+  the live queue by earliest deadline, bookings checked in before their slot;
+- `guarded`: the same, except that a ticket within `dispatch_guard_minutes` of its wait
+  limit, and not yet past it, goes before all of them (earliest deadline first), so a
+  stream of priority or booked applicants cannot push a live one past the limit. Only a
+  wait that can still be kept is guarded: once a ticket is past its limit it goes back
+  to its own class, so under overload the policy does not turn into earliest-deadline
+  for everybody (and priority applicants are not held up behind waits already lost);
+- `fifo`: the order of arrival.
+
+The order is written twice: in SQL for `pick_next` (the real call) and in Python for the
+wait estimate's replay (`call_key`); `test_dispatcher.py` checks that they agree.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import functools
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from queue_server.db import UTCDateTime
 from queue_server.offices.models import Office
 from queue_server.tickets.models import WAITING, Ticket
+from queue_server.tickets.rules import CallKey, KeyChanges, QueuedTicket
 from queue_server.windows.models import Window, WindowService
 
-DUE_BOOKING, PRIORITY, LIVE, EARLY_BOOKING = 0, 1, 2, 3
+AT_RISK, DUE_BOOKING, PRIORITY, LIVE, EARLY_BOOKING = -1, 0, 1, 2, 3
+FIFO, DEADLINE, GUARDED = "fifo", "deadline", "guarded"
 
 
-def dispatch_class(now: datetime) -> Any:
-    """SQL for a waiting ticket's class: a due booking, a priority, live, or an early booking."""
-    return case(
+def guard_of(office: Office) -> timedelta | None:
+    """How close to its limit a ticket jumps the classes (the guarded policy only)."""
+    if office.dispatch_policy != GUARDED:
+        return None
+    return timedelta(minutes=office.dispatch_guard_minutes)
+
+
+def dispatch_class(now: datetime, guard: timedelta | None = None) -> Any:
+    """SQL for a waiting ticket's class: a due booking, a priority, live, or an early booking
+    (and, under the guarded policy, first of all a ticket near its limit and not past it)."""
+    return dispatch_class_of(now, now + guard if guard is not None else None)
+
+
+def dispatch_class_of(now: Any, guard_until: Any = None) -> Any:
+    """`dispatch_class` with the instants as SQL values (bound parameters in a statement
+    built once): `guard_until` is now plus the guard, None when the policy has none."""
+    whens: list[tuple[Any, int]] = []
+    if guard_until is not None:
+        whens.append((and_(Ticket.deadline > now, Ticket.deadline <= guard_until), AT_RISK))
+    whens += [
         (and_(Ticket.due_at.is_not(None), Ticket.due_at <= now), DUE_BOOKING),
         (Ticket.priority_rank.is_not(None), PRIORITY),
         (Ticket.due_at.is_(None), LIVE),
-        # A booking checked in before its slot waits behind the live queue until the
-        # slot comes, so an early arrival never jumps a longer-waiting live applicant.
-        else_=EARLY_BOOKING,
-    )
+    ]
+    # A booking checked in before its slot waits behind the live queue until the slot
+    # comes, so an early arrival never jumps a longer-waiting live applicant.
+    return case(*whens, else_=EARLY_BOOKING)
 
 
 def queue_order(office: Office, now: datetime) -> list[Any]:
     """ORDER BY terms of the office's policy, for an office-wide view of the queue."""
-    if office.dispatch_policy == "fifo":
+    if office.dispatch_policy == FIFO:
         return [Ticket.waiting_since, Ticket.id]
     return [
-        dispatch_class(now),
+        dispatch_class(now, guard_of(office)),
         func.coalesce(Ticket.priority_rank, 0),
         Ticket.deadline,
         Ticket.waiting_since,
@@ -43,32 +80,146 @@ def queue_order(office: Office, now: datetime) -> list[Any]:
 def pick_next(*, session: Session, office: Office, window: Window, now: datetime) -> Ticket | None:
     """Lock and return the ticket this window should call now, or None if nobody waits.
 
+    Tickets transferred to this window or its clerk come first (`clerk/transfers.py`).
     Within a class, the window's primary services (order 1) come before secondary ones;
     then the earliest deadline, ties by the start of the wait. PostgreSQL skips rows
     another window has just locked; SQLite's write lock serialises the whole call.
     """
+    stmt = pick_next_query(office=office, window=window, now=now)
+    return session.scalars(stmt.execution_options(populate_existing=True)).first()
+
+
+def pick_next_query(
+    *, office: Office, window: Window, now: datetime, columns: tuple[Any, ...] = ()
+) -> Any:
+    """`pick_next`'s locking SELECT (of the whole ticket, or of `columns`)."""
+    guard = guard_of(office)
+    return _pick_statement(
+        office.dispatch_policy,
+        columns,
+        office_id=office.id,
+        window_id=window.id,
+        clerk_id=window.clerk_id,
+        now=now,
+        guard_until=now + guard if guard is not None else None,
+    )
+
+
+def _pick_statement(
+    policy: str,
+    columns: tuple[Any, ...],
+    *,
+    office_id: Any,
+    window_id: Any,
+    clerk_id: Any,
+    now: Any,
+    guard_until: Any,
+) -> Any:
+    """The locking SELECT, with the values given as Python values or as SQL (bound
+    parameters, for `pick_statement`)."""
+    # A ticket transferred to this window or to its clerk is the window's whatever its
+    # service, and comes before the window's own queue; one transferred elsewhere is not.
+    targeted = or_(
+        Ticket.target_window_id == window_id,
+        and_(Ticket.target_clerk_id.is_not(None), Ticket.target_clerk_id == clerk_id),
+    )
+    untargeted = and_(Ticket.target_window_id.is_(None), Ticket.target_clerk_id.is_(None))
     stmt = (
-        select(Ticket)
-        .join(
+        select(*(columns or (Ticket,)))
+        .select_from(Ticket)
+        .outerjoin(
             WindowService,
             and_(
-                WindowService.service_id == Ticket.service_id, WindowService.window_id == window.id
+                WindowService.service_id == Ticket.service_id, WindowService.window_id == window_id
             ),
         )
-        .where(Ticket.office_id == office.id, Ticket.status == WAITING)
+        .where(
+            Ticket.office_id == office_id,
+            Ticket.status == WAITING,
+            or_(targeted, and_(untargeted, WindowService.id.is_not(None))),
+        )
         .limit(1)
         .with_for_update(skip_locked=True, of=Ticket)
-        .execution_options(populate_existing=True)
     )
-    if office.dispatch_policy == "fifo":
-        stmt = stmt.order_by(Ticket.waiting_since, Ticket.id)
-    else:
-        stmt = stmt.order_by(
-            dispatch_class(now),
-            WindowService.order,
-            func.coalesce(Ticket.priority_rank, 0),
-            Ticket.deadline,
-            Ticket.waiting_since,
-            Ticket.id,
-        )
-    return session.scalars(stmt).first()
+    first = case((targeted, 0), else_=1)
+    if policy == FIFO:
+        return stmt.order_by(first, Ticket.waiting_since, Ticket.id)
+    return stmt.order_by(
+        first,
+        dispatch_class_of(now, guard_until if policy == GUARDED else None),
+        func.coalesce(WindowService.order, 0),
+        func.coalesce(Ticket.priority_rank, 0),
+        Ticket.deadline,
+        Ticket.waiting_since,
+        Ticket.id,
+    )
+
+
+@functools.cache
+def pick_statement(policy: str, columns: tuple[Any, ...]) -> Any:
+    """`pick_next_query` built once per policy and columns, with bound parameters
+    `office_id`, `window_id`, `clerk_id`, `now` and `guard_until` (see `pick_parameters`)."""
+    return _pick_statement(
+        policy if policy in (FIFO, GUARDED) else DEADLINE,
+        columns,
+        office_id=bindparam("pick_office_id"),
+        window_id=bindparam("pick_window_id"),
+        clerk_id=bindparam("pick_clerk_id"),
+        now=bindparam("pick_now", type_=UTCDateTime()),
+        guard_until=bindparam("pick_guard_until", type_=UTCDateTime()),
+    )
+
+
+def pick_parameters(*, office: Office, window: Window, now: datetime) -> dict[str, Any]:
+    """The values of `pick_statement`'s parameters."""
+    guard = guard_of(office)
+    return {
+        "pick_office_id": office.id,
+        "pick_window_id": window.id,
+        "pick_clerk_id": window.clerk_id,
+        "pick_now": now,
+        "pick_guard_until": now + guard if guard is not None else now,
+    }
+
+
+# --- the same order in Python, for the wait estimate's replay ---------------------------
+
+
+def ticket_class(ticket: QueuedTicket, at: datetime, guard: timedelta | None) -> int:
+    """`dispatch_class` of one ticket at an instant."""
+    if guard is not None and at < ticket.deadline <= at + guard:
+        return AT_RISK
+    if ticket.due_at is not None and ticket.due_at <= at:
+        return DUE_BOOKING
+    if ticket.priority_rank is not None:
+        return PRIORITY
+    return LIVE if ticket.due_at is None else EARLY_BOOKING
+
+
+def call_key(office: Office) -> CallKey:
+    """The ORDER BY of `pick_next` as a Python key: (ticket, tier at the window, instant)."""
+    if office.dispatch_policy == FIFO:
+        return lambda t, _tier, _at: (t.waiting_since, t.id)
+    guard = guard_of(office)
+
+    def key(t: QueuedTicket, tier: int, at: datetime) -> tuple[Any, ...]:
+        rank = t.priority_rank or 0
+        return (ticket_class(t, at, guard), tier, rank, t.deadline, t.waiting_since, t.id)
+
+    return key
+
+
+def key_changes(office: Office) -> KeyChanges:
+    """The instants at which a ticket's class changes: its slot comes, it nears its limit
+    (guarded), it passes its limit (guarded: back to its own class)."""
+    if office.dispatch_policy == FIFO:
+        return lambda _t: []
+    guard = guard_of(office)
+
+    def changes(t: QueuedTicket) -> list[datetime]:
+        moments = [t.due_at] if t.due_at is not None else []
+        if guard is not None:
+            moments += [t.deadline - guard, t.deadline]
+        return moments
+
+    return changes

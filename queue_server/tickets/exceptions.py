@@ -30,12 +30,24 @@ class TooManyTickets(DomainError):
     code = "too_many_tickets"
 
     def __init__(self, *, retry_after: int) -> None:
-        super().__init__(
-            "Слишком много талонов с этого терминала за минуту; повторите через "
-            f"{retry_after} с. Too many tickets from this kiosk in a minute."
-        )
+        super().__init__(seconds=retry_after)
         self.retry_after = retry_after
 
     def response_headers(self) -> dict[str, str]:
         """Retry-After: seconds until the oldest ticket of the last minute leaves it."""
+        return {"Retry-After": str(self.retry_after)}
+
+
+class TooManyRemotePlaces(DomainError):
+    """One client address took too many queue places from the phone within the hour."""
+
+    status_code = 429
+    code = "remote_too_many"
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__(minutes=max(1, -(-retry_after // 60)))
+        self.retry_after = retry_after
+
+    def response_headers(self) -> dict[str, str]:
+        """Retry-After: seconds until the oldest place of the last hour leaves it."""
         return {"Retry-After": str(self.retry_after)}

@@ -17,11 +17,19 @@ from queue_server.windows.models import Window
 
 def ticket_payload(ticket: Ticket, window: Window | None = None, **extra: Any) -> dict[str, Any]:
     """The event payload that describes a ticket."""
+    return payload_of(ticket, ticket.service, window, **extra)
+
+
+def payload_of(
+    ticket: Ticket, service: Service, window: Window | None = None, **extra: Any
+) -> dict[str, Any]:
+    """`ticket_payload` with the ticket's service given (the cached write path, where the
+    ticket's own relationship is not loaded)."""
     return {
         "ticket_id": ticket.id,
         "number": ticket.number,
-        "service": ticket.service.code,
-        "service_name_ru": ticket.service.name_ru,
+        "service": service.code,
+        "service_name_ru": service.name_ru,
         "status": ticket.status,
         "window": window.number if window else None,
         **extra,

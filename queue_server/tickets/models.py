@@ -20,6 +20,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from queue_server.catalogue.models import Service
 from queue_server.db import Base, BigIntPK, UTCDateTime
+from queue_server.tickets.remote_rules import (
+    REMOTE_LATE_MINUTES,
+    REMOTE_PER_CLIENT_PER_HOUR,
+    REMOTE_PER_PHONE_PER_DAY,
+)
 
 WAITING = "waiting"
 CALLED = "called"
@@ -27,8 +32,14 @@ SERVING = "serving"
 DONE = "done"
 NO_SHOW = "no_show"
 CANCELLED = "cancelled"
+# Set aside by the clerk for a few minutes (the applicant went to make a copy); it comes
+# back to the queue by itself when its hold is over (`tickets/holds.py`).
+POSTPONED = "postponed"
+# Taken from the phone (`tickets/remote.py`): the place is held, but the ticket is not in the
+# queue (never called, no wait running) until the applicant checks in or a clerk sees them.
+EXPECTED = "expected"
 ACTIVE_STATUSES = (WAITING, CALLED, SERVING)
-STATUSES = (WAITING, CALLED, SERVING, DONE, NO_SHOW, CANCELLED)
+STATUSES = (WAITING, CALLED, SERVING, DONE, NO_SHOW, CANCELLED, POSTPONED, EXPECTED)
 
 
 class Ticket(Base):
@@ -40,6 +51,15 @@ class Ticket(Base):
         Index("ix_tickets_queue", "office_id", "status", "service_id"),
         Index("ix_tickets_number", "office_id", "day", "number"),
         Index("ix_tickets_issued", "office_id", "issued_at"),
+        # The scheduler's pass over the hold lists: few postponed tickets, found directly.
+        Index(
+            "ix_tickets_hold",
+            "hold_until",
+            postgresql_where=text("status = 'postponed'"),
+            sqlite_where=text("status = 'postponed'"),
+        ),
+        # The wait estimate reads the service times of the tickets finished in the last hour.
+        Index("ix_tickets_finished", "office_id", "finished_at"),
         # Reports rebuild the earlier waits of redirected tickets from their transitions:
         # find those few tickets of a period without reading the others.
         Index(
@@ -84,6 +104,12 @@ class Ticket(Base):
     clerk_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     redirect_count: Mapped[int] = mapped_column(Integer, default=0)
     issued_by_device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), nullable=True)
+    # A postponed ticket returns to the queue at this instant (the scheduler moves it).
+    hold_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A transfer to a window or a clerk: only that window (or the window that clerk
+    # holds) calls the ticket, before its own queue. Cleared by the next wait start.
+    target_window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id"), nullable=True)
+    target_clerk_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
     service: Mapped[Service] = relationship(lazy="joined")
 
@@ -138,3 +164,80 @@ class WaitBreach(Base):
     called_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id"), nullable=True)
     clerk_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+
+class ChosenCall(Base):
+    """A ticket called out of the dispatcher's order, with the clerk's reason (reports)."""
+
+    __tablename__ = "chosen_calls"
+    __table_args__ = (
+        # The reports count reasons per clerk over a period of an office.
+        Index("ix_chosen_calls_report", "office_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("windows.id"))
+    clerk_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class RemoteQueuePolicy(Base):
+    """Whether and how an office lets applicants take a live-queue place from the phone."""
+
+    __tablename__ = "remote_queue_policies"
+
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    per_phone_per_day: Mapped[int] = mapped_column(Integer, default=REMOTE_PER_PHONE_PER_DAY)
+    per_client_per_hour: Mapped[int] = mapped_column(Integer, default=REMOTE_PER_CLIENT_PER_HOUR)
+    # The check-in stays open this long after the place's time (the way to the office).
+    late_minutes: Mapped[int] = mapped_column(Integer, default=REMOTE_LATE_MINUTES)
+
+
+class RemoteQueueService(Base):
+    """A service an office opens to remote queueing (none by default)."""
+
+    __tablename__ = "remote_queue_services"
+
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), primary_key=True)
+
+
+class RemoteTicket(Base):
+    """What a ticket taken from the phone adds: its check-in code, the phone (kept until the
+    end of the office's day), and when and how the applicant arrived."""
+
+    __tablename__ = "remote_tickets"
+    __table_args__ = (
+        # The per-phone limit of a day, and the purge of the day's phones.
+        Index("ix_remote_tickets_phone", "office_id", "day", "phone"),
+        # The per-client rate limit counts the last hour's places.
+        Index("ix_remote_tickets_taken", "office_id", "taken_at"),
+        # The expiry job: the few places not checked in yet.
+        Index(
+            "ix_remote_tickets_expected",
+            "expires_at",
+            postgresql_where=text("arrived_at IS NULL"),
+            sqlite_where=text("arrived_at IS NULL"),
+        ),
+    )
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    day: Mapped[date] = mapped_column(Date)
+    checkin_code: Mapped[str] = mapped_column(String(16), unique=True)
+    # Digits only; emptied when the office's day is over (`forget_remote_phones`).
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # A hash of the client's address, for the rate limit; emptied with the phone.
+    client_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # After this instant the place is given up (`drop_remote_places_not_taken_up`).
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # "kiosk" (the check-in code at the terminal) or "clerk" (the clerk saw them).
+    arrived_via: Mapped[str | None] = mapped_column(String(16), nullable=True)

@@ -4,25 +4,30 @@ announced (`history.py`)."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, case, select, update
+from sqlalchemy.orm import Session, lazyload
 
 from queue_server.auth.service import Principal
+from queue_server.catalogue.models import Service
 from queue_server.catalogue.service import get_service
 from queue_server.clock import Clock
-from queue_server.errors import Conflict, Forbidden, InvalidInput
+from queue_server.db import UTCDateTime
+from queue_server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from queue_server.events.service import emit
+from queue_server.messages import Term
 from queue_server.offices.calendar import local_now
+from queue_server.offices.config_cache import stamp_now
 from queue_server.offices.models import Office
-from queue_server.tickets.dispatcher import pick_next
+from queue_server.tickets.dispatcher import pick_next, pick_parameters, pick_statement
 from queue_server.tickets.exceptions import WindowBusy
-from queue_server.tickets.history import record_transition, ticket_payload
+from queue_server.tickets.history import payload_of, record_transition, ticket_payload
 from queue_server.tickets.issuing import ensure_offered
-from queue_server.tickets.models import WAITING, Ticket
+from queue_server.tickets.models import CALLED, SERVING, WAITING, Ticket
 from queue_server.tickets.statemachine import target_state
-from queue_server.tickets.waits import settle_breach_at_call, start_wait
+from queue_server.tickets.waits import settle_breach_at_call, start_wait, wait_is_judged
 from queue_server.windows.models import Window
 from queue_server.windows.service import current_ticket, get_window
 
@@ -47,25 +52,21 @@ def lock_ticket(session: Session, ticket: Ticket) -> Ticket:
     return locked
 
 
-def _clerk_at(window: Window, principal: Principal) -> None:
+def require_clerk_at(window: Window, principal: Principal) -> None:
+    """Only the clerk who holds the window calls to it."""
     if principal.kind != "user":
-        raise Forbidden("Only the clerk at the window calls tickets.", code="wrong_role")
+        raise Forbidden(code="wrong_role", key="wrong_role.clerk_only")
     if not principal.is_user(window.clerk_id):
-        raise Forbidden(
-            f"You do not hold window {window.number}; take the window first.",
-            code="not_your_window",
-        )
+        raise Forbidden(code="not_your_window", number=window.number)
 
 
-def _ready_to_call(session: Session, window: Window, number: int) -> None:
+def ensure_ready_to_call(session: Session, window: Window, number: int) -> None:
+    """The window is not paused and has no called or served ticket."""
     if window.paused:
-        raise Conflict(f"Window {number} is paused; resume it to call.", code="window_paused")
+        raise Conflict(code="window_paused", number=number)
     busy = current_ticket(session=session, window=window)
     if busy is not None:
-        raise WindowBusy(
-            f"Window {number} still has ticket {busy.number} ({busy.status}); "
-            "finish it or mark it a no-show first."
-        )
+        raise WindowBusy(number=number, ticket=busy.number, state=Term("ticket_state", busy.status))
 
 
 def call_next(
@@ -74,43 +75,202 @@ def call_next(
     """The clerk's window calls the next ticket, or None when nobody waits."""
     principal.require_office(office.id)
     window = get_window(session=session, office=office, number=number, lock=True)
-    _clerk_at(window, principal)
-    _ready_to_call(session, window, number)
+    require_clerk_at(window, principal)
+    ensure_ready_to_call(session, window, number)
     now = clock.now()
     ticket = pick_next(session=session, office=office, window=window, now=now)
     if ticket is None:
         return None
-    from_status = ticket.status
-    ticket.status = target_state("call", ticket.status, ticket.number)
-    ticket.window_id, ticket.clerk_id = window.id, principal.id
-    ticket.called_at = ticket.last_called_at = now
-    ticket.recall_count = 0
-    settle_breach_at_call(session, ticket, now=now, clerk_id=principal.id)
+    return call_ticket(
+        session=session,
+        clock=clock,
+        office=office,
+        window=window,
+        ticket=ticket,
+        principal=principal,
+    )
+
+
+# --- call-next on the cached configuration: five statements ----------------------------
+
+
+def _lock_window_statement() -> Any:
+    busy = select(Ticket.number, Ticket.status).where(
+        # The office's own tickets: the queue index (office, status) finds the few called.
+        Ticket.office_id == Window.office_id,
+        Ticket.status.in_((CALLED, SERVING)),
+        Ticket.window_id == Window.id,
+    )
+    return (
+        select(
+            Window,
+            busy.with_only_columns(Ticket.number).limit(1).scalar_subquery().label("busy_number"),
+            busy.with_only_columns(Ticket.status).limit(1).scalar_subquery().label("busy_status"),
+            stamp_now().label("stamp"),
+        )
+        .where(Window.office_id == bindparam("office_id"), Window.number == bindparam("number"))
+        .with_for_update(of=Window)
+        .options(lazyload(Window.services))  # not read here
+    )
+
+
+# Built once: call-next runs it on every call.
+_LOCK_WINDOW = _lock_window_statement()
+
+
+def lock_window_for_call(
+    session: Session, *, office: Office, number: int
+) -> tuple[Window, Any, int | None]:
+    """The window's row lock, with its called or served ticket and the configuration's
+    stamp, in one statement: (window, (number, status) of its ticket or None, stamp)."""
+    row = session.execute(_LOCK_WINDOW, {"office_id": office.id, "number": number}).first()
+    if row is None:
+        raise NotFound(code="window_not_found", office=office.code, number=number)
+    busy_ticket = (row.busy_number, row.busy_status) if row.busy_number is not None else None
+    return row[0], busy_ticket, row.stamp
+
+
+def check_window_for_call(window: Window, busy: Any, *, number: int, principal: Principal) -> None:
+    """`require_clerk_at` and `ensure_ready_to_call` on what the window's lock read."""
+    require_clerk_at(window, principal)
+    if window.paused:
+        raise Conflict(code="window_paused", number=number)
+    if busy is not None:
+        raise WindowBusy(number=number, ticket=busy[0], state=Term("ticket_state", busy[1]))
+
+
+def call_next_locked(
+    *,
+    session: Session,
+    clock: Clock,
+    office: Office,
+    window: Window,
+    principal: Principal,
+    services: dict[int, Service],
+) -> Ticket | None:
+    """Call the next ticket to the locked window in one statement (pick and update), then
+    its transition and event at commit; None when nobody waits.
+
+    The same moves as `call_next` / `call_ticket`: status called, the window and clerk,
+    the first call's time kept for a ticket back from a hold (its wait was judged then).
+    """
+    now = clock.now()
+    parameters = pick_parameters(office=office, window=window, now=now)
+    parameters.update(call_window_id=window.id, call_clerk_id=principal.id, call_at=now)
+    ticket = session.scalars(
+        _call_statement(office.dispatch_policy),
+        parameters,
+        execution_options={"synchronize_session": False},
+    ).first()
+    if ticket is None:
+        return None
+    assert ticket.called_at is not None
+    # A first call sets called_at to now; a ticket back from a hold kept its earlier one
+    # (one called, held and back within the same instant would count as a first call).
+    if ticket.called_at == now:
+        settle_breach_at_call(session, ticket, now=now, clerk_id=principal.id)
     record_transition(
-        session, ticket, action="call", from_status=from_status, at=now, clerk_id=principal.id
+        session, ticket, action="call", from_status=WAITING, at=now, clerk_id=principal.id
     )
     emit(
         session=session,
         clock=clock,
         type="ticket.called",
         office_id=office.id,
-        payload=ticket_payload(
-            ticket, window, wait_seconds=int((now - ticket.waiting_since).total_seconds())
+        payload=payload_of(
+            ticket,
+            services[ticket.service_id],
+            window,
+            wait_seconds=int((ticket.called_at - ticket.waiting_since).total_seconds()),
         ),
     )
     return ticket
 
 
-def _acting_on(session: Session, ticket: Ticket, principal: Principal) -> Window | None:
+@functools.cache
+def _call_statement(policy: str) -> Any:
+    """`call_next_locked`'s pick-and-update, built once per dispatch policy: the ticket
+    `pick_statement` finds becomes called at `call_window_id` by `call_clerk_id` at
+    `call_at` (its first call's time kept for a ticket back from a hold)."""
+    at = bindparam("call_at", type_=UTCDateTime())
+    picked = pick_statement(policy, (Ticket.id,))
+    return (
+        update(Ticket)
+        .where(Ticket.id == picked.scalar_subquery().correlate(None))
+        .values(
+            status=target_state("call", WAITING, ""),
+            window_id=bindparam("call_window_id"),
+            clerk_id=bindparam("call_clerk_id"),
+            called_at=case((Ticket.called_at.is_(None), at), else_=Ticket.called_at),
+            last_called_at=at,
+            recall_count=0,
+        )
+        .returning(Ticket)
+    )
+
+
+def call_ticket(
+    *,
+    session: Session,
+    clock: Clock,
+    office: Office,
+    window: Window,
+    ticket: Ticket,
+    principal: Principal,
+    detail: dict[str, Any] | None = None,
+) -> Ticket:
+    """Call this (locked, waiting) ticket to the window: the end of its wait (R1–R4).
+
+    A ticket back from a hold keeps its first call time: its wait was judged at that
+    call, and the hold is the applicant's time, not the queue's (`clerk/holds.py`).
+    """
+    now = clock.now()
+    from_status = ticket.status
+    ticket.status = target_state("call", ticket.status, ticket.number)
+    ticket.window_id, ticket.clerk_id = window.id, principal.id
+    first_call = not wait_is_judged(ticket)
+    if first_call:
+        ticket.called_at = now
+        settle_breach_at_call(session, ticket, now=now, clerk_id=principal.id)
+    ticket.last_called_at = now
+    ticket.recall_count = 0
+    record_transition(
+        session,
+        ticket,
+        action="call",
+        from_status=from_status,
+        at=now,
+        clerk_id=principal.id,
+        detail=detail,
+    )
+    assert ticket.called_at is not None
+    emit(
+        session=session,
+        clock=clock,
+        type="ticket.called",
+        office_id=office.id,
+        payload=ticket_payload(
+            ticket,
+            window,
+            wait_seconds=int((ticket.called_at - ticket.waiting_since).total_seconds()),
+            **(detail or {}),
+        ),
+    )
+    return ticket
+
+
+def acting_on(session: Session, ticket: Ticket, principal: Principal) -> Window | None:
     """The ticket's window, after checking the principal may act on the ticket."""
     principal.require_office(ticket.office_id)
     window = session.get(Window, ticket.window_id) if ticket.window_id else None
     if principal.kind != "user":
-        raise Forbidden("Only staff change a ticket's state.", code="wrong_role")
+        raise Forbidden(code="wrong_role", key="wrong_role.staff_only_moves")
     if principal.role == "clerk" and window is not None and not principal.is_user(window.clerk_id):
         raise Forbidden(
-            f"Ticket {ticket.number} is at window {window.number}, which you do not hold.",
             code="not_your_window",
+            key="not_your_window.ticket_at_other_window",
+            number=ticket.number,
+            window=window.number,
         )
     return window
 
@@ -128,7 +288,7 @@ def _move(
 ) -> Ticket:
     ticket = lock_ticket(session, ticket)
     window = (
-        _acting_on(session, ticket, principal)
+        acting_on(session, ticket, principal)
         if principal is not None
         else (session.get(Window, ticket.window_id) if ticket.window_id else None)
     )
@@ -248,11 +408,7 @@ def cancel_waiting(
     """
     principal.require_office(office.id)
     if principal.kind != "user" or principal.role not in ("manager", "admin"):
-        raise Forbidden(
-            "Отменить все талоны услуги может только руководитель офиса. Only a manager "
-            "cancels every waiting ticket of a service.",
-            code="wrong_role",
-        )
+        raise Forbidden(code="wrong_role", key="wrong_role.manager_only_cancel_all")
     service = get_service(session=session, code=service_code)
     waiting = session.scalars(
         select(Ticket)
@@ -288,11 +444,9 @@ def redirect(
     assert office is not None
     service = get_service(session=session, code=service_code)
     if service.id == ticket.service_id:
-        raise InvalidInput(
-            f"Ticket {ticket.number} is already in service {service_code}.", code="same_service"
-        )
+        raise InvalidInput(code="same_service", number=ticket.number)
     ensure_offered(session=session, office=office, service=service)
-    window = _acting_on(session, ticket, principal)
+    window = acting_on(session, ticket, principal)
     now = clock.now()
     from_status = ticket.status
     from_service = ticket.service.code

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import String, Table, bindparam, cast, func, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from queue_server.errors import Conflict
-from queue_server.tickets.models import ACTIVE_STATUSES, Ticket, TicketCounter
+from queue_server.tickets.models import (
+    ACTIVE_STATUSES,
+    EXPECTED,
+    Ticket,
+    TicketCounter,
+    TicketTransition,
+)
 
 NUMBERS_PER_PREFIX = 999
+
+
+def _table(model: Any) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)  # a mapped class's table, for mypy
+    return table
 
 
 def format_number(prefix: str, seq: int) -> str:
@@ -23,22 +37,34 @@ def format_number(prefix: str, seq: int) -> str:
 def _bump(session: Session, office_id: int, prefix: str, day: date) -> int:
     # One atomic upsert: the row lock it takes serialises concurrent issuers on PostgreSQL;
     # on SQLite the transaction already holds the write lock (BEGIN IMMEDIATE).
+    statement = _bump_statement(session.get_bind().dialect.name == "postgresql")
+    values = {"office_id": office_id, "prefix": prefix, "day": day}
+    return int(session.execute(statement, values).scalar_one())
+
+
+@functools.cache
+def _bump_statement(postgresql: bool) -> Any:
+    """The counter's upsert, built once per dialect (issued on every ticket)."""
     table = TicketCounter.__table__
-    assert isinstance(table, Table)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = (
+    assert isinstance(table, Table)  # a mapped class's table, for mypy
+    insert = pg_insert if postgresql else sqlite_insert
+    return (
         insert(table)
-        .values(office_id=office_id, prefix=prefix, day=day, last_seq=1)
+        .values(
+            office_id=bindparam("office_id"),
+            prefix=bindparam("prefix"),
+            day=bindparam("day"),
+            last_seq=1,
+        )
         .on_conflict_do_update(
             index_elements=["office_id", "prefix", "day"],
             set_={"last_seq": table.c.last_seq + 1},
         )
         .returning(table.c.last_seq)
     )
-    return int(session.execute(stmt).scalar_one())
 
 
-def _held_numbers(session: Session, office_id: int, prefix: str, day: date) -> set[str]:
+def held_numbers(session: Session, office_id: int, prefix: str, day: date) -> set[str]:
     """The numbers of the prefix still held by tickets in the queue today."""
     return set(
         session.scalars(
@@ -46,7 +72,8 @@ def _held_numbers(session: Session, office_id: int, prefix: str, day: date) -> s
                 Ticket.office_id == office_id,
                 Ticket.day == day,
                 Ticket.prefix == prefix,
-                Ticket.status.in_(ACTIVE_STATUSES),
+                # A place taken from the phone holds its number until it lapses.
+                Ticket.status.in_((*ACTIVE_STATUSES, EXPECTED)),
             )
         )
     )
@@ -63,17 +90,12 @@ def numbers_left(*, session: Session, office_id: int, prefix: str, day: date) ->
     )
     if last_seq is None or last_seq < NUMBERS_PER_PREFIX:
         return True
-    return len(_held_numbers(session, office_id, prefix, day)) < NUMBERS_PER_PREFIX
+    return len(held_numbers(session, office_id, prefix, day)) < NUMBERS_PER_PREFIX
 
 
 def exhausted(prefix: str) -> Conflict:
     """The refusal when every number of the prefix is held by a ticket still in the queue."""
-    return Conflict(
-        f"Все {NUMBERS_PER_PREFIX} номеров серии {prefix} заняты талонами в очереди; новый "
-        "талон можно выдать, когда часть из них будет обслужена. All numbers of prefix "
-        f"{prefix} are held by tickets still in the queue.",
-        code="numbers_exhausted",
-    )
+    return Conflict(code="numbers_exhausted", count=NUMBERS_PER_PREFIX, prefix=prefix)
 
 
 def next_number(*, session: Session, office_id: int, prefix: str, day: date) -> tuple[int, str]:
@@ -84,10 +106,17 @@ def next_number(*, session: Session, office_id: int, prefix: str, day: date) -> 
     counter one number per round trip used to keep the write lock for 0.45 s on every
     refused ticket once all 999 were held.
     """
-    seq = _bump(session, office_id, prefix, day)
+    return number_from(session, office_id, prefix, day, _bump(session, office_id, prefix, day))
+
+
+def number_from(
+    session: Session, office_id: int, prefix: str, day: date, seq: int
+) -> tuple[int, str]:
+    """(seq, number) for a counter just bumped to `seq` (its row lock held): `seq` itself
+    up to 999, after the wrap the first number no ticket in the queue holds."""
     if seq <= NUMBERS_PER_PREFIX:
         return seq, format_number(prefix, seq)
-    held = _held_numbers(session, office_id, prefix, day)
+    held = held_numbers(session, office_id, prefix, day)
     for candidate in range(seq, seq + NUMBERS_PER_PREFIX):
         number = format_number(prefix, candidate)
         if number not in held:
@@ -103,3 +132,79 @@ def next_number(*, session: Session, office_id: int, prefix: str, day: date) -> 
                 )
             return candidate, number
     raise exhausted(prefix)
+
+
+def insert_numbered(
+    session: Session, ticket: Ticket, transition: dict[str, Any]
+) -> tuple[int, int | None]:
+    """PostgreSQL: the counter's bump, the ticket and its first transition in one statement.
+
+    Returns (seq, ticket id). The office's serialisation point (the counter's row lock) is
+    then held for the rest of the transaction only: the event and the commit, two round
+    trips instead of four. Past 999 (the wrap) nothing is inserted but the bump, and the
+    id is None: the caller numbers the ticket with `number_from` under the lock it holds.
+    `ticket` is transient, every column but id, seq and number set.
+    """
+    params = {f"t_{name}": value for name, value in column_values(ticket).items()}
+    params.update({f"s_{name}": value for name, value in transition.items()})
+    params.update(office_id=ticket.office_id, prefix=ticket.prefix, day=ticket.day)
+    seq, ticket_id = session.execute(_numbered_statement(tuple(transition)), params).one()
+    return int(seq), ticket_id
+
+
+#: The ticket's columns the numbered insert sets from parameters (`t_<name>`).
+_TICKET_COLUMNS = tuple(
+    c.key for c in _table(Ticket).columns if c.key not in ("id", "seq", "number")
+)
+
+
+@functools.cache
+def _numbered_statement(transition_columns: tuple[str, ...]) -> Any:
+    """`insert_numbered`'s statement, built once (a request only binds its values)."""
+    tickets, transitions = _table(Ticket), _table(TicketTransition)
+    bump = _bump_statement(True).cte("bump")
+    values = [bindparam(f"t_{name}", type_=tickets.c[name].type) for name in _TICKET_COLUMNS]
+    number = bindparam("prefix", type_=String) + func.lpad(cast(bump.c.last_seq, String), 3, "0")
+    numbered = select(
+        *(v.label(name) for v, name in zip(values, _TICKET_COLUMNS, strict=True)),
+        bump.c.last_seq.label("seq"),
+        number.label("number"),
+    ).where(bump.c.last_seq <= NUMBERS_PER_PREFIX)
+    inserted = (
+        tickets.insert()
+        .from_select([*_TICKET_COLUMNS, "seq", "number"], numbered)
+        .returning(tickets.c.id)
+        .cte("ticket")
+    )
+    first_step = transitions.insert().from_select(
+        ["ticket_id", *transition_columns],
+        select(
+            inserted.c.id,
+            *(
+                bindparam(f"s_{k}", type_=transitions.c[k].type).label(k)
+                for k in transition_columns
+            ),
+        ),
+    )
+    return (
+        select(bump.c.last_seq, inserted.c.id)
+        .select_from(bump.outerjoin(inserted, true()))
+        .add_cte(first_step.cte("first_step"))
+    )
+
+
+def column_values(ticket: Ticket) -> dict[str, Any]:
+    """The row of a transient ticket, its columns' defaults filled in on the object too
+    (so that nothing is left to load once it is attached), without id, seq and number."""
+    row: dict[str, Any] = {}
+    state = ticket.__dict__
+    columns = _table(Ticket).c
+    for name in _TICKET_COLUMNS:
+        if name not in state:
+            default = columns[name].default
+            value = None
+            if default is not None and getattr(default, "is_scalar", False):
+                value = default.arg  # type: ignore[attr-defined]
+            setattr(ticket, name, value)
+        row[name] = state[name]
+    return row

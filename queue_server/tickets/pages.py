@@ -1,4 +1,5 @@
-"""Page: the public status of a ticket (/t/{code}), which the QR on the ticket opens."""
+"""Pages: the public status of a ticket (/t/{code}), which the QR on the ticket opens, and
+the place in the live queue taken from the phone (/q/{office})."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from queue_server.deps import SessionDep
+from queue_server.offices.service import find_office
 from queue_server.pages import page_templates, serve_static
 from queue_server.tickets.issuing import ticket_label
 
@@ -35,4 +37,17 @@ def ticket_status_page(
             "lang": "en" if lang == "en" else "ru",
         },
         status_code=200 if row is not None else 404,
+    )
+
+
+@router.get("/q/{office_code}", response_class=HTMLResponse)
+def remote_queue_page(request: Request, office_code: str, session: SessionDep) -> HTMLResponse:
+    """Take a place in the live queue from the phone: service, phone, consent; then the
+    ticket's own page tells when to come and calls the applicant."""
+    office = find_office(session=session, code=office_code)
+    return TEMPLATES.TemplateResponse(
+        request,
+        "remote_queue.html",
+        {"office": office},
+        status_code=200 if office is not None else 404,
     )

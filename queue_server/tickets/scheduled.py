@@ -73,7 +73,13 @@ def warn_of_waits_near_the_limit(*, session: Session, clock: Clock) -> int:
     now = clock.now()
     tickets = session.scalars(
         select(Ticket)
-        .where(Ticket.status == WAITING, Ticket.warned.is_(False), Ticket.warn_at <= now)
+        .where(
+            Ticket.status == WAITING,
+            Ticket.warned.is_(False),
+            Ticket.warn_at <= now,
+            # Back from a hold: its wait was judged at its first call (clerk/holds.py).
+            Ticket.called_at.is_(None),
+        )
         .with_for_update(skip_locked=True, of=Ticket)
     ).all()
     for ticket in tickets:
@@ -93,7 +99,12 @@ def record_wait_limit_breaches(*, session: Session, clock: Clock) -> int:
     now = clock.now()
     tickets = session.scalars(
         select(Ticket)
-        .where(Ticket.status == WAITING, Ticket.breached.is_(False), Ticket.deadline <= now)
+        .where(
+            Ticket.status == WAITING,
+            Ticket.breached.is_(False),
+            Ticket.deadline <= now,
+            Ticket.called_at.is_(None),  # back from a hold: judged at its first call
+        )
         .with_for_update(skip_locked=True, of=Ticket)
     ).all()
     for ticket in tickets:

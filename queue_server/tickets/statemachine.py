@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from queue_server.messages import Term
 from queue_server.tickets.exceptions import IllegalTransition
-from queue_server.tickets.models import CALLED, CANCELLED, DONE, NO_SHOW, SERVING, WAITING
+from queue_server.tickets.models import (
+    CALLED,
+    CANCELLED,
+    DONE,
+    EXPECTED,
+    NO_SHOW,
+    POSTPONED,
+    SERVING,
+    WAITING,
+)
 
 # action -> (states it may start from, state it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -14,7 +24,17 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "finish": (frozenset({SERVING}), DONE),
     # A clerk may redirect as soon as the applicant is at the window (called) or later.
     "redirect": (frozenset({CALLED, SERVING}), WAITING),
-    "cancel": (frozenset({WAITING}), CANCELLED),
+    "cancel": (frozenset({WAITING, POSTPONED, EXPECTED}), CANCELLED),
+    # A place taken from the phone joins the queue when the applicant arrives
+    # (`tickets/remote.py`), or lapses when the check-in closes without them.
+    "arrive": (frozenset({EXPECTED}), WAITING),
+    "lapse": (frozenset({EXPECTED}), NO_SHOW),
+    # The clerk sets the applicant aside for a few minutes (to make a copy): the ticket
+    # goes to the office's hold list and returns to the queue when the hold is over.
+    "postpone": (frozenset({CALLED, SERVING}), POSTPONED),
+    "return": (frozenset({POSTPONED}), WAITING),
+    # Like a redirect, but to a chosen window or clerk, keeping the service.
+    "transfer": (frozenset({CALLED, SERVING}), WAITING),
 }
 
 _STATE_WORDS = {
@@ -24,6 +44,8 @@ _STATE_WORDS = {
     DONE: "is already finished",
     NO_SHOW: "was marked a no-show",
     CANCELLED: "was cancelled",
+    POSTPONED: "is postponed (on hold)",
+    EXPECTED: "has not arrived yet (queued from the phone)",
 }
 
 _ACTION_WORDS = {
@@ -34,6 +56,11 @@ _ACTION_WORDS = {
     "finish": "finish",
     "redirect": "redirect",
     "cancel": "cancel",
+    "postpone": "postpone",
+    "return": "return to the queue",
+    "transfer": "transfer",
+    "arrive": "mark as arrived",
+    "lapse": "give up the place of",
 }
 
 
@@ -44,6 +71,6 @@ def target_state(action: str, current: str, number: str) -> str:
     allowed, target = TRANSITIONS[action]
     if current not in allowed:
         raise IllegalTransition(
-            f"Cannot {_ACTION_WORDS[action]} ticket {number}: it {_STATE_WORDS[current]}."
+            number=number, action=Term("ticket_action", action), state=Term("ticket_state", current)
         )
     return target

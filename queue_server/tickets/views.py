@@ -2,27 +2,42 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
 
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
+
+from queue_server.audit.service import record_ticket_move
+from queue_server.catalogue.models import PriorityCategory
 from queue_server.deps import (
     ClockDep,
     CurrentOffice,
     CurrentTicket,
     PrincipalDep,
-    ReadPrincipalDep,
     RuntimeDep,
     SessionDep,
-    get_office,
+    get_principal,
 )
-from queue_server.tickets import issuing, moves, presenters
+from queue_server.errors import NotFound
+from queue_server.runtime import Runtime
+from queue_server.tickets import issuing, moves, presenters, remote
 from queue_server.tickets.history import transitions_of
 from queue_server.tickets.queue import office_queue
 from queue_server.tickets.schemas import (
     CancelWaitingIn,
     CancelWaitingOut,
+    ExpectedPlaceOut,
     PublicStatusOut,
     QueueOut,
     RedirectIn,
+    RemotePlaceIn,
+    RemotePlaceOut,
+    RemotePolicyIn,
+    RemotePolicyOut,
+    RemoteQueueOut,
     TicketIssuedOut,
     TicketIssueIn,
     TicketOut,
@@ -33,50 +48,86 @@ from queue_server.types import Code, HolderCode, WindowNumber
 router = APIRouter(tags=["tickets"])
 
 
+_bearer = HTTPBearer(auto_error=False)
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
 @router.post("/offices/{code}/tickets", response_model=TicketIssuedOut, status_code=201)
-def issue_ticket(
-    code: Code,
-    data: TicketIssueIn,
-    principal: ReadPrincipalDep,
-    clock: ClockDep,
-    runtime: RuntimeDep,
-    response: Response,
+async def issue_ticket(
+    code: Code, data: TicketIssueIn, credentials: BearerDep, request: Request, response: Response
 ) -> TicketIssuedOut:
     """Issue a ticket (kiosk device or staff); the same idempotency key gives the same ticket.
 
-    Refusals (closed, over the kiosk's rate, numbers used up) are decided on a short
-    read-only transaction first, closed before the write one opens: a kiosk that keeps
-    asking never holds the office's write lock, and a request holds one connection at most.
+    One hand-off to the thread pool for the whole request (`_issue`): three short
+    transactions, one connection at a time. Refusals (closed, over the kiosk's rate,
+    numbers used up) are decided on a read-only transaction closed before the write one
+    opens; what the kiosk prints (place, estimate) is read after the commit.
     """
+    runtime: Runtime = request.state.runtime
+    issued, created = await run_in_threadpool(_issue, runtime, code, data, credentials)
+    if not created:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    return issued
+
+
+def _issue(
+    runtime: Runtime,
+    code: str,
+    data: TicketIssueIn,
+    credentials: HTTPAuthorizationCredentials | None,
+) -> tuple[TicketIssuedOut, bool]:
+    db, clock = runtime.db, runtime.clock
+    cache = runtime.config
     per_minute = runtime.settings.kiosk_tickets_per_minute
-    with runtime.db.transaction(read_only=True) as read:
-        office = get_office(code, read)
-        issuing.refuse_early(
+    with db.transaction(read_only=True) as read:
+        principal = get_principal(read, clock, credentials)
+        plan = issuing.plan_issue(
             session=read,
+            cache=cache,
             clock=clock,
-            office=office,
-            principal=principal,
-            service_code=data.service,
-            idempotency_key=data.idempotency_key,
-            per_minute=per_minute,
-        )
-    with runtime.db.transaction() as session:
-        writable = get_office(code, session)  # this transaction's own copy of the office
-        ticket, created = issuing.issue_ticket(
-            session=session,
-            clock=clock,
-            office=writable,
+            office_code=code,
             principal=principal,
             service_code=data.service,
             priority_category=data.priority_category,
             idempotency_key=data.idempotency_key,
             per_minute=per_minute,
         )
-        issued = presenters.issued_out(session, runtime, writable, ticket, clock.now())
-    if not created:
-        response.status_code = 200
-        response.headers["Idempotent-Replayed"] = "true"
-    return issued
+    ticket, created = plan.replayed, False
+    if ticket is None:
+        try:
+            with db.transaction() as session:
+                ticket = issuing.write_issue(
+                    session=session,
+                    clock=clock,
+                    plan=plan,
+                    principal=principal,
+                    idempotency_key=data.idempotency_key,
+                    per_minute=per_minute,
+                )
+            created = True
+            # Detached now: it gets its (cached, read-only) service for the answer.
+            set_committed_value(ticket, "service", plan.service)
+        except IntegrityError:
+            # A concurrent request with the same key won: answer with its ticket.
+            with db.transaction(read_only=True) as read:
+                ticket = issuing.replayed_after_race(
+                    session=read,
+                    office=plan.office,
+                    key=data.idempotency_key,
+                    service=data.service,
+                    category_id=plan.category.id if plan.category else None,
+                )
+            if ticket is None:
+                raise
+    # The wait estimate replays the office's queue: read after the commit, on a read-only
+    # transaction, so the office's write lock is never held for it.
+    with db.transaction(read_only=True) as read:
+        category = plan.category if created else None
+        if not created and ticket.priority_category_id is not None:
+            category = read.get(PriorityCategory, ticket.priority_category_id)
+        issued = presenters.issued_answer(read, runtime, plan.office, ticket, clock.now(), category)
+    return issued, created
 
 
 @router.post(
@@ -84,20 +135,63 @@ def issue_ticket(
     response_model=TicketOut,
     responses={204: {"description": "Nobody is waiting for this window's services"}},
 )
-def call_next(
-    number: WindowNumber,
-    office: CurrentOffice,
-    session: SessionDep,
-    principal: PrincipalDep,
-    clock: ClockDep,
+async def call_next(
+    code: Code, number: WindowNumber, credentials: BearerDep, request: Request
 ) -> TicketOut | Response:
-    """The clerk at the window calls the next ticket; 204 when nobody waits."""
-    ticket = moves.call_next(
-        session=session, clock=clock, office=office, number=number, principal=principal
+    """The clerk at the window calls the next ticket; 204 when nobody waits.
+
+    One hand-off to the thread pool (`_call_next`): the token on a short read-only
+    transaction, then the call in five statements with the office's configuration from
+    the process's cache.
+    """
+    runtime: Runtime = request.state.runtime
+    called = await run_in_threadpool(_call_next, runtime, code, number, credentials)
+    return Response(status_code=204) if called is None else called
+
+
+def _call_next(
+    runtime: Runtime,
+    code: str,
+    number: int,
+    credentials: HTTPAuthorizationCredentials | None,
+) -> TicketOut | None:
+    db, clock = runtime.db, runtime.clock
+    cache = runtime.config
+    with db.transaction(read_only=True) as read:
+        office = issuing.office_from_cache(session=read, cache=cache, code=code, now=clock.now())
+        principal = get_principal(read, clock, credentials)
+    principal.require_office(office.id)
+    with db.transaction() as session:
+        window, busy, stamp = moves.lock_window_for_call(session, office=office, number=number)
+        snapshot = cache.current()
+        if snapshot is None or snapshot.stamp != stamp or not snapshot.covers(clock.now().date()):
+            snapshot = cache.fresh(session, stamp=stamp, now=clock.now())
+            if snapshot.offices.get(code) is None:
+                raise NotFound(code="office_not_found", value=code)
+            if snapshot.offices[code].id != office.id:
+                office = snapshot.offices[code]
+                principal.require_office(office.id)
+                window, busy, _ = moves.lock_window_for_call(session, office=office, number=number)
+            office = snapshot.offices[code]
+        moves.check_window_for_call(window, busy, number=number, principal=principal)
+        ticket = moves.call_next_locked(
+            session=session,
+            clock=clock,
+            office=office,
+            window=window,
+            principal=principal,
+            services=snapshot.services_by_id,
+        )
+        if ticket is None:
+            return None
+    category = snapshot.categories_by_id.get(ticket.priority_category_id or -1)
+    return presenters.ticket_out_of(
+        ticket,
+        office,
+        window,
+        snapshot.services_by_id[ticket.service_id],
+        category.code if category else None,
     )
-    if ticket is None:
-        return Response(status_code=204)
-    return presenters.ticket_out(session, ticket)
 
 
 @router.post(
@@ -164,6 +258,7 @@ def recall(
 ) -> TicketOut:
     """Call the ticket again."""
     moved = moves.recall(session=session, clock=clock, ticket=ticket, principal=principal)
+    record_ticket_move(session, principal, "ticket_recalled", moved, clock=clock)
     return presenters.ticket_out(session, moved)
 
 
@@ -191,6 +286,7 @@ def no_show(
 ) -> TicketOut:
     """The called applicant did not come."""
     moved = moves.mark_no_show(session=session, clock=clock, ticket=ticket, principal=principal)
+    record_ticket_move(session, principal, "ticket_no_show", moved, clock=clock)
     return presenters.ticket_out(session, moved)
 
 
@@ -215,4 +311,116 @@ def redirect(
     moved = moves.redirect(
         session=session, clock=clock, ticket=ticket, principal=principal, service_code=data.service
     )
+    record_ticket_move(
+        session, principal, "ticket_redirected", moved, {"to_service": data.service}, clock=clock
+    )
     return presenters.ticket_out(session, moved)
+
+
+# --- a place in the live queue taken from the phone (tickets/remote.py) -----------------
+
+
+@router.get("/public/offices/{code}/remote-queue", response_model=RemoteQueueOut, tags=["public"])
+def public_remote_queue(
+    office: CurrentOffice, session: SessionDep, clock: ClockDep
+) -> RemoteQueueOut:
+    """Whether the office takes queue places from the phone now, for which services, and
+    the wait of a place taken now."""
+    return presenters.remote_queue_out(session, office, clock.now())
+
+
+@router.post(
+    "/public/offices/{code}/remote-tickets",
+    response_model=RemotePlaceOut,
+    status_code=201,
+    tags=["public"],
+)
+def public_take_place(
+    data: RemotePlaceIn,
+    request: Request,
+    office: CurrentOffice,
+    session: SessionDep,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+) -> RemotePlaceOut:
+    """Take a place in the live queue from the phone; the ticket waits for the arrival."""
+    ticket, held = remote.take_place(
+        session=session,
+        clock=clock,
+        office=office,
+        service_code=data.service,
+        phone=data.phone,
+        consent=data.consent,
+        client_address=request.client.host if request.client else None,
+    )
+    return presenters.remote_place_out(runtime, office, ticket, held)
+
+
+@router.post(
+    "/tickets/status/{status_code}/give-up", response_model=PublicStatusOut, tags=["public"]
+)
+def public_give_up(
+    status_code: HolderCode, session: SessionDep, clock: ClockDep
+) -> PublicStatusOut:
+    """The holder of a place taken from the phone gives it up (by the ticket's code)."""
+    ticket = issuing.find_by_status_code(session=session, status_code=status_code)
+    gone = remote.give_up_place(session=session, clock=clock, ticket=ticket)
+    return presenters.public_status_out(session, gone, clock.now())
+
+
+@router.post(
+    "/offices/{code}/remote-tickets/{checkin_code}/check-in", response_model=TicketIssuedOut
+)
+def remote_check_in(
+    checkin_code: HolderCode,
+    office: CurrentOffice,
+    session: SessionDep,
+    principal: PrincipalDep,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+) -> TicketIssuedOut:
+    """The applicant checks in at the kiosk with the place's code: the ticket joins the
+    queue (the same code again gives the same ticket)."""
+    ticket = remote.check_in(
+        session=session, clock=clock, office=office, principal=principal, code=checkin_code
+    )
+    return presenters.issued_out(session, runtime, office, ticket, clock.now())
+
+
+@router.get("/offices/{code}/remote-tickets", response_model=list[ExpectedPlaceOut])
+def expected_places(
+    office: CurrentOffice, session: SessionDep, principal: PrincipalDep
+) -> list[ExpectedPlaceOut]:
+    """The places taken from the phone whose applicants have not arrived yet (staff)."""
+    principal.require_office(office.id)
+    principal.require_staff()
+    return [
+        presenters.expected_place_out(p)
+        for p in remote.expected_places(session=session, office=office)
+    ]
+
+
+@router.get("/offices/{code}/remote-policy", response_model=RemotePolicyOut)
+def get_remote_policy(
+    office: CurrentOffice, session: SessionDep, principal: PrincipalDep
+) -> RemotePolicyOut:
+    """The office's remote-queue policy (staff)."""
+    principal.require_office(office.id)
+    principal.require_staff()
+    return presenters.remote_policy_out(session, office)
+
+
+@router.put("/offices/{code}/remote-policy", response_model=RemotePolicyOut)
+def put_remote_policy(
+    data: RemotePolicyIn, office: CurrentOffice, session: SessionDep, principal: PrincipalDep
+) -> RemotePolicyOut:
+    """Turn remote queueing on or off, set its limits and the services opened (managers)."""
+    principal.require_role("admin", "manager")
+    principal.require_office(office.id)
+    remote.update_policy(
+        session=session,
+        office=office,
+        changes=data.model_dump(exclude={"services"}),
+        services=data.services,
+    )
+    return presenters.remote_policy_out(session, office)

@@ -1,5 +1,9 @@
-"""A ticket's wait: it starts at issue, check-in or redirect and ends at the first call;
-a wait that reaches its limit leaves a stored breach for the reports (R1–R4)."""
+"""A ticket's wait: it starts at issue, check-in, redirect or transfer and ends at the first
+call; a wait that reaches its limit leaves a stored breach for the reports (R1–R4).
+
+A postponed ticket that came back from its hold has had its first call already
+(`called_at` is set): its wait was judged then, so it is not judged again
+(`wait_is_judged`); see `clerk/holds.py`."""
 
 from __future__ import annotations
 
@@ -28,6 +32,14 @@ def start_wait(
     ticket.window_id = None
     ticket.clerk_id = None
     ticket.started_at = None
+    ticket.hold_until = None
+    ticket.target_window_id = None
+    ticket.target_clerk_id = None
+
+
+def wait_is_judged(ticket: Ticket) -> bool:
+    """True once the current wait has had its first call (also after a hold and return)."""
+    return ticket.called_at is not None
 
 
 def store_breach(session: Session, ticket: Ticket, *, detected_at: datetime) -> WaitBreach:

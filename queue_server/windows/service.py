@@ -12,6 +12,7 @@ from queue_server.catalogue.service import get_service
 from queue_server.clock import Clock
 from queue_server.errors import Conflict, Forbidden, NotFound
 from queue_server.events.service import emit
+from queue_server.messages import Term
 from queue_server.offices.models import Office
 from queue_server.tickets.models import CALLED, SERVING, Ticket
 from queue_server.windows.models import Window, WindowService
@@ -25,7 +26,7 @@ def get_window(*, session: Session, office: Office, number: int, lock: bool = Fa
         stmt = stmt.with_for_update()
     window = session.scalar(stmt)
     if window is None:
-        raise NotFound(f"Office {office.code} has no window {number}.", code="window_not_found")
+        raise NotFound(code="window_not_found", office=office.code, number=number)
     return window
 
 
@@ -40,7 +41,7 @@ def put_window(*, session: Session, office: Office, number: int, data: WindowIn)
     window.name, window.active, window.led_address = data.name, data.active, data.led_address
     codes = [s.service for s in data.services]
     if len(set(codes)) != len(codes):
-        raise Conflict("A service is listed twice for the window.", code="duplicate_service")
+        raise Conflict(code="duplicate_service")
     wanted = [(get_service(session=session, code=s.service), s.order) for s in data.services]
     window.services.clear()
     session.flush()
@@ -102,29 +103,29 @@ def take_window(
 ) -> Window:
     """A clerk takes a free window; two clerks cannot hold one, one clerk cannot hold two."""
     if principal.role != "clerk":
-        raise Forbidden("Only a clerk takes a window.", code="wrong_role")
+        raise Forbidden(code="wrong_role", key="wrong_role.clerk_only")
     principal.require_office(office.id)
     window = get_window(session=session, office=office, number=number, lock=True)
     if not window.active:
-        raise Conflict(f"Window {number} is switched off.", code="window_inactive")
+        raise Conflict(code="window_inactive", number=number)
     if principal.is_user(window.clerk_id):
         return window
     if window.clerk_id is not None:
         holder = session.get(User, window.clerk_id)
         name = (holder.full_name or holder.username) if holder else "another clerk"
-        raise Conflict(f"Window {number} is held by {name}.", code="window_taken")
+        raise Conflict(code="window_taken", number=number, name=name)
     held = session.scalar(select(Window).where(Window.clerk_id == principal.user_id))
     if held is not None:
-        raise Conflict(
-            f"You already hold window {held.number}; release it first.", code="clerk_has_window"
-        )
+        raise Conflict(code="clerk_has_window", number=held.number)
     window.clerk_id = principal.user_id
     window.paused, window.pause_reason = False, ""
     try:
         with session.begin_nested():
             session.flush()
     except IntegrityError as exc:
-        raise Conflict("You already hold another window.", code="clerk_has_window") from exc
+        raise Conflict(
+            code="clerk_has_window", key="clerk_has_window.clerk_has_another_window"
+        ) from exc
     _event(session, clock, "window.taken", window, clerk=principal.name)
     return window
 
@@ -134,7 +135,7 @@ def _require_holder(window: Window, principal: Principal) -> None:
     if principal.is_staff and principal.role in ("admin", "manager"):
         return
     if not principal.is_user(window.clerk_id):
-        raise Forbidden(f"You do not hold window {window.number}.", code="not_your_window")
+        raise Forbidden(code="not_your_window", number=window.number)
 
 
 def release_window(
@@ -147,9 +148,10 @@ def release_window(
     ticket = current_ticket(session=session, window=window)
     if ticket is not None:
         raise Conflict(
-            f"Window {number} still has ticket {ticket.number} ({ticket.status}); "
-            "finish it or mark it a no-show first.",
             code="window_busy",
+            number=number,
+            ticket=ticket.number,
+            state=Term("ticket_state", ticket.status),
         )
     window.clerk_id = None
     window.paused, window.pause_reason = False, ""
@@ -171,7 +173,7 @@ def pause_window(
     window = get_window(session=session, office=office, number=number, lock=True)
     _require_holder(window, principal)
     if window.paused:
-        raise Conflict(f"Window {number} is already paused.", code="already_paused")
+        raise Conflict(code="already_paused", number=number)
     window.paused, window.pause_reason = True, reason
     _event(session, clock, "window.paused", window, reason=reason)
     return window
@@ -185,7 +187,7 @@ def resume_window(
     window = get_window(session=session, office=office, number=number, lock=True)
     _require_holder(window, principal)
     if not window.paused:
-        raise Conflict(f"Window {number} is not paused.", code="not_paused")
+        raise Conflict(code="not_paused", number=number)
     window.paused, window.pause_reason = False, ""
     _event(session, clock, "window.resumed", window)
     return window

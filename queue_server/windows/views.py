@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from queue_server.audit.service import record
 from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, SessionDep
 from queue_server.types import WindowNumber
 from queue_server.windows import service as windows
@@ -32,11 +33,13 @@ def save_window(
     office: CurrentOffice,
     session: SessionDep,
     principal: PrincipalDep,
+    clock: ClockDep,
 ) -> WindowOut:
     """Create or replace a window and its services (admin, manager)."""
     principal.require_role("admin", "manager")
     principal.require_office(office.id)
     window = windows.put_window(session=session, office=office, number=number, data=data)
+    record(session, principal, "window_changed", office, f"окно {number}", {}, clock=clock)
     return windows.window_out(session=session, window=window)
 
 

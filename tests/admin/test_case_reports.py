@@ -211,10 +211,14 @@ def test_case_tables_in_the_api_and_exports(case_world: World) -> None:
         xlsx = api.get("/api/v1/reports/export.xlsx", params=params, headers=world.auth("manager"))
         pdf = api.get("/api/v1/reports/export.pdf", params=params, headers=world.auth("manager"))
     book = load_workbook(io.BytesIO(xlsx.content))
-    sheet = book["case_overdue"]
+    sheet = book["Просроченные дела"]
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
     assert rows[0][1] == "T-2026/C3" and rows[0][7] == 7
-    visits = list(book["case_visits"].iter_rows(min_row=3, values_only=True))
-    assert visits[0][:3] == ("central", 4, 6)
+    visits = list(
+        book[next(n for n in book.sheetnames if n.startswith("Посещения на дело"))].iter_rows(
+            min_row=3, values_only=True
+        )
+    )
+    assert visits[0][:3] == ("МФЦ Центральный", 4, 6)
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Посещения на дело" in text and "Просроченные дела" in text

@@ -9,6 +9,7 @@ import httpx
 from queue_server.scheduler import Scheduler
 from tests.support.app import make_client
 from tests.support.browser import open_page
+from tests.support.patience import REQUEST_SECONDS
 from tests.support.servers import live_server
 from tests.support.world import PASSWORD, World
 
@@ -60,6 +61,7 @@ def test_dashboard_page_turns_amber_then_red_and_shows_a_call_live(
             f"{base}/api/v1/offices/central/tickets",
             json={"service": "passport"},
             headers=world.auth("kiosk"),
+            timeout=REQUEST_SECONDS,
         )
         assert issued.status_code == 201
         with open_page(browser) as page:
@@ -83,24 +85,27 @@ def test_dashboard_page_turns_amber_then_red_and_shows_a_call_live(
             # ticket.wait_breach; each event makes the page reload its figures.
             world.clock.advance(minutes=12.5)
             assert scheduler.run_pending() >= 1
-            expect(row).to_have_attribute("data-light", "amber", timeout=5000)
+            expect(row).to_have_attribute("data-light", "amber")
             expect(page.locator("#alerts li[data-kind=near_limit]")).to_have_count(1)
             world.clock.advance(minutes=3)
             assert scheduler.run_pending() >= 1
-            expect(row).to_have_attribute("data-light", "red", timeout=5000)
+            expect(row).to_have_attribute("data-light", "red")
             expect(page.locator("#alerts li[data-kind=breach]")).to_have_count(1)
             # A clerk takes window 1 and calls: the window shows the call at once.
             window = page.locator("#windows tr[data-window='1']")
             expect(window).to_have_attribute("data-state", "closed")
             took = httpx.post(
-                f"{base}/api/v1/offices/central/windows/1/take", headers=world.auth("clerk1")
+                f"{base}/api/v1/offices/central/windows/1/take",
+                headers=world.auth("clerk1"),
+                timeout=REQUEST_SECONDS,
             )
             assert took.status_code == 200, took.text
-            expect(window).to_have_attribute("data-state", "free", timeout=5000)
+            expect(window).to_have_attribute("data-state", "free")
             called = httpx.post(
                 f"{base}/api/v1/offices/central/windows/1/call-next",
                 headers=world.auth("clerk1"),
+                timeout=REQUEST_SECONDS,
             )
             assert called.status_code == 200, called.text
-            expect(window).to_have_attribute("data-state", "calling", timeout=5000)
+            expect(window).to_have_attribute("data-state", "calling")
             expect(window).to_contain_text(called.json()["number"])

@@ -56,13 +56,27 @@ def test_csv_export_reads_back(report_world: World) -> None:
         )
     assert got.status_code == 200
     assert got.headers["content-type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    assert got.content.startswith("\ufeff".encode())  # the BOM: Excel reads UTF-8
+    # Read back as Russian Excel does: columns split at ";", numbers with a decimal comma.
+    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig")), delimiter=";"))
     title = rows.index(["Ожидание по видам услуг"])
     header = rows[title + 1]
     kinds = {r[0]: dict(zip(header, r, strict=True)) for r in rows[title + 2 : title + 5]}
-    assert kinds["intake"]["Медиана, с"] == "300"
-    assert kinds["intake"]["90-й перцентиль, с"] == "1200"
-    assert kinds["issuance"]["Доля в пределах"] == "0.5"
+    assert set(kinds) == {"приём документов", "выдача результатов", "консультация"}
+    assert kinds["приём документов"]["Медиана, с"] == "300"
+    assert kinds["приём документов"]["90-й перцентиль, с"] == "1200"
+    assert kinds["выдача результатов"]["Доля в пределах, %"] == "50"
+    means = [float(k["Среднее, с"].replace(",", ".")) for k in kinds.values()]
+    assert all(m > 0 for m in means)
+    days = rows.index(["Ожидание по дням недели"])
+    monday = dict(zip(rows[days + 1], rows[days + 2], strict=True))
+    assert monday["День недели"] == "понедельник"
+    assert monday["Доля в пределах, %"] == "57,1"  # 4 of 7, with a decimal comma
+    text = got.content.decode("utf-8-sig")
+    # No raw codes: offices, weekdays, queues and notes read in Russian.
+    for code in ("intake", "issuance", "live", "booked", "breaches", "central", "open days"):
+        assert code not in text, code
+    assert "МФЦ Центральный" in text and "понедельник" in text and "живая очередь" in text
 
 
 def test_xlsx_export_reads_back(report_world: World) -> None:
@@ -74,14 +88,27 @@ def test_xlsx_export_reads_back(report_world: World) -> None:
         )
     assert got.status_code == 200
     book = load_workbook(io.BytesIO(got.content))
-    sheet = book["wait_by_window"]
+    sheet = book["Wait by calling window"]
     header = [c.value for c in sheet[2]]
     rows = {r[header.index("Window")]: r for r in sheet.iter_rows(min_row=3, values_only=True)}
     assert rows[1][header.index("Median, s")] == 300
     assert rows[1][header.index("Mean, s")] == 340
-    counts = book["counts"]
-    assert [c.value for c in counts[3]][:3] == ["central", 7, 5]
-    assert len(book["charts"]._images) == 3  # the three charts are embedded
+    counts = book["Tickets"]
+    assert [c.value for c in counts[3]][:3] == ["МФЦ Центральный", 7, 5]
+    assert len(book["Charts"]._images) == 3  # the three charts are embedded
+
+
+def test_xlsx_sheets_are_named_in_russian(report_world: World) -> None:
+    with make_client(report_world) as api:
+        got = api.get(
+            "/api/v1/reports/export.xlsx", params=PERIOD, headers=report_world.auth("manager")
+        )
+    book = load_workbook(io.BytesIO(got.content))
+    assert book.sheetnames[:3] == ["Графики", "Талоны", "Ожидание по офисам (региональна"]
+    assert all(len(name) <= 31 for name in book.sheetnames)
+    assert "Ожидание по дням недели" in book.sheetnames
+    days = list(book["Ожидание по дням недели"].iter_rows(min_row=3, values_only=True))
+    assert days[0][0] == "понедельник"
 
 
 def test_pdf_export_reads_back(report_world: World) -> None:
@@ -100,6 +127,12 @@ def test_pdf_export_reads_back(report_world: World) -> None:
     assert lines and lines[0].endswith("10:00"), lines
     assert "Паспорт" in text
     assert any(page.images for page in reader.pages[:2])  # charts embedded as images
+    # Compact: several tables a page, not one page for each of the seventeen.
+    assert len(reader.pages) <= 8, len(reader.pages)
+    # The units say what the values are: times are printed as minutes:seconds.
+    assert "Медиана, мин:с" in text and "Медиана, с" not in text
+    for code in ("intake", "live", "breaches", "open days"):
+        assert code not in text, code
 
 
 def test_chart_svg_and_png(report_world: World) -> None:

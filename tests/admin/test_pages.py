@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from tests.support.browser import open_page
+from tests.support.patience import REQUEST_SECONDS
 from tests.support.servers import live_server
 from tests.support.world import PASSWORD, World
 
@@ -26,6 +27,7 @@ def test_reports_page_shows_tables_charts_and_exports(
             f"{server.url}/api/v1/offices/central/tickets",
             json={"service": "passport"},
             headers=world.auth("kiosk"),
+            timeout=REQUEST_SECONDS,
         )
         assert issued.status_code == 201, issued.text
         with open_page(browser) as page:

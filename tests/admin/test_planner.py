@@ -53,7 +53,7 @@ def test_staffing_plan_on_the_hand_built_day(report_world: World) -> None:
     assert got.status_code == 200, got.text
     table = got.json()
     hours = {r["hour"]: r for r in table["rows"]}
-    assert table["note"] == "1 open days"
+    assert table["note"] == "Дней с талонами в периоде: 1"
     # 09h: T1 and T2 arrive; service 1200 and 2400 s → mean 1800; smallest limit 900.
     assert hours[9]["arrivals_per_hour"] == 2
     assert hours[9]["mean_service_s"] == 1800

@@ -134,7 +134,7 @@ def test_breach_list(report_world: World) -> None:
         ("results", 3, "Clerk3", 600),
         ("consult", 4, "Clerk2", 300),
     ]
-    assert table.note == "3 breaches"
+    assert table.note == "Превышений: 3"
     first = table.rows[0]
     assert (first["waiting_since"], first["deadline"], first["called_at"]) == (
         "09:10:00",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from tests.support.browser import open_page
+from tests.support.patience import REQUEST_SECONDS
 from tests.support.servers import LiveServer, live_server
 from tests.support.world import PASSWORD, World
 
@@ -27,7 +28,7 @@ def _login(page: Page, base: str, path: str, who: str = "manager") -> None:
 
 
 def _api(server: LiveServer, world: World, who: str, path: str) -> Any:
-    got = httpx.get(server.url + "/api/v1" + path, headers=world.auth(who))
+    got = httpx.get(server.url + "/api/v1" + path, headers=world.auth(who), timeout=REQUEST_SECONDS)
     assert got.status_code == 200, got.text
     return got.json()
 
@@ -68,7 +69,7 @@ def test_service_editor_variant_question_validation_then_kiosk_menu(
             options.nth(1).locator("select.target").select_option("v:first")
             page.click("#save")
             error = page.locator("#service-error")
-            expect(error).to_contain_text("variants no answer leads to: ['replace']")
+            expect(error).to_contain_text("к вариантам replace не ведёт ни один ответ")
             expect(page.locator("#saved")).to_have_text("")
             stored = _api(server, world, "manager", "/services/passport")
             assert stored["variants"] == [] and stored["questions"] == []
@@ -120,7 +121,7 @@ def test_office_hours_dates_windows_and_devices(sqlite_world: World, browser: Br
         page.get_by_label("Пн с").fill("19:00")
         page.get_by_label("Пн до").fill("08:00")
         page.click("#save-hours")
-        expect(page.locator("#hours-error")).to_contain_text("mon: opens at 19:00")
+        expect(page.locator("#hours-error")).to_contain_text("понедельник: открытие в 19:00")
         stored = _api(server, world, "manager", "/offices/central")["opening_hours"]
         assert stored["mon"] == ["08:00", "19:00"] and stored["sat"] is None
         # A date of its own: Monday 30 Nov closed, then the exception removed.
@@ -156,11 +157,21 @@ def test_office_hours_dates_windows_and_devices(sqlite_world: World, browser: Br
         token = page.locator("#token")
         expect(token).to_contain_text("dev_")
         headers = {"Authorization": "Bearer " + token.inner_text()}
-        assert httpx.get(server.url + "/api/v1/auth/me", headers=headers).status_code == 200
+        assert (
+            httpx.get(
+                server.url + "/api/v1/auth/me", headers=headers, timeout=REQUEST_SECONDS
+            ).status_code
+            == 200
+        )
         page.on("dialog", lambda dialog: dialog.accept())
         page.locator("#devices tr[data-device=hall-3] button").click()
         expect(page.locator("#devices tr[data-device=hall-3]")).to_have_count(0)
-        assert httpx.get(server.url + "/api/v1/auth/me", headers=headers).status_code == 401
+        assert (
+            httpx.get(
+                server.url + "/api/v1/auth/me", headers=headers, timeout=REQUEST_SECONDS
+            ).status_code
+            == 401
+        )
 
 
 def test_users_and_catalogue_pages(sqlite_world: World, browser: Browser) -> None:
@@ -181,12 +192,15 @@ def test_users_and_catalogue_pages(sqlite_world: World, browser: Browser) -> Non
         login = httpx.post(
             server.url + "/api/v1/auth/token",
             data={"username": "clerk2", "password": "brand-new-pass"},
+            timeout=REQUEST_SECONDS,
         )
         assert login.status_code == 200
         # A manager may not make a manager: the refusal is shown, nothing changes.
         page.locator("#users tr[data-user=clerk1] select[data-field=role]").select_option("manager")
         page.locator("#users tr[data-user=clerk1] button").click()
-        expect(page.locator("#users-error")).to_contain_text("manages only clerk")
+        expect(page.locator("#users-error")).to_contain_text(
+            "только учётными записями консультантов"
+        )
         users = {u["username"]: u for u in _api(server, world, "admin", "/users")}
         assert users["clerk1"]["role"] == "clerk" and users["clerk3"]["active"] is False
         # New clerk account.

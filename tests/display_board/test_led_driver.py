@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,9 +20,14 @@ from queue_server.offices.models import Office
 from queue_server.tickets import moves as tickets
 from queue_server.windows.models import Window
 from tests.queue_server.realtime_support import Api
+from tests.support.patience import STARTUP_SECONDS
 from tests.support.processes import spawn, stop
-from tests.support.servers import free_port, live_server
+from tests.support.servers import free_port, fresh_live_server
 from tests.support.world import World
+
+# How long a display may take to show what the server said: one event through the
+# WebSocket, the driver and the pty on a loaded machine. It returns as soon as shown.
+DISPLAY_SECONDS = 60.0
 
 
 def test_frames_match_the_bus_format() -> None:
@@ -106,8 +112,9 @@ def test_calls_light_displays_and_keypads_call_through_port_and_server_loss(
     bus = VirtualRs485Bus(display_addresses=[11, 12, 13, 14])
     point(port_link, bus)
     try:
-        with live_server(world, port=port) as server:
-            api = Api(server, world)
+        with fresh_live_server(world, port=port) as server, Api(server, world) as api:
+            # Subscribed, the driver sends its heartbeat: the dashboard knows it is alive.
+            assert wait_for_driver(api, world) == "ok"
             api.take("clerk1", 1)
             api.take("clerk3", 3)
             first = api.issue()["number"]
@@ -116,15 +123,15 @@ def test_calls_light_displays_and_keypads_call_through_port_and_server_loss(
 
             # A call through the API lights the display of window 1 (address 11) only.
             api.call_next("clerk1", 1)
-            assert bus.wait_for_display(11, first, timeout=15), bus.display_text(11)
+            assert bus.wait_for_display(11, first, timeout=DISPLAY_SECONDS), bus.display_text(11)
             assert bus.display_text(13) == ""
 
             # Keypad of window 1: start, finish, call next — with clerk1's token.
             bus.press(11, Key.START)
             bus.press(11, Key.FINISH)
-            assert bus.wait_for_display(11, "", timeout=10)
+            assert bus.wait_for_display(11, "", timeout=DISPLAY_SECONDS)
             bus.press(11, Key.CALL_NEXT)
-            assert bus.wait_for_display(11, second, timeout=10)
+            assert bus.wait_for_display(11, second, timeout=DISPLAY_SECONDS)
             window = next(
                 w
                 for w in api.http.get(
@@ -136,12 +143,14 @@ def test_calls_light_displays_and_keypads_call_through_port_and_server_loss(
             assert window["current_ticket"]["status"] == "called"
 
             # The cable is pulled and plugged into another port: the driver reopens the
-            # path and repaints what every display should show.
-            bus.close()
-            bus = VirtualRs485Bus(display_addresses=[11, 12, 13, 14])
+            # path and repaints what every display should show. The path leads to the new
+            # port before the old one goes: a driver reopening a path that still named the
+            # freed pty could get that number's next owner, another test's bus (the two CI
+            # passes run these tests side by side), and read its key presses.
+            old_bus, bus = bus, VirtualRs485Bus(display_addresses=[11, 12, 13, 14])
             point(port_link, bus)
-            assert bus.wait_for_display(11, second, timeout=15), bus.display_text(11)
-            api.close()
+            old_bus.close()
+            assert bus.wait_for_display(11, second, timeout=DISPLAY_SECONDS), bus.display_text(11)
 
         # The server goes away; a call happens meanwhile; the server comes back.
         with world.db.transaction() as session:
@@ -152,9 +161,32 @@ def test_calls_light_displays_and_keypads_call_through_port_and_server_loss(
                 session=session, clock=world.clock, office=office, number=3, principal=clerk3
             )
             assert called is not None and called.number == third
-        with live_server(world, port=port):
-            assert bus.wait_for_display(13, third, timeout=20), bus.display_text(13)
+        with fresh_live_server(world, port=port):
+            # The driver retries with a back-off of up to 10 s while the server is away.
+            assert bus.wait_for_display(13, third, timeout=DISPLAY_SECONDS), bus.display_text(13)
             assert bus.display_text(11) == second
         assert process.poll() is None  # it survived both
     finally:
+        # The driver reopens the port path while it runs: unplug the path first, so it
+        # cannot reach the pty number once the bus frees it for another test's device.
+        port_link.unlink(missing_ok=True)
         bus.close()
+
+
+def wait_for_driver(api: Api, world: World) -> str | None:
+    """The LED driver's first reported state: it reports once subscribed to the server.
+
+    The driver process starts before the server and retries with a growing back-off; on a
+    loaded machine its imports alone can take seconds. A readiness wait, so the bound is
+    generous: it returns as soon as the driver is there.
+    """
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        states = api.http.get(
+            "/api/v1/offices/central/device-states", headers=world.auth("manager")
+        ).json()
+        state = next(d for d in states if d["name"] == "led-bus")["state"]
+        if state is not None:
+            return str(state)
+        time.sleep(0.1)
+    return None

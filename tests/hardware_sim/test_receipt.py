@@ -12,8 +12,9 @@ from hardware_sim.endpoints import SimulatedPrinter
 from hardware_sim.receipt import find_font_file
 from printer.device import open_printer
 from tests.printer.samples import sample_intake_receipt, sample_ticket
+from tests.support.patience import DEVICE_SECONDS
 
-WAIT = 10.0
+WAIT = DEVICE_SECONDS
 
 
 def _decode(path: Path) -> list[tuple[str, str]]:

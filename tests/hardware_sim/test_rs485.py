@@ -13,9 +13,11 @@ from hardware_sim.rs485 import (
     VirtualRs485Bus,
     encode_display_frame,
     encode_key_frame,
+    encode_rating_frame,
 )
+from tests.support.patience import DEVICE_SECONDS
 
-WAIT = 5.0
+WAIT = DEVICE_SECONDS
 
 
 def test_display_frame_bytes() -> None:
@@ -62,9 +64,11 @@ def test_address_equal_to_bel_is_positional() -> None:
 def test_driver_writes_displays_and_reads_keypads_through_the_pty() -> None:
     with VirtualRs485Bus(display_addresses=[1, 2]) as bus:
         with serial.Serial(bus.path, 9600, timeout=WAIT) as port:
+            # The frame to no one goes first: the bus reads frames in order, so once the
+            # displays show theirs, it has been seen (last, it raced the assertion below).
+            port.write(encode_display_frame(9, "никому"))
             port.write(encode_display_frame(1, "А015 окно 1"))
             port.write(encode_display_frame(2, "Б003"))
-            port.write(encode_display_frame(9, "никому"))
             assert bus.wait_for_display(1, "А015 окно 1", WAIT)
             assert bus.wait_for_display(2, "Б003", WAIT)
             bus.press(2, Key.CALL_NEXT)
@@ -84,3 +88,12 @@ def test_empty_display_frame_blanks_the_display() -> None:
         assert bus.wait_for_display(4, "В010", WAIT)
         port.write(encode_display_frame(4, ""))
         assert bus.wait_for_display(4, "", WAIT)
+
+
+def test_rating_keypad_frame_carries_five_marks_r8() -> None:
+    """R8: the applicant's rating keypad sends V and five digits (0 for a mark left out)."""
+    assert encode_rating_frame(7, [5, 4, None, 2, 1]) == b"\x01\x07V54021\x07"
+    with pytest.raises(FrameError):
+        encode_rating_frame(7, [6, 4, 3, 2, 1])
+    with pytest.raises(FrameError):
+        encode_rating_frame(7, [5, 4])

@@ -14,6 +14,11 @@ from kiosk.agent import PRINTER, REFUSED, TICKET, UNREACHABLE, KioskAgent
 from kiosk.client import ServerClient
 from kiosk.printing import KioskPrinter
 from tests.kiosk.conftest import OFFICE, CuttingProxy, KioskWorld, kiosk_config
+from tests.support.patience import DEVICE_SECONDS, REQUEST_SECONDS
+
+# A simulated printer on a pty answers in milliseconds; a loaded CI machine can take a
+# second or more, which a 0.5 s bound would misread as a silent printer.
+PRINTER_SECONDS = 3.0
 
 
 def run_agent(
@@ -22,7 +27,7 @@ def run_agent(
     scenario: Callable[[KioskAgent], Awaitable[Any]],
     *,
     server_url: str | None = None,
-    printer_timeout: float = 0.5,
+    printer_timeout: float = PRINTER_SECONDS,
 ) -> Any:
     """Run a scenario with a started agent (monitor loop off: the test drives tick())."""
     assert world.server is not None
@@ -36,7 +41,7 @@ def run_agent(
     async def main() -> Any:
         agent = KioskAgent(
             config,
-            ServerClient(config.server_url, config.token, timeout=3.0),
+            ServerClient(config.server_url, config.token, timeout=REQUEST_SECONDS),
             KioskPrinter(config.printer_url, timeout=printer_timeout, job_timeout=10),
         )
         await agent.start()
@@ -72,7 +77,7 @@ def test_a_double_tap_issues_and_prints_one_ticket(
     outcomes = run_agent(kiosk_world, printer_sim, scenario)
     assert {o.kind for o in outcomes} == {TICKET}
     assert len({o.ticket["id"] for o in outcomes}) == 1
-    receipts = printer_sim.printer.wait_for_receipts(1, timeout=5)
+    receipts = printer_sim.printer.wait_for_receipts(1, timeout=DEVICE_SECONDS)
     assert outcomes[0].ticket["number"] in receipts[0].text
     assert len(kiosk_world.tickets()) == 1
     with pytest.raises(TimeoutError):
@@ -101,7 +106,7 @@ def test_a_reply_cut_off_mid_way_is_retried_into_the_same_ticket(
     assert second.kind == TICKET and second.printed
     waiting = kiosk_world.tickets()
     assert [t["number"] for t in waiting] == [second.ticket["number"]]
-    printer_sim.printer.wait_for_receipts(1, timeout=5)
+    printer_sim.printer.wait_for_receipts(1, timeout=DEVICE_SECONDS)
     with pytest.raises(TimeoutError):
         printer_sim.printer.wait_for_receipts(2, timeout=0.5)
 
@@ -180,7 +185,7 @@ def test_paper_near_end_issues_and_reports_a_warning(
 
     outcome = run_agent(kiosk_world, printer_sim, scenario)
     assert outcome.kind == TICKET and outcome.printed
-    printer_sim.printer.wait_for_receipts(1, timeout=5)
+    printer_sim.printer.wait_for_receipts(1, timeout=DEVICE_SECONDS)
     reported = device_state(kiosk_world)
     assert reported["state"] == "warning"
     assert reported["detail"] == {"printer": "paper_near_end", "warnings": ["paper_near_end"]}
@@ -199,7 +204,7 @@ def test_slow_printer_within_the_timeout_still_prints(
 
         outcome = run_agent(kiosk_world, sim, scenario, printer_timeout=3.0)
         assert outcome.kind == TICKET and outcome.printed
-        sim.printer.wait_for_receipts(1, timeout=5)
+        sim.printer.wait_for_receipts(1, timeout=DEVICE_SECONDS)
 
 
 def test_print_failing_after_issue_is_recorded_and_a_clerk_reprint_comes_out(
@@ -243,7 +248,7 @@ def test_print_failing_after_issue_is_recorded_and_a_clerk_reprint_comes_out(
         proxy.close()
     assert printed_while_out == 0 and still_owed == 0
     assert outcome.printed  # the reprint updated the kiosk's own record too
-    receipts = printer_sim.printer.wait_for_receipts(1, timeout=5)
+    receipts = printer_sim.printer.wait_for_receipts(1, timeout=DEVICE_SECONDS)
     assert outcome.ticket["number"] in receipts[0].text
     with kiosk_world.api() as api:
         jobs = api.get(

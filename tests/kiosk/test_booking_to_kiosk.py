@@ -6,6 +6,7 @@ from typing import Any
 
 from hardware_sim.endpoints import SimulatedPrinter
 from tests.kiosk.conftest import OFFICE, KioskWorld, LiveServer
+from tests.support.patience import DEVICE_SECONDS
 
 
 def test_booked_on_the_public_page_then_checked_in_at_the_kiosk(
@@ -31,7 +32,7 @@ def test_booked_on_the_public_page_then_checked_in_at_the_kiosk(
     page.click("#check-in")
     page.wait_for_selector("[data-screen=ticket]")
     number = page.text_content("#number").strip()
-    receipt = printer_sim.printer.wait_for_receipts(1, timeout=10)[0]
+    receipt = printer_sim.printer.wait_for_receipts(1, timeout=DEVICE_SECONDS)[0]
     assert number in receipt.text
     [ticket] = [t for t in kiosk_world.tickets() if t["number"] == number]
     assert ticket["booked"] is True and ticket["service"] == "passport"

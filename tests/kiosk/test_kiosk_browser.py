@@ -20,6 +20,7 @@ from tests.kiosk.conftest import (
     LiveServer,
     screenshot_dir,
 )
+from tests.support.patience import DEVICE_SECONDS
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -42,10 +43,33 @@ def pick_passport_name_change(page: Any) -> None:
     page.click("[data-answer='1']")  # changed my name
 
 
+def open_window(world: KioskWorld, number: int, clerk: str) -> None:
+    """A clerk takes the window: its services get a wait in minutes, not "no open window"."""
+    with world.api() as api:
+        r = api.post(f"/offices/{OFFICE}/windows/{number}/take", headers=world.auth(clerk))
+        assert r.status_code == 200, r.text
+
+
+def test_with_no_open_window_the_kiosk_says_so_on_screen_and_on_paper(
+    page: Any, kiosk: LiveServer, kiosk_world: KioskWorld, printer_sim: SimulatedPrinter
+) -> None:
+    """Nobody holds a window that gives results: no "≈ 0 мин", but the truth, in Russian."""
+    page.goto(kiosk.url)
+    page.click("#results")
+    page.click("[data-service=results]")
+    page.click("#confirm")
+    page.wait_for_selector("[data-screen=ticket]")
+    assert page.text_content("#wait").strip() == "Сейчас нет открытых окон для этой услуги"
+    paper = printer_sim.printer.wait_for_receipts(1, timeout=DEVICE_SECONDS)[0].text
+    assert re.search(r"Ожидание:\s+окна сейчас закрыты", paper)
+    assert "мин." not in paper
+
+
 def test_full_path_and_the_printed_ticket_matches_the_screen(
     page: Any, kiosk: LiveServer, kiosk_world: KioskWorld, printer_sim: SimulatedPrinter
 ) -> None:
     """R7: services, a choice, its documents, "I have them all", then the ticket."""
+    open_window(kiosk_world, 1, "clerk1")  # passports: the ticket gets a wait in minutes
     kiosk_world.issue("passport", 3)
     page.goto(kiosk.url)
     assert page.get_attribute("html", "lang") == "ru"
@@ -69,7 +93,7 @@ def test_full_path_and_the_printed_ticket_matches_the_screen(
     assert re.fullmatch(r"А\d{3}", number)
     assert page.text_content("#ahead").strip() == "3"
     assert page.get_attribute("#ticket", "data-printed") == "true"
-    receipt = printer_sim.printer.wait_for_receipts(1, timeout=10)[0]
+    receipt = printer_sim.printer.wait_for_receipts(1, timeout=DEVICE_SECONDS)[0]
     paper = receipt.text
     # What the simulator decoded is what the screen shows.
     assert number in paper
@@ -107,7 +131,7 @@ def test_english_priority_category_and_collect_a_result(
     page.wait_for_selector("[data-screen=ticket]")
     number = page.text_content("#number").strip()
     assert page.text_content("#printed").strip() == "Take your ticket from the printer."
-    printer_sim.printer.wait_for_receipts(1, timeout=10)
+    printer_sim.printer.wait_for_receipts(1, timeout=DEVICE_SECONDS)
     [mine] = [t for t in kiosk_world.tickets() if t["number"] == number]
     assert mine["service"] == "results" and mine["priority_category"] == "disabled"
 
@@ -158,7 +182,7 @@ def test_booking_check_in_and_its_refusals(
     page.click("#check-in")
     page.wait_for_selector("[data-screen=ticket]")
     number = page.text_content("#number").strip()
-    receipt = printer_sim.printer.wait_for_receipts(1, timeout=10)[0]
+    receipt = printer_sim.printer.wait_for_receipts(1, timeout=DEVICE_SECONDS)[0]
     assert number in receipt.text
     [mine] = [t for t in kiosk_world.tickets() if t["number"] == number]
     assert mine["booked"] is True
@@ -217,7 +241,7 @@ def test_paper_near_end_still_issues(
     page.click("#confirm")
     page.wait_for_selector("[data-screen=ticket]")
     assert page.get_attribute("#ticket", "data-printed") == "true"
-    printer_sim.printer.wait_for_receipts(1, timeout=10)
+    printer_sim.printer.wait_for_receipts(1, timeout=DEVICE_SECONDS)
 
 
 def test_print_failure_after_issue_keeps_the_number_on_screen_and_prints_again(
@@ -254,7 +278,7 @@ def test_print_failure_after_issue_keeps_the_number_on_screen_and_prints_again(
     printer_sim.set_fault(Fault.COVER_OPEN, active=False)
     page.click("#print-again")
     assert page.get_attribute("#ticket", "data-printed") == "true"
-    receipts = printer_sim.printer.wait_for_receipts(1, timeout=10)
+    receipts = printer_sim.printer.wait_for_receipts(1, timeout=DEVICE_SECONDS)
     assert number in receipts[0].text
     with kiosk_world.api() as api:
         jobs = api.get(
@@ -283,7 +307,7 @@ def test_double_tap_gives_one_ticket(
             r = client.post("/issue", data=form, follow_redirects=True)
             assert r.status_code == 200 and f'data-number="{number}"' in r.text
     assert [t["number"] for t in kiosk_world.tickets()] == [number]
-    printer_sim.printer.wait_for_receipts(1, timeout=10)
+    printer_sim.printer.wait_for_receipts(1, timeout=DEVICE_SECONDS)
     with pytest.raises(TimeoutError):
         printer_sim.printer.wait_for_receipts(2, timeout=0.5)
 
@@ -307,7 +331,7 @@ def test_server_down_and_back_retries_by_itself_into_one_ticket(
     page.wait_for_selector("[data-screen=ticket]")
     number = page.text_content("#number").strip()
     assert [t["number"] for t in kiosk_world.tickets()] == [number]
-    printer_sim.printer.wait_for_receipts(1, timeout=10)
+    printer_sim.printer.wait_for_receipts(1, timeout=DEVICE_SECONDS)
 
 
 def test_start_screen_without_a_server_says_so_and_recovers(
@@ -341,6 +365,7 @@ def test_late_in_the_day_the_kiosk_warns_and_asks_to_confirm(
 ) -> None:
     """The server's wait estimate past closing time: the kiosk warns first."""
     kiosk_world.clock.advance(timedelta(hours=8, minutes=30))  # 18:30, closes at 19:00
+    open_window(kiosk_world, 6, "clerk1")
     kiosk_world.issue("snils", 5)  # 5 × 15 min norm on 1 window = 75 min > 30 min left
     page.goto(kiosk.url)
     page.click("[data-group=social]")

@@ -76,3 +76,30 @@ def test_status_page_says_when_the_connection_is_lost(page: Any, kiosk_world: Ki
     page.unroute("**/api/v1/tickets/status/**")
     page.clock.run_for(5000)
     page.wait_for_selector("#offline", state="hidden")
+
+
+def test_the_estimate_on_the_status_page_follows_the_queue(
+    page: Any, kiosk_world: KioskWorld
+) -> None:
+    """The page's wait is the server's live estimate: it says when no window is open, then
+    counts down as the clerk serves the people ahead (SNILS: one window, 15-min norm)."""
+    assert kiosk_world.server is not None
+    first, second = issue(kiosk_world), issue(kiosk_world)
+    mine = issue(kiosk_world)
+    page.clock.install()
+    page.goto(mine["status_url"])
+    page.wait_for_selector("#wait")
+    assert page.text_content("#wait").strip() == "Сейчас нет открытых окон для этой услуги"
+    auth = kiosk_world.auth("clerk1")
+    with kiosk_world.api() as api:
+        assert api.post(f"/offices/{OFFICE}/windows/6/take", headers=auth).status_code == 200
+        page.clock.run_for(5000)
+        page.wait_for_function("document.querySelector('#wait')?.textContent === '≈ 30 мин'")
+        for ticket, then in ((first, "≈ 15 мин"), (second, "≈ 0 мин")):
+            assert api.post(f"/offices/{OFFICE}/windows/6/call-next", headers=auth).is_success
+            api.post(f"/tickets/{ticket['id']}/start", headers=auth)
+            kiosk_world.clock.advance(minutes=15)  # served in the norm: the mean stays 15
+            api.post(f"/tickets/{ticket['id']}/finish", headers=auth)
+            page.clock.run_for(5000)
+            page.wait_for_function(f"document.querySelector('#wait')?.textContent === '{then}'")
+    assert page.text_content("#ahead").strip() == "0"

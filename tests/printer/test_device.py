@@ -31,6 +31,7 @@ from printer.layouts import (
 from printer.status import PrinterState
 from tests.printer.conftest import SimFactory, url_of
 from tests.printer.samples import sample_intake_receipt, sample_issuance_receipt, sample_ticket
+from tests.support.patience import DEVICE_SECONDS
 
 LAYOUTS = {
     "ticket": (build_ticket, sample_ticket, "print_ticket"),
@@ -38,7 +39,7 @@ LAYOUTS = {
     "issuance": (build_issuance_receipt, sample_issuance_receipt, "print_issuance_receipt"),
 }
 # Generous: only the silent-printer tests assert a short bound.
-WAIT = 10.0
+WAIT = DEVICE_SECONDS
 
 
 @pytest.mark.parametrize("kind", ["pty", "tcp"])

@@ -82,6 +82,15 @@ def test_ticket_footer_is_configurable_and_optional() -> None:
     assert bare[-1].strip() == "Статус талона - по QR-коду"
 
 
+@pytest.mark.parametrize("width", [80, 58])
+def test_a_priority_ticket_names_its_category_for_the_clerk(width: int) -> None:
+    ticket = replace(sample_ticket(), priority_category="Беременные женщины")
+    lines = [line.strip() for line in render_lines(build_ticket(ticket, width))]
+    assert "Льгота: Беременные женщины" in lines
+    plain = [line.strip() for line in render_lines(build_ticket(sample_ticket(), width))]
+    assert not any(line.startswith("Льгота") for line in plain)
+
+
 def test_ticket_wait_is_rounded_up_and_optional() -> None:
     lines = render_lines(
         build_ticket(replace(sample_ticket(), estimated_wait=timedelta(seconds=61)), 80)
@@ -89,6 +98,13 @@ def test_ticket_wait_is_rounded_up_and_optional() -> None:
     assert lines[8].endswith("~2 мин.")
     lines = render_lines(build_ticket(replace(sample_ticket(), estimated_wait=None), 80))
     assert not any(line.startswith("Ожидание:") for line in lines)
+
+
+def test_with_no_open_window_the_ticket_says_so_instead_of_a_wait() -> None:
+    closed = replace(sample_ticket(), estimated_wait=None, no_open_window=True)
+    lines = render_lines(build_ticket(closed, 80))
+    [line] = [line for line in lines if line.startswith("Ожидание:")]
+    assert line.endswith("окна сейчас закрыты") and "мин" not in line
 
 
 def test_ticket_carries_the_status_url_in_a_qr_code() -> None:

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from websockets.sync.client import ClientConnection, connect
 
+from tests.support.patience import REQUEST_SECONDS
 from tests.support.servers import LiveServer
 from tests.support.world import World
 
@@ -25,13 +26,15 @@ def open_events(
 ) -> Iterator[ClientConnection]:
     """A WebSocket on an office's events; the hello message is read and checked."""
     query = "&".join(f"{k}={v}" for k, v in {"token": token, **params}.items())
-    with connect(f"{server.ws_url}/ws/offices/{office}/events?{query}", open_timeout=10) as ws:
+    with connect(
+        f"{server.ws_url}/ws/offices/{office}/events?{query}", open_timeout=REQUEST_SECONDS
+    ) as ws:
         hello = receive(ws)
         assert hello["type"] == "hello", hello
         yield ws
 
 
-def receive(ws: ClientConnection, timeout: float = 5.0) -> dict[str, Any]:
+def receive(ws: ClientConnection, timeout: float = REQUEST_SECONDS) -> dict[str, Any]:
     """The next message, answering pings on the way."""
     while True:
         message: dict[str, Any] = json.loads(ws.recv(timeout=timeout))
@@ -41,7 +44,9 @@ def receive(ws: ClientConnection, timeout: float = 5.0) -> dict[str, Any]:
         return message
 
 
-def receive_events(ws: ClientConnection, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+def receive_events(
+    ws: ClientConnection, count: int, timeout: float = REQUEST_SECONDS
+) -> list[dict[str, Any]]:
     """The next `count` event messages (control messages other than pings fail the test)."""
     events: list[dict[str, Any]] = []
     while len(events) < count:
@@ -58,7 +63,7 @@ class Api:
         import httpx
 
         self.world = world
-        self.http = httpx.Client(base_url=server.url, timeout=10)
+        self.http = httpx.Client(base_url=server.url, timeout=REQUEST_SECONDS)
 
     def post(self, who: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """POST and return the JSON body (asserts a 2xx)."""
@@ -87,3 +92,9 @@ class Api:
     def close(self) -> None:
         """Close the HTTP client."""
         self.http.close()
+
+    def __enter__(self) -> Api:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

@@ -72,6 +72,19 @@ class Rule:
 
 WINDOW = {"services": [{"service": "consult"}]}
 CATALOGUE_SERVICE = {"name_ru": "Справка", "prefix": "С", "kind": "consultation"}
+COMPLAINT = {
+    "category": "waiting",
+    "applicant_name": "Иванов Иван",
+    "applicant_contact": "+79001234567",
+    "text": "Долго ждал",
+    "consent_personal_data": True,
+}
+AGREEMENT = {
+    "number": "1/2026",
+    "valid_from": "2026-01-01",
+    "valid_to": "2026-12-31",
+    "services": ["passport"],
+}
 
 RULES: dict[str, Rule] = {
     # --- accounts and tokens
@@ -107,6 +120,10 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/offices/{code}/devices": Rule(MANAGERS_HERE, {"kind": "board", "name": "b2"}),
     "DELETE /api/v1/offices/{code}/devices/{device_id}": Rule(MANAGERS_HERE),
     "GET /api/v1/offices/{code}/device-states": Rule(STAFF_HERE),
+    "GET /api/v1/offices/{code}/devices/{device_id}/settings": Rule(MANAGERS_HERE),
+    "PUT /api/v1/offices/{code}/devices/{device_id}/settings": Rule(
+        MANAGERS_HERE, {"running_text": "Добро пожаловать"}
+    ),
     "GET /api/v1/offices/{code}/dashboard": Rule(MANAGERS_HERE),
     "GET /api/v1/offices/{code}/case-settings": Rule(MANAGERS_HERE),
     "PUT /api/v1/offices/{code}/case-settings": Rule(MANAGERS_HERE, {"storage_days": 30}),
@@ -134,6 +151,18 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/tickets/{ticket_id}/no-show": Rule(STAFF_HERE),
     "POST /api/v1/tickets/{ticket_id}/redirect": Rule(STAFF_HERE, {"service": "results"}),
     "POST /api/v1/tickets/{ticket_id}/cancel": Rule(STAFF_HERE),
+    # --- the clerk's moves beyond "call next" (queue_server/clerk)
+    "GET /api/v1/tickets/{ticket_id}/card": Rule(STAFF_HERE),
+    "GET /api/v1/clerk/call-reasons": Rule(ALL_STAFF),
+    "GET /api/v1/offices/{code}/clerks": Rule(STAFF_HERE),
+    "GET /api/v1/offices/{code}/holds": Rule(STAFF_HERE),
+    "GET /api/v1/offices/{code}/reports/chosen-calls": Rule(MANAGERS_HERE),
+    "POST /api/v1/offices/{code}/windows/{number}/call-chosen": Rule(
+        CLERK, {"ticket_id": 1, "reason": "manager"}
+    ),
+    "POST /api/v1/tickets/{ticket_id}/postpone": Rule(STAFF_HERE, {"minutes": 5}),
+    "POST /api/v1/tickets/{ticket_id}/return": Rule(STAFF_HERE),
+    "POST /api/v1/tickets/{ticket_id}/transfer": Rule(STAFF_HERE, {"window": 3}),
     "POST /api/v1/offices/{code}/services/{service_code}/cancel-waiting": Rule(
         MANAGERS_HERE, {"reason": "Отключили электричество"}
     ),
@@ -142,6 +171,7 @@ RULES: dict[str, Rule] = {
     # --- devices' own calls
     "PUT /api/v1/devices/me/state": Rule(DEVICES, {"state": "ok"}),
     "GET /api/v1/devices/me/print-jobs": Rule(KIOSK),
+    "GET /api/v1/devices/me/settings": Rule(frozenset({"board"})),
     "POST /api/v1/print-jobs/{job_id}/printed": Rule(KIOSK, hidden=True),
     # --- bookings
     "GET /api/v1/offices/{code}/bookings": Rule(STAFF_HERE),
@@ -152,6 +182,10 @@ RULES: dict[str, Rule] = {
     ),
     "GET /api/v1/offices/{code}/booking-policy": Rule(STAFF_HERE),
     "PUT /api/v1/offices/{code}/booking-policy": Rule(MANAGERS_HERE, {}),
+    "GET /api/v1/offices/{code}/notification-settings": Rule(MANAGERS_HERE),
+    "GET /api/v1/offices/{code}/notification-channels": Rule(STAFF_HERE),
+    "PUT /api/v1/offices/{code}/notification-settings": Rule(MANAGERS_HERE, {}),
+    "GET /api/v1/offices/{code}/notifications/report": Rule(MANAGERS_HERE),
     "PUT /api/v1/offices/{code}/booking-services/{service_code}": Rule(
         MANAGERS_HERE, {"bookable": True}
     ),
@@ -160,8 +194,12 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/offices/{code}/cases": Rule(CLERK, None),  # body: the fixture's intake
     "GET /api/v1/offices/{code}/cases/lookup": Rule(OFFICE_STAFF),
     "GET /api/v1/offices/{code}/cases/overdue": Rule(STAFF_HERE),
+    "GET /api/v1/offices/{code}/cases/overdue/list": Rule(STAFF_HERE),
+    "GET /api/v1/offices/{code}/cases/handover": Rule(MANAGERS_HERE),
+    "POST /api/v1/cases/{case_id}/explanation-request": Rule(OFFICE_STAFF, {}),
     "GET /api/v1/cases/{case_id}": Rule(OFFICE_STAFF),
     "GET /api/v1/cases/{case_id}/history": Rule(OFFICE_STAFF),
+    "GET /api/v1/cases/{case_id}/notifications": Rule(OFFICE_STAFF),
     "GET /api/v1/cases/{case_id}/receipt": Rule(OFFICE_STAFF),
     "GET /api/v1/cases/{case_id}/receipt.pdf": Rule(OFFICE_STAFF),
     "POST /api/v1/cases/{case_id}/receipt/print": Rule(OFFICE_STAFF),
@@ -175,13 +213,52 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/cases/{case_id}/return": Rule(OFFICE_STAFF, {"reason": "возврат"}),
     "POST /api/v1/cases/{case_id}/archive": Rule(OFFICE_STAFF, {"reason": "архив"}),
     "POST /api/v1/cases/{case_id}/visits": Rule(OFFICE_STAFF, None),  # body: a ticket id
+    # --- complaints: applicants' personal data, the office's own staff (R16, R17)
+    "GET /api/v1/offices/{code}/complaints": Rule(OFFICE_STAFF),
+    "POST /api/v1/offices/{code}/complaints": Rule(OFFICE_STAFF, COMPLAINT),
+    "GET /api/v1/complaints/{complaint_id}": Rule(OFFICE_STAFF),
+    "POST /api/v1/complaints/{complaint_id}/review": Rule(OFFICE_STAFF, {}),
+    "POST /api/v1/complaints/{complaint_id}/answer": Rule(OFFICE_STAFF, {"answer": "Ответ"}),
+    "POST /api/v1/complaints/{complaint_id}/withdraw": Rule(OFFICE_STAFF, {"reason": "отозвана"}),
+    "GET /api/v1/reports/complaints": Rule(MANAGERS_HERE),
+    # --- agency agreements (R18): read by staff, kept by admins (the catalogue is shared)
+    "GET /api/v1/agreements": Rule(ALL_STAFF),
+    "POST /api/v1/agencies/{agency_code}/agreements": Rule(ADMIN, AGREEMENT),
+    "PUT /api/v1/agreements/{agreement_id}": Rule(ADMIN, AGREEMENT),
+    "DELETE /api/v1/agreements/{agreement_id}": Rule(ADMIN),
     # --- reports: own office for managers, every office for admins
     "GET /api/v1/reports": Rule(MANAGERS_HERE),
     "GET /api/v1/reports/export.{fmt}": Rule(MANAGERS_HERE),
     "GET /api/v1/reports/charts/{chart}.{fmt}": Rule(MANAGERS_HERE),
     "GET /api/v1/reports/staffing": Rule(MANAGERS_HERE),
+    "GET /api/v1/reports/chosen-calls": Rule(MANAGERS_HERE),
+    "GET /api/v1/reports/chosen-calls/export.csv": Rule(MANAGERS_HERE),
+    "GET /api/v1/reports/whatif/defaults": Rule(MANAGERS_HERE),
+    # An empty day (nobody comes): the run ends at once.
+    "POST /api/v1/reports/whatif": Rule(
+        MANAGERS_HERE, body={"office": "central", "windows": [1] * 24, "arrivals": [0.0] * 24}
+    ),
+    # --- ratings (R8): at a window its staff and rating devices; reports as the audit trail
+    "GET /api/v1/offices/{code}/windows/{number}/rating": Rule(STAFF_HERE),
+    "POST /api/v1/offices/{code}/windows/{number}/rating": Rule(STAFF_HERE, {"courtesy": 5}),
+    "GET /api/v1/ratings": Rule(MANAGERS_HERE | {"other_manager"}),
+    "GET /api/v1/ratings/report": Rule(MANAGERS_HERE | {"other_manager"}),
+    "GET /api/v1/ratings/export.{fmt}": Rule(MANAGERS_HERE | {"other_manager"}),
+    # --- the audit trail (R16): admins all, managers their own office's entries
+    "GET /api/v1/audit": Rule(MANAGERS_HERE | {"other_manager"}),
+    "GET /api/v1/audit/export.csv": Rule(MANAGERS_HERE | {"other_manager"}),
+    "GET /api/v1/audit/actions": Rule(ALL_STAFF),
+    # the form lists the caller's own offices: every manager and admin may open it
+    "GET /api/v1/reports/form": Rule(MANAGERS_HERE | {"other_manager"}),
     # --- public: no login, answers only by an unguessable code
+    "GET /api/v1/tickets/status/{status_code}/rating": Rule(EVERYONE),
+    "POST /api/v1/tickets/status/{status_code}/rating": Rule(EVERYONE, {"courtesy": 5}),
     "GET /api/v1/tickets/status/{status_code}": Rule(EVERYONE),
+    "GET /api/v1/tickets/status/{status_code}/notifications": Rule(EVERYONE),
+    "POST /api/v1/tickets/status/{status_code}/notifications": Rule(
+        EVERYONE, {"phone": "+79161234567", "consent": True}
+    ),
+    "DELETE /api/v1/tickets/status/{status_code}/notifications": Rule(EVERYONE),
     "GET /api/v1/cases/status/{status_code}": Rule(EVERYONE),
     "GET /api/v1/public/offices/{code}/booking": Rule(EVERYONE),
     "GET /api/v1/public/offices/{code}/slots": Rule(EVERYONE),
@@ -190,6 +267,20 @@ RULES: dict[str, Rule] = {
     "GET /api/v1/public/bookings/{booking_code}/qr.png": Rule(EVERYONE),
     "POST /api/v1/public/bookings/{booking_code}/reschedule": Rule(EVERYONE, None),
     "POST /api/v1/public/bookings/{booking_code}/cancel": Rule(EVERYONE),
+    "POST /api/v1/public/offices/{code}/complaints": Rule(EVERYONE, COMPLAINT),
+    # --- a place in the live queue taken from the phone (issue 17)
+    "GET /api/v1/public/offices/{code}/remote-queue": Rule(EVERYONE),
+    "POST /api/v1/public/offices/{code}/remote-tickets": Rule(
+        EVERYONE, {"service": "consult", "phone": "+79001112233", "consent": True}
+    ),
+    "POST /api/v1/offices/{code}/remote-tickets/{checkin_code}/check-in": Rule(
+        STAFF_HERE | KIOSK, hidden=True
+    ),
+    "GET /api/v1/offices/{code}/remote-tickets": Rule(STAFF_HERE),
+    "POST /api/v1/tickets/status/{status_code}/give-up": Rule(EVERYONE),
+    "POST /api/v1/tickets/{ticket_id}/arrived": Rule(STAFF_HERE),
+    "GET /api/v1/offices/{code}/remote-policy": Rule(STAFF_HERE),
+    "PUT /api/v1/offices/{code}/remote-policy": Rule(MANAGERS_HERE, {"enabled": False}),
 }
 
 
@@ -249,6 +340,16 @@ def _facts(client: TestClient, world: World) -> Facts:
         status_code = ticket.status_code
         job_id = session.scalar(select(TicketPrintJob.id))
         spare = session.scalar(select(Device.id).where(Device.name == "board"))
+    complaint = client.post(
+        "/api/v1/offices/central/complaints", json=COMPLAINT, headers=world.auth("clerk1")
+    )
+    assert complaint.status_code == 201, complaint.text
+    agreement = client.post(
+        "/api/v1/agencies/mvd/agreements",
+        json={**AGREEMENT, "number": "0/2026"},
+        headers=world.auth("admin"),
+    )
+    assert agreement.status_code == 201, agreement.text
     tomorrow = (world.clock.now() + timedelta(days=1)).date().isoformat()
     return Facts(
         path={
@@ -257,6 +358,7 @@ def _facts(client: TestClient, world: World) -> Facts:
             "ticket_id": str(waiting["id"]),
             "case_id": str(case["id"]),
             "booking_code": booking_code,
+            "checkin_code": "ABCDEFGHJK",
             "status_code": status_code,
             "job_id": str(job_id),
             "device_id": str(spare),
@@ -268,6 +370,8 @@ def _facts(client: TestClient, world: World) -> Facts:
             "day": tomorrow,
             "fmt": "csv",
             "chart": "heatmap",
+            "complaint_id": str(complaint.json()["id"]),
+            "agreement_id": str(agreement.json()["id"]),
         },
         query={
             "from": tomorrow,

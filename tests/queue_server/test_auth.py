@@ -115,7 +115,7 @@ def test_accounts_admins_create_any_managers_only_clerks_of_their_office(
             headers=world.auth("admin"),
         ),
         422,
-        "invalid",
+        "clerk_needs_office",
     )
     assert (
         api.post(

@@ -20,6 +20,7 @@ from queue_server.migrate import alembic_config
 from queue_server.tickets.models import Ticket, TicketCounter, TicketTransition
 from tests.support.databases import postgres_base_url
 from tests.support.load import Load
+from tests.support.patience import STARTUP_SECONDS
 from tests.support.servers import live_server
 from tests.support.world import World
 
@@ -169,9 +170,17 @@ def test_restore_refuses_a_database_that_a_server_uses(world: World, tmp_path: P
     archive = tmp_path / "before.backup"
     assert _cli("--database-url", source, "backup", "--to", str(archive)).exit_code == 0
     with live_server(world, kiosk_tickets_per_minute=0) as server:
-        load = Load(server.url, world, issues_per_thread=5, issuers=1, clerks=()).start()
+        load = Load(
+            server.url,
+            world,
+            issues_per_thread=5,
+            issuers=1,
+            clerks=(),
+            budget_seconds=STARTUP_SECONDS,  # it stops after its five issues
+        ).start()
         load.wait_for_issued(5)
         load.stop()
+        assert len(load.issued) == 5, load.errors
         refused = _cli("--database-url", source, "restore", "--from", str(archive))
     assert refused.exit_code == 2
     assert "database_in_use" in refused.output and "--force" in refused.output

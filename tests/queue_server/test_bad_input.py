@@ -152,7 +152,7 @@ def test_huge_ticket_ids_in_an_intake_are_refused(
     }
     r = api.post(f"{API}/offices/central/cases", json=intake, headers=world.auth("clerk1"))
     error = assert_refused(r, 422)
-    assert "ticket_id" in error["message"] and "service_document_id" in error["message"]
+    assert "талон" in error["message"] and "документ по перечню" in error["message"]
 
 
 # --- dates at the ends of the range -------------------------------------------------------

@@ -15,6 +15,7 @@ import pytest
 from queue_server.clock import FakeClock
 from queue_server.db import Database
 from tests.queue_server.bookings_helpers import at
+from tests.support.patience import REQUEST_SECONDS
 from tests.support.servers import free_port, live_server
 from tests.support.world import World, build_world
 
@@ -61,6 +62,7 @@ def test_book_on_the_public_page_move_it_and_check_in(live: tuple[str, World], p
             "applicant_name": "Быстрее",
             "phone": "+7 903 999-88-77",
         },
+        timeout=REQUEST_SECONDS,
     )
     assert other.status_code == 201
     page.click("#submit")
@@ -79,7 +81,9 @@ def test_book_on_the_public_page_move_it_and_check_in(live: tuple[str, World], p
     # Tuesday 10:40: check-in opens 30 minutes before the 11:00 slot.
     world.clock.set(at("2026-11-24", "10:40"))
     r = httpx.post(
-        f"{url}/api/v1/offices/central/bookings/{code}/check-in", headers=world.auth("kiosk")
+        f"{url}/api/v1/offices/central/bookings/{code}/check-in",
+        headers=world.auth("kiosk"),
+        timeout=REQUEST_SECONDS,
     )
     assert r.status_code == 200, r.text
     assert r.json()["booked"] is True and r.json()["number"] == "А001"

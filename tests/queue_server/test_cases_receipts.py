@@ -14,6 +14,7 @@ from hardware_sim import SimulatedPrinter, VirtualScanner
 from queue_server.cases.scanner import ScannerBridge, open_scanner
 from queue_server.cli import main
 from tests.queue_server.case_world import install_passport, intake_body, serve
+from tests.support.patience import DEVICE_SECONDS
 from tests.support.world import World
 
 
@@ -58,7 +59,7 @@ def test_intake_receipt_prints_two_copies_on_the_window_printer(
     assert settings.status_code == 200, settings.text
     printed = api.post(f"/api/v1/cases/{case['id']}/receipt/print", headers=clerk)
     assert printed.status_code == 200, printed.text
-    receipts = sim_printer.printer.wait_for_receipts(2, timeout=10)
+    receipts = sim_printer.printer.wait_for_receipts(2, timeout=DEVICE_SECONDS)
     assert "Экземпляр заявителя" in receipts[0].text
     assert "Экземпляр МФЦ" in receipts[1].text
     for receipt in receipts:
@@ -126,7 +127,7 @@ def test_issuance_receipt_after_issue(api: TestClient, world: World, sim_printer
         api.post(f"/api/v1/cases/{case['id']}/issuance-receipt/print", headers=clerk).status_code
         == 200
     )
-    (receipt,) = sim_printer.printer.wait_for_receipts(1, timeout=10)
+    (receipt,) = sim_printer.printer.wait_for_receipts(1, timeout=DEVICE_SECONDS)
     assert "Результат получил(а)" in receipt.text
 
 
@@ -163,18 +164,20 @@ def test_agency_cli_completes_the_flow(api: TestClient, world: World) -> None:
     assert sent.exit_code == 0, sent.output
     assert sent.output.strip() == f"{number}: sent_to_agency"
     again = runner.invoke(main, ["case", "--database-url", url, "sent", number])
-    assert again.exit_code == 2 and "sent_to_agency" in again.output
+    assert again.exit_code == 2 and "передано в орган" in again.output
     got = runner.invoke(main, ["case", "--database-url", url, "result", number])
     assert got.exit_code == 0 and got.output.strip() == f"{number}: ready"
     shown = runner.invoke(main, ["case", "--database-url", url, "show", number])
     assert "Иванов" not in shown.output
-    assert [line.split()[3] for line in shown.output.splitlines()[1:]] == [
-        "register",
-        "send",
-        "result",
-        "ready",
+    # In Russian, in the office's time: "  23.11.2026 10:05 (UTC+0300)  зарегистрировано  …"
+    steps = [line.split("  ")[2] for line in shown.output.splitlines()[2:]]
+    assert steps == [
+        "зарегистрировано",
+        "передано в орган",
+        "результат поступил в МФЦ",
+        "готово к выдаче",
     ]
     body = api.get(f"/api/v1/cases/{case['id']}", headers=world.auth("clerk1")).json()
     assert body["status"] == "ready" and body["agency_incoming_number"] == "МВД-1"
     missing = runner.invoke(main, ["case", "--database-url", url, "show", "1-2026/999999"])
-    assert missing.exit_code == 2 and "No case" in missing.output
+    assert missing.exit_code == 2 and "Дела с регистрационным номером" in missing.output

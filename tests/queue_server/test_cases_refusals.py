@@ -174,7 +174,7 @@ def test_issuing_before_ready_and_twice_is_refused(
         f"/api/v1/cases/{case['id']}/issue", json={"identity_checked": True}, headers=clerk
     )
     refused(response, 409, "result_not_ready")
-    assert "registered" in response.json()["error"]["message"]
+    assert "зарегистрировано" in response.json()["error"]["message"]
     refused(api.post(f"/api/v1/cases/{case['id']}/ready", headers=clerk), 409, "illegal_case_step")
     assert counts(world) == before
     api.post(f"/api/v1/cases/{case['id']}/send", json={}, headers=clerk)
@@ -197,7 +197,7 @@ def test_issuing_before_ready_and_twice_is_refused(
         f"/api/v1/cases/{case['id']}/issue", json={"identity_checked": True}, headers=clerk
     )
     refused(again, 409, "already_issued")
-    assert "already issued" in again.json()["error"]["message"]
+    assert "уже выдан" in again.json()["error"]["message"]
     assert counts(world) == before
 
 

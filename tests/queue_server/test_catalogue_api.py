@@ -78,13 +78,13 @@ def test_limits_default_by_kind(
 @pytest.mark.parametrize(
     ("change", "fragment"),
     [
-        ({"prefix": "1"}, "one letter"),
-        ({"kind": "other"}, "kind"),
-        ({"questions": []}, "needs questions"),
-        ({"documents": [{"name_ru": "x", "variant": "nope"}]}, "unknown variant"),
+        ({"prefix": "1"}, "одна буква"),
+        ({"kind": "other"}, "вид: допустимо одно из"),
+        ({"questions": []}, "нужны вопросы"),
+        ({"documents": [{"name_ru": "x", "variant": "nope"}]}, "неизвестный вариант"),
         (
             {"variants": [{"code": "old", "name_ru": "a"}, {"code": "old", "name_ru": "b"}]},
-            "unique",
+            "не должны повторяться",
         ),
         (
             {
@@ -99,7 +99,7 @@ def test_limits_default_by_kind(
                     }
                 ]
             },
-            "loop",
+            "зацикливаются",
         ),
         (
             {
@@ -114,7 +114,7 @@ def test_limits_default_by_kind(
                     }
                 ]
             },
-            "no answer leads to",
+            "не ведёт ни один ответ",
         ),
         (
             {
@@ -129,10 +129,10 @@ def test_limits_default_by_kind(
                     }
                 ]
             },
-            "exactly one",
+            "либо к следующему вопросу",
         ),
-        ({"group": "nope"}, "Unknown service group"),
-        ({"wait_limit_minutes": 0}, "wait_limit_minutes"),
+        ({"group": "nope"}, "Неизвестная группа услуг"),
+        ({"wait_limit_minutes": 0}, "предельное ожидание, мин"),
     ],
 )
 def test_inconsistent_definitions_are_refused_and_nothing_is_written(
@@ -173,19 +173,19 @@ def test_office_configuration_is_validated(api: TestClient, world: World) -> Non
         json={"name": "Новый", "timezone": "Mars/Olympus"},
         headers=world.auth("admin"),
     )
-    assert r.status_code == 422 and "time zone" in r.json()["error"]["message"]
+    assert r.status_code == 422 and "часовой пояс" in r.json()["error"]["message"]
     r = api.put(
         "/api/v1/offices/new",
         json={"name": "Новый", "opening_hours": {"mon": ["19:00", "08:00"]}},
         headers=world.auth("admin"),
     )
-    assert r.status_code == 422 and "closes" in r.json()["error"]["message"]
+    assert r.status_code == 422 and "закрытие в 08:00" in r.json()["error"]["message"]
     r = api.put(
         "/api/v1/offices/new",
         json={"name": "Новый", "opening_hours": {"funday": None}},
         headers=world.auth("admin"),
     )
-    assert r.status_code == 422 and "weekday" in r.json()["error"]["message"]
+    assert r.status_code == 422 and "дни недели" in r.json()["error"]["message"]
     r = api.put(
         "/api/v1/offices/new",
         json={"name": "Новый", "dispatch_policy": "fifo"},

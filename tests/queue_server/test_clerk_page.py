@@ -16,8 +16,17 @@ from hardware_sim import SimulatedPrinter
 from queue_server.clock import FakeClock
 from queue_server.db import Database
 from tests.queue_server.case_world import install_passport
+from tests.support.browser import open_page
+from tests.support.patience import REQUEST_SECONDS
 from tests.support.servers import free_port, live_server
 from tests.support.world import PASSWORD, World, build_world
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A page the size of the clerk's monitor, 1366×768 (script errors fail the test)."""
+    with open_page(browser, viewport={"width": 1366, "height": 768}) as tab:
+        yield tab
 
 
 @pytest.fixture
@@ -35,6 +44,7 @@ def _kiosk_ticket(url: str, world: World, service: str) -> str:
         f"{url}/api/v1/offices/central/tickets",
         json={"service": service},
         headers=world.auth("kiosk"),
+        timeout=REQUEST_SECONDS,
     )
     assert response.status_code == 201, response.text
     number: str = response.json()["number"]
@@ -48,6 +58,7 @@ def test_call_intake_print_then_call_and_issue(live: tuple[str, World], page: An
             f"{url}/api/v1/offices/central/case-settings",
             json={"printers": {"2": sim.sim_url}},
             headers=world.auth("manager"),
+            timeout=REQUEST_SECONDS,
         ).raise_for_status()
         first = _kiosk_ticket(url, world, "passport")
         second = _kiosk_ticket(url, world, "passport")
@@ -85,7 +96,7 @@ def test_call_intake_print_then_call_and_issue(live: tuple[str, World], page: An
         rows.nth(1).locator(".sheets").fill("20")
         page.click("#register")
         page.wait_for_function(
-            "document.getElementById('intake-error').textContent.includes('consent')"
+            "document.getElementById('intake-error').textContent.includes('согласие')"
         )
         page.check("#consent")
         page.keyboard.press("Alt+Enter")
@@ -107,10 +118,14 @@ def test_call_intake_print_then_call_and_issue(live: tuple[str, World], page: An
             f"{url}/api/v1/offices/central/cases/lookup",
             params={"number": number},
             headers=world.auth("clerk2"),
+            timeout=REQUEST_SECONDS,
         ).json()["cases"][0]["id"]
         for step, body in (("send", {}), ("result", {"ready": True})):
             httpx.post(
-                f"{url}/api/v1/cases/{case_id}/{step}", json=body, headers=world.auth("clerk2")
+                f"{url}/api/v1/cases/{case_id}/{step}",
+                json=body,
+                headers=world.auth("clerk2"),
+                timeout=REQUEST_SECONDS,
             ).raise_for_status()
         results = _kiosk_ticket(url, world, "results")
         # The second passport applicant waited longest (deadline order) but has gone away.
@@ -118,7 +133,8 @@ def test_call_intake_print_then_call_and_issue(live: tuple[str, World], page: An
         page.wait_for_function(
             f"document.getElementById('current').textContent.startsWith('{second}')"
         )
-        page.keyboard.press("Alt+X")  # no-show
+        page.keyboard.press("Alt+X")  # no-show, once confirmed
+        page.click("#noshow-confirm")
         page.wait_for_function("document.getElementById('current').textContent === '—'")
         page.keyboard.press("Alt+N")
         page.wait_for_function(
@@ -133,17 +149,23 @@ def test_call_intake_print_then_call_and_issue(live: tuple[str, World], page: An
         card.wait_for()
         card.locator("button.issue").click()
         page.wait_for_function(
-            "document.getElementById('issuance-error').textContent.includes('identity')"
+            "document.getElementById('issuance-error').textContent.includes('личность получателя')"
         )
         card.locator(".identity").check()
         card.locator("button.issue").click()
         page.wait_for_selector("#found .issued")
+        # The card says what is true now: issued, no longer "ready to issue".
+        summary = card.locator(".summary").inner_text()
+        assert summary.endswith("выдано") and "готово к выдаче" not in summary
+        assert card.get_attribute("data-status") == "issued"
         page.keyboard.press("Alt+O")  # the issuance receipt to sign
         (signed,) = sim.printer.wait_for_receipts(3, timeout=15)[2:]
         assert "РАСПИСКА В ПОЛУЧЕНИИ РЕЗУЛЬТАТА" in signed.text and number in signed.text
         page.keyboard.press("Alt+F")
 
-    case = httpx.get(f"{url}/api/v1/cases/{case_id}", headers=world.auth("clerk1")).json()
+    case = httpx.get(
+        f"{url}/api/v1/cases/{case_id}", headers=world.auth("clerk1"), timeout=REQUEST_SECONDS
+    ).json()
     assert case["status"] == "issued"
     assert [v["purpose"] for v in case["visits"]] == ["intake", "issuance"]
     assert [v["number"] for v in case["visits"]] == [first, results]

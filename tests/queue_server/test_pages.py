@@ -29,6 +29,7 @@ def test_every_page_s_scripts_and_styles_are_served(api: TestClient, world: Worl
         f"/board/central?token={world.tokens['board']}",
         issued.json()["status_url"].removeprefix("http://testserver"),
         "/book/central",
+        "/q/central",
     ]
     seen: set[str] = set()
     for page in pages:

@@ -19,6 +19,7 @@ from queue_server.events.models import Event
 from queue_server.events.service import emit
 from queue_server.scheduler import Scheduler
 from tests.queue_server.realtime_support import Api, open_events, receive, receive_events
+from tests.support.patience import REQUEST_SECONDS
 from tests.support.servers import LiveServer, live_server
 from tests.support.world import World, build_world
 
@@ -54,7 +55,9 @@ def outbox_ids(world: World, after: int = 0) -> list[int]:
 
 
 def test_refuses_a_bad_token(server: LiveServer) -> None:
-    with connect(f"{server.ws_url}/ws/offices/central/events?token=dev_nope") as ws:
+    with connect(
+        f"{server.ws_url}/ws/offices/central/events?token=dev_nope", open_timeout=REQUEST_SECONDS
+    ) as ws:
         message = json.loads(ws.recv(timeout=5))
         assert message["type"] == "error"
         assert message["error"]["code"] == "bad_token"
@@ -66,7 +69,8 @@ def test_refuses_a_bad_token(server: LiveServer) -> None:
 def test_refuses_a_kiosk_and_another_office(server: LiveServer, world: World) -> None:
     cases = [("kiosk", "central", 4403), ("north_clerk", "central", 4403)]
     for who, office, code in cases:
-        with connect(f"{server.ws_url}/ws/offices/{office}/events?token={world.tokens[who]}") as ws:
+        url = f"{server.ws_url}/ws/offices/{office}/events?token={world.tokens[who]}"
+        with connect(url, open_timeout=REQUEST_SECONDS) as ws:
             assert json.loads(ws.recv(timeout=5))["type"] == "error"
             with pytest.raises(ConnectionClosed) as closed:
                 ws.recv(timeout=5)
@@ -74,7 +78,7 @@ def test_refuses_a_kiosk_and_another_office(server: LiveServer, world: World) ->
 
 
 def test_token_may_come_as_the_first_message(server: LiveServer, world: World) -> None:
-    with connect(f"{server.ws_url}/ws/offices/central/events") as ws:
+    with connect(f"{server.ws_url}/ws/offices/central/events", open_timeout=REQUEST_SECONDS) as ws:
         ws.send(json.dumps({"type": "auth", "token": world.tokens["clerk1"]}))
         hello = receive(ws)
     assert hello["type"] == "hello" and hello["office"] == "central"
@@ -121,20 +125,24 @@ def test_events_committed_during_the_replay_are_neither_lost_nor_doubled(
 ) -> None:
     central = _office_id(world, "central")
     stop = threading.Event()
+    failures: list[BaseException] = []
 
     def writer() -> None:
         # Commits from another thread while the client connects and replays.
         n = 0
-        while not stop.is_set() and n < 400:
-            with world.db.transaction() as session:
-                emit(
-                    session=session,
-                    clock=world.clock,
-                    type="test.tick",
-                    office_id=central,
-                    payload={"n": n},
-                )
-            n += 1
+        try:
+            while not stop.is_set() and n < 400:
+                with world.db.transaction() as session:
+                    emit(
+                        session=session,
+                        clock=world.clock,
+                        type="test.tick",
+                        office_id=central,
+                        payload={"n": n},
+                    )
+                n += 1
+        except BaseException as exc:  # shown by the test, not lost with the thread
+            failures.append(exc)
 
     thread = threading.Thread(target=writer)
     thread.start()
@@ -142,7 +150,11 @@ def test_events_committed_during_the_replay_are_neither_lost_nor_doubled(
         received: list[int] = []
         with open_events(server, world.tokens["board"], after=0) as ws:
             while True:
-                message = receive(ws, timeout=5)
+                try:
+                    message = receive(ws)
+                except TimeoutError:
+                    assert not failures, f"the writer failed: {failures[0]!r}"
+                    raise
                 assert "id" in message, message
                 received.append(message["id"])
                 if message["payload"].get("n") == 399:

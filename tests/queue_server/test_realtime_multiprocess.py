@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -19,64 +16,29 @@ from queue_server.offices.models import Office
 from queue_server.scheduler import Scheduler
 from queue_server.tickets.issuing import issue_ticket
 from tests.queue_server.realtime_support import open_events, receive_events
-from tests.support.processes import spawn, stop
-from tests.support.servers import free_port
+from tests.support.patience import DATABASE_WAITS, REQUEST_SECONDS
+from tests.support.server_process import ServerProcess
 from tests.support.world import World, build_world
 
 
-class ServerProcess:
-    """`uvicorn` running the app factory in its own process."""
-
-    def __init__(self, database_url: str, clock_start: datetime) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.ws_url = f"ws://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "MFCQ_DATABASE_URL": database_url,
-            # The servers run from the test's fake instant, not on the wall clock, so
-            # that they and the scheduler of this process share one time base.
-            "MFCQ_CLOCK_START": clock_start.isoformat(),
-            "MFCQ_SCHEDULER_INTERVAL": "0",  # the timers run in the test process instead
-            "MFCQ_OUTBOX_POLL_SECONDS": "0",  # so that only NOTIFY can deliver
-        }
-        self.process = spawn(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "queue_server.app:create_app",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-        )
-
-    def wait_ready(self) -> None:
-        """Until /healthz answers."""
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, "the server process exited"
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("the server process did not start")
-
-    def stop(self) -> None:
-        """Terminate the process and wait for it."""
-        stop(self.process)
+def server_process(database_url: str, clock_start: datetime) -> ServerProcess:
+    """uvicorn running the app factory in its own process, on the test's database."""
+    env = {
+        "MFCQ_DATABASE_URL": database_url,
+        # The servers run from the test's fake instant, not on the wall clock, so that they
+        # and the scheduler of this process share one time base.
+        "MFCQ_CLOCK_START": clock_start.isoformat(),
+        "MFCQ_SCHEDULER_INTERVAL": "0",  # the timers run in the test process instead
+        "MFCQ_OUTBOX_POLL_SECONDS": "0",  # so that only NOTIFY can deliver
+        **{f"MFCQ_DB_{name.upper()}": str(value) for name, value in DATABASE_WAITS.items()},
+    }
+    return ServerProcess.uvicorn(env)
 
 
 @pytest.fixture
 def pg_world(postgres_url: str, clock: FakeClock) -> Iterator[World]:
     """The configured world on PostgreSQL only."""
-    db = Database.from_url(postgres_url)
+    db = Database.from_url(postgres_url, **DATABASE_WAITS)
     yield build_world(db, clock)
     db.dispose()
 
@@ -88,7 +50,7 @@ def two_servers(pg_world: World) -> Iterator[tuple[ServerProcess, ServerProcess]
     start = pg_world.clock.now()
     servers: list[ServerProcess] = []
     try:
-        servers += [ServerProcess(url, start), ServerProcess(url, start)]
+        servers += [server_process(url, start), server_process(url, start)]
         for server in servers:
             server.wait_ready()
         yield servers[0], servers[1]
@@ -108,7 +70,9 @@ def test_events_reach_the_sockets_of_every_process(
     ):
         # 1. A change through process A's API reaches the board connected to process B.
         taken = httpx.post(
-            f"{a.url}/api/v1/offices/central/windows/1/take", headers=world.auth("clerk1")
+            f"{a.url}/api/v1/offices/central/windows/1/take",
+            headers=world.auth("clerk1"),
+            timeout=REQUEST_SECONDS,
         )
         assert taken.status_code == 200, taken.text
         (from_a,) = receive_events(on_a, 1)
@@ -135,7 +99,9 @@ def test_events_reach_the_sockets_of_every_process(
         # 3. Called through process B; then the scheduler, running in this third process,
         #    recalls it: the automatic recall reaches the sockets of both servers.
         called = httpx.post(
-            f"{b.url}/api/v1/offices/central/windows/1/call-next", headers=world.auth("clerk1")
+            f"{b.url}/api/v1/offices/central/windows/1/call-next",
+            headers=world.auth("clerk1"),
+            timeout=REQUEST_SECONDS,
         )
         assert called.status_code == 200, called.text
         (called_a,) = receive_events(on_a, 1)

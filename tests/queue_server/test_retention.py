@@ -16,6 +16,7 @@ from admin.reports.service import build_report
 from queue_server.bookings.models import Booking, BookingNotification
 from queue_server.cases.models import Case, Issuance
 from queue_server.cli import main
+from queue_server.complaints.models import Complaint, ComplaintStep
 from queue_server.maintenance.retention import ANONYMISED, RetentionPeriods
 from queue_server.maintenance.scheduled import RemoveExpiredPersonalData
 from queue_server.offices.models import Office
@@ -215,3 +216,65 @@ def test_cli_dry_run_counts_and_run_anonymises(
     assert "cases: обезличено 1, bookings: обезличено 1" in done.output
     again = runner.invoke(main, ["retention", "run", "--dry-run"])
     assert "cases: к обезличиванию 0, bookings: к обезличиванию 0" in again.output
+
+
+def _complaint(api: TestClient, world: World, name: str, contact: str) -> int:
+    body = {
+        "category": "conduct",
+        "applicant_name": name,
+        "applicant_contact": contact,
+        "text": f"Я, {name}, жалуюсь на грубость в окне 2.",
+        "consent_personal_data": True,
+        "window": 2,
+    }
+    made = api.post("/api/v1/offices/central/complaints", json=body, headers=world.auth("manager"))
+    assert made.status_code == 201, made.text
+    complaint_id: int = made.json()["id"]
+    return complaint_id
+
+
+def test_closed_complaints_are_anonymised_after_their_period_and_the_report_stays_equal(
+    api: TestClient, world: World
+) -> None:
+    """152-ФЗ, R17: an answered and a withdrawn complaint lose the applicant's name, contact,
+    words and the answer after their period; an open one keeps them; the report is equal."""
+    manager = world.auth("manager")
+    answered = _complaint(api, world, "Петрова Анна", "+7 900 111-22-33")
+    withdrawn = _complaint(api, world, "Сидоров Пётр", "sidorov@example.ru")
+    still_open = _complaint(api, world, "Кузнецов Олег", "+7 900 444-55-66")
+    reply = {"answer": "Уважаемая Петрова Анна, специалист получил замечание."}
+    assert api.post(f"/api/v1/complaints/{answered}/review", json={}, headers=manager).is_success
+    assert api.post(f"/api/v1/complaints/{answered}/answer", json=reply, headers=manager).is_success
+    gone = {"reason": "Сидоров Пётр отозвал жалобу лично"}
+    assert api.post(
+        f"/api/v1/complaints/{withdrawn}/withdraw", json=gone, headers=manager
+    ).is_success
+    period = {"from": "2026-11-01", "to": "2026-11-30", "office": "central"}
+    job = RemoveExpiredPersonalData(PERIODS)
+    scheduler = Scheduler(world.db, world.clock, jobs=[job])
+
+    world.clock.advance(days=29)
+    assert scheduler.run_pending() == 0  # not yet: 30 days after the answer
+    before = api.get("/api/v1/reports/complaints", params=period, headers=manager).json()
+    world.clock.advance(days=2)
+    assert scheduler.run_pending() == 2
+    after = api.get("/api/v1/reports/complaints", params=period, headers=manager).json()
+    assert after == before
+
+    with world.db.transaction(read_only=True) as session:
+        rows = {c.id: c for c in session.scalars(select(Complaint))}
+        for closed in (answered, withdrawn):
+            c = rows[closed]
+            assert (c.applicant_name, c.applicant_contact, c.text) == (ANONYMISED, "", ANONYMISED)
+            assert c.window_id is not None and c.status in ("answered", "withdrawn")
+        assert rows[answered].answer == ANONYMISED
+        assert rows[still_open].applicant_name == "Кузнецов Олег"
+        steps = session.scalars(
+            select(ComplaintStep).where(ComplaintStep.complaint_id.in_([answered, withdrawn]))
+        ).all()
+        kept = " ".join(s.note for s in steps)
+        assert "Петрова" not in kept and "Сидоров" not in kept
+        assert [s.action for s in steps].count("register") == 2 and len(steps) == 5
+        assert all(s.user_id is not None for s in steps)  # who did each step stays
+    world.clock.advance(hours=1)
+    assert scheduler.run_pending() == 0

@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 
 from queue_server.db import Database
 from tests.support.app import shared_app
+from tests.support.patience import REQUEST_SECONDS
 from tests.support.servers import LiveServer, live_server
 from tests.support.world import World, build_world
 
@@ -67,6 +68,8 @@ def test_schema_has_every_operation() -> None:
         assert "422" in operation.definition.raw["responses"], operation.label
 
 
+# About 30 s a principal on a quiet machine; the bound leaves room for a loaded CI machine.
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("who", PRINCIPALS, ids=lambda who: who or "anonymous")
 def test_no_server_error_and_no_schema_violation(
     server: tuple[World, LiveServer], who: str | None
@@ -101,7 +104,9 @@ def _attack(
     def run(case: Any, use_real: bool) -> None:
         if use_real and mode is GenerationMode.POSITIVE:
             case.path_parameters = {**(case.path_parameters or {}), **real}
-        response = case.call(base_url=base_url, session=session, headers=headers)
+        response = case.call(
+            base_url=base_url, session=session, headers=headers, timeout=REQUEST_SECONDS
+        )
         try:
             case.validate_response(response, checks=CHECKS)
         except (AssertionError, BaseExceptionGroup) as exc:  # one failure, or several

@@ -30,6 +30,7 @@ from queue_server.app import create_app
 from queue_server.security import mask_tokens
 from tests.support.app import shared_app
 from tests.support.browser import open_page
+from tests.support.patience import REQUEST_SECONDS
 from tests.support.servers import free_port, live_server, make_settings
 from tests.support.world import PASSWORD, World
 
@@ -147,6 +148,7 @@ def test_the_pages_work_under_the_policy_in_chromium(sqlite_world: World, browse
             f"{server.url}/api/v1/offices/central/tickets",
             json={"service": "passport"},
             headers=world.auth("kiosk"),
+            timeout=REQUEST_SECONDS,
         ).json()
         violations: list[str] = []
 
@@ -238,10 +240,17 @@ def test_tokens_in_urls_never_reach_uvicorns_logs(
             time.sleep(0.02)  # waiting for the bind, not for a timer
         token = world.tokens["board"]
         base = f"127.0.0.1:{port}"
-        assert httpx.get(f"http://{base}/board/central?token={token}").status_code == 200
+        assert (
+            httpx.get(
+                f"http://{base}/board/central?token={token}", timeout=REQUEST_SECONDS
+            ).status_code
+            == 200
+        )
         with connect(f"ws://{base}/ws/offices/central/events?token={token}") as socket:
             socket.recv(timeout=10)
-        httpx.get(f"http://{base}/board/central?lang=ru&access_token={token}&x=1")
+        httpx.get(
+            f"http://{base}/board/central?lang=ru&access_token={token}&x=1", timeout=REQUEST_SECONDS
+        )
     finally:
         server.should_exit = True
         thread.join(timeout=15)

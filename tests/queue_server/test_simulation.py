@@ -3,18 +3,23 @@ M/M/c days agree with Erlang C (docs/simulation.md has the full table)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from queue_server.cli import main
 from queue_server.db import Database
+from queue_server.events.models import Event
+from queue_server.simulation import engine
 from queue_server.simulation.config import SimConfig
 from queue_server.simulation.engine import simulate
 from queue_server.simulation.records import DayResult
+from queue_server.simulation.scratch import scratch_file
 from queue_server.simulation.validate import (
     Case,
     estimates,
@@ -76,6 +81,58 @@ def test_a_seed_reproduces_a_day_exactly(
 def _directory(path: Path) -> Path:
     path.mkdir()
     return path
+
+
+def _events(db: Database) -> list[tuple[Any, ...]]:
+    """The outbox as stored, in id order, without the ids."""
+    with db.transaction(read_only=True) as session:
+        return [
+            (e.type, e.created_at, (e.payload or {}).get("number"))
+            for e in session.scalars(select(Event).order_by(Event.id))
+        ]
+
+
+def test_a_day_in_batched_transactions_is_the_day_of_one_transaction_per_event(
+    any_db: Database, sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The simulator's events share transactions (`engine.BATCH_STEPS`); each service
+    still sees every earlier event's rows, so the day stored — tickets, every move and
+    every event of the outbox, in order — is the day of one transaction per event."""
+    (batched,) = simulate(db=any_db, config=_small_office(), seed=5, start=MONDAY, days=1)
+    monkeypatch.setattr(engine, "BATCH_STEPS", 1)
+    single = Database.from_url(fresh_sqlite_url(sqlite_template, _directory(tmp_path / "one")))
+    try:
+        (alone,) = simulate(db=single, config=_small_office(), seed=5, start=MONDAY, days=1)
+        assert batched.tickets == alone.tickets > 25
+        assert batched.waits == [
+            replace(w, ticket_id=b.ticket_id)
+            for w, b in zip(alone.waits, batched.waits, strict=True)
+        ]
+        assert _tickets(any_db) == _tickets(single)
+        assert _events(any_db) == _events(single)
+        assert len(_events(single)) > 100
+    finally:
+        single.dispose()
+
+
+def test_the_commands_own_file_is_a_scratch_file_and_a_database_given_is_not(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    """`mfc-queue simulate` writes its own file without fsync and with the journal in
+    memory (`scratch_file`); a database it is given keeps the server's settings (WAL)."""
+    url = fresh_sqlite_url(sqlite_template, _directory(tmp_path / "scratch"))
+    for db, mode, synchronous in (
+        (scratch_file(url), "memory", 0),
+        (Database.from_url(url), "wal", 1),
+    ):
+        try:
+            with db.engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == mode
+                assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == synchronous
+        finally:
+            db.dispose()
+    with pytest.raises(ValueError):
+        scratch_file("postgresql+psycopg://nobody@127.0.0.1:1/none")
 
 
 def _two_services(office: str, primary: str, secondary: str) -> SimConfig:

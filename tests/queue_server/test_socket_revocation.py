@@ -24,6 +24,7 @@ from queue_server.auth.models import Device, User
 from queue_server.auth.service import create_token
 from queue_server.realtime.hub import CLOSE_UNAUTHORIZED
 from tests.queue_server.realtime_support import open_events, receive
+from tests.support.patience import REQUEST_SECONDS
 from tests.support.servers import LiveServer, live_server
 from tests.support.world import World
 
@@ -42,7 +43,7 @@ def server(world: World) -> Iterator[LiveServer]:
 @pytest.fixture
 def api(server: LiveServer) -> Iterator[httpx.Client]:
     """Plain HTTP to the live server."""
-    with httpx.Client(base_url=server.url, timeout=10) as client:
+    with httpx.Client(base_url=server.url, timeout=REQUEST_SECONDS) as client:
         yield client
 
 

@@ -52,12 +52,13 @@ def test_r5_recall_and_no_show_are_due_a_minute_after_the_last_call() -> None:
     assert rules.no_show_due(T0, no_show_after_seconds=30) == T0 + timedelta(seconds=30)
 
 
-def test_the_estimate_shares_the_people_ahead_among_the_serving_windows() -> None:
-    """People ahead × norm ÷ windows, rounded up; no windows counts as one."""
-    assert rules.estimated_wait_minutes(ahead=3, norm_minutes=30, serving_windows=2) == 45
-    assert rules.estimated_wait_minutes(ahead=1, norm_minutes=5, serving_windows=3) == 2
-    assert rules.estimated_wait_minutes(ahead=2, norm_minutes=10, serving_windows=0) == 20
-    assert rules.estimated_wait_minutes(ahead=0, norm_minutes=30, serving_windows=1) == 0
+def test_the_naive_estimate_shares_the_people_ahead_among_the_serving_windows() -> None:
+    """The accuracy table's yardstick: people ahead × norm ÷ windows, rounded up; no windows
+    counts as one."""
+    assert rules.naive_wait_minutes(ahead=3, norm_minutes=30, serving_windows=2) == 45
+    assert rules.naive_wait_minutes(ahead=1, norm_minutes=5, serving_windows=3) == 2
+    assert rules.naive_wait_minutes(ahead=2, norm_minutes=10, serving_windows=0) == 20
+    assert rules.naive_wait_minutes(ahead=0, norm_minutes=30, serving_windows=1) == 0
 
 
 def test_r4_check_in_window_and_the_booked_wait() -> None:

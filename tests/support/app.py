@@ -1,12 +1,16 @@
-"""The server app of the tests: built once per session, started on each test's world.
+"""The server app of the tests: built once per worker process, started on each test's world.
 
-Building the app costs FastAPI's route analysis (0.1-0.3 s here); the routes depend on
-nothing a test changes, so the suite builds it once and points its lifespan at each test's
-database, clock and settings (`queue_server.app.run_with`).
+Building the app costs FastAPI's route analysis (0.5 s of CPU here); the routes depend on
+nothing a test changes (only `benchmark_endpoints`), so the suite builds an app once and
+points its lifespan at each test's database, clock and settings (`queue_server.app.run_with`).
+A test client uses `shared_app()`; a live server borrows an app of its own from a small
+pool (`borrowed_app`), since a test may run a client and servers, or two servers, at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -14,14 +18,44 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from queue_server.app import create_app, run_with
+from queue_server.clock import Clock
+from queue_server.db import Database
 from queue_server.settings import Settings
 from tests.support.world import World
 
 
+def _build(benchmark_endpoints: bool = False) -> FastAPI:
+    return create_app(
+        Settings(
+            database_url="sqlite://",
+            scheduler_interval=0,
+            benchmark_endpoints=benchmark_endpoints,
+        )
+    )
+
+
 @cache
 def shared_app() -> FastAPI:
-    """The app with every router and page, built once."""
-    return create_app(Settings(database_url="sqlite://", scheduler_interval=0))
+    """The app with every router and page, built once: the one test clients start."""
+    return _build()
+
+
+# Built apps not serving right now, by `benchmark_endpoints` (which changes the routes).
+_idle: dict[bool, list[FastAPI]] = {False: [], True: []}
+
+
+@contextmanager
+def borrowed_app(
+    settings: Settings, *, clock: Clock | None = None, database: Database | None = None
+) -> Iterator[FastAPI]:
+    """An app no one else serves, to be started next on these settings, clock and database;
+    back in the pool after the block (stop its server inside the block)."""
+    idle = _idle[settings.benchmark_endpoints]
+    app = idle.pop() if idle else _build(settings.benchmark_endpoints)
+    try:
+        yield run_with(app, settings, clock=clock, database=database)
+    finally:
+        idle.append(app)
 
 
 def settings_for(world: World, **overrides: Any) -> Settings:

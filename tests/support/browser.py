@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.patience import PAGE_SECONDS
+
 #: Debian's Chromium (package chromium); MFCQ_CHROMIUM points elsewhere.
 CHROMIUM = os.environ.get("MFCQ_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -22,8 +24,10 @@ def chromium() -> Iterator[Any]:
         if os.environ.get("MFCQ_TEST_STRICT"):  # CI installs chromium: never skip there
             pytest.fail(f"{CHROMIUM} is not installed")
         pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # `expect` waits 5 s by default: a loaded CI machine answers a click later than that.
+    expect.set_options(timeout=PAGE_SECONDS * 1000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
@@ -40,7 +44,7 @@ def open_page(browser: Any, **context_options: Any) -> Iterator[Any]:
     # bypass_csp: Playwright's wait_for_function evaluates its predicate string, which the
     # pages' CSP forbids; test_security_headers.py opens its page with the CSP enforced.
     context = browser.new_context(**{"locale": "ru-RU", "bypass_csp": True, **context_options})
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(PAGE_SECONDS * 1000)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -17,14 +17,37 @@ from tests.support.databases import (
     migrated_sqlite_file,
     postgres_schema,
 )
-from tests.support.world import MONDAY_10, World, build_world
+from tests.support.patience import DATABASE_WAITS
+from tests.support.world import MONDAY_10, World, WorldTemplates
+
+# The modules that take longest, longest first (their summed durations in a full run with
+# `--durations`, on the 2-core machine). xdist's `--dist loadfile` hands modules to the
+# workers in collection order, so a long module collected last kept one worker busy long
+# after the others had finished; started first, it runs beside everything else.
+LONGEST_FIRST = (
+    "tests/queue_server/test_schemathesis.py",
+    "tests/queue_server/test_connection_budget.py",
+    "tests/queue_server/test_lifecycle_stateful.py",
+    "tests/queue_server/test_issue_limits.py",
+    "tests/queue_server/test_simulation.py",
+    "tests/queue_server/test_crash.py",
+    "tests/queue_server/test_write_path.py",
+    "tests/kiosk/test_kiosk_browser.py",
+    "tests/admin/test_rollups.py",
+    "tests/admin/test_settings_pages.py",
+    "tests/queue_server/test_overload.py",
+    "tests/queue_server/test_backup.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that drives Chromium `browser` (CI's shifted-clock pass leaves them)."""
+    """Mark every test that drives Chromium `browser` (CI's shifted-clock pass leaves them);
+    collect the longest modules first (the order is the same in every worker)."""
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
+    rank = {module: place for place, module in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
 
 
 @pytest.fixture
@@ -51,6 +74,16 @@ def pg_schema() -> Iterator[PostgresSchema]:
     yield from postgres_schema()
 
 
+@pytest.fixture(scope="session")
+def world_templates(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WorldTemplates]:
+    """The configured world built once per backend and session, copied for each test."""
+    templates = WorldTemplates(sqlite_template, tmp_path_factory.mktemp("world"))
+    yield templates
+    templates.close()
+
+
 @pytest.fixture
 def postgres_url(pg_schema: PostgresSchema) -> str:
     """The session's PostgreSQL schema, emptied for this test."""
@@ -67,7 +100,7 @@ def any_db_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def db(sqlite_url: str) -> Iterator[Database]:
     """The default test database (SQLite)."""
-    database = Database.from_url(sqlite_url)
+    database = Database.from_url(sqlite_url, **DATABASE_WAITS)
     yield database
     database.dispose()
 
@@ -75,15 +108,15 @@ def db(sqlite_url: str) -> Iterator[Database]:
 @pytest.fixture
 def any_db(any_db_url: str) -> Iterator[Database]:
     """A database on each backend in turn."""
-    database = Database.from_url(any_db_url)
+    database = Database.from_url(any_db_url, **DATABASE_WAITS)
     yield database
     database.dispose()
 
 
 @pytest.fixture
-def world(any_db: Database, clock: FakeClock) -> World:
+def world(any_db: Database, clock: FakeClock, world_templates: WorldTemplates) -> World:
     """The configured world, once on SQLite and once on PostgreSQL."""
-    return build_world(any_db, clock)
+    return world_templates.world(any_db, clock)
 
 
 @pytest.fixture
@@ -93,9 +126,9 @@ def any_world(world: World) -> World:
 
 
 @pytest.fixture
-def sqlite_world(db: Database, clock: FakeClock) -> World:
+def sqlite_world(db: Database, clock: FakeClock, world_templates: WorldTemplates) -> World:
     """The configured world on SQLite only (one browser run is enough)."""
-    return build_world(db, clock)
+    return world_templates.world(db, clock)
 
 
 @pytest.fixture(scope="module")

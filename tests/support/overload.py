@@ -8,7 +8,6 @@ its own queueing, not the server's. The crowd itself is `tests/support/crowd.py`
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -21,7 +20,8 @@ from typing import Any
 import httpx
 
 from tests.support.crowd import LoadPlan, LoadReport
-from tests.support.processes import running, spawn, stop
+from tests.support.processes import spawn, stop
+from tests.support.server_process import ServerProcess, running_server
 from tests.support.servers import free_port
 from tests.support.world import World
 
@@ -79,7 +79,6 @@ def server_process(world: World, **settings: str) -> Iterator[str]:
     """
     port = free_port()
     env = {
-        **os.environ,
         "MFCQ_DATABASE_URL": world.db.engine.url.render_as_string(hide_password=False),
         "MFCQ_CLOCK_START": world.clock.now().isoformat(),
         "MFCQ_PUBLIC_URL": f"http://127.0.0.1:{port}",
@@ -87,20 +86,7 @@ def server_process(world: World, **settings: str) -> Iterator[str]:
         "MFCQ_KIOSK_TICKETS_PER_MINUTE": "0",
         **{f"MFCQ_{name.upper()}": value for name, value in settings.items()},
     }
-    args = [sys.executable, "-m", "uvicorn", "queue_server.app:create_app", "--factory"]
     # A long keep-alive: the crowd reuses connections that wait seconds for an answer.
-    args += ["--host", "127.0.0.1", "--port", str(port), "--timeout-keep-alive", "120"]
-    args += ["--log-level", "warning", "--no-access-log"]
-    with running(args, cwd=ROOT, env=env) as process:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:  # waiting for the bind, not for a timer
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server process did not start")
-            time.sleep(0.05)
-        yield base
+    options = ("--timeout-keep-alive", "120", "--no-access-log")
+    with running_server(ServerProcess.uvicorn(env, *options, port=port)) as server:
+        yield server.url

@@ -28,6 +28,11 @@ function renderHours() {
   document.querySelector("#hours tbody").replaceChildren(...rows);
   const form = document.getElementById("hours");
   for (const f of ["warning_ratio", "booked_wait_limit_minutes", "recall_after_seconds", "no_show_after_seconds", "ticket_footer"]) form[f].value = office[f];
+  form.schedule_override_reason.value = office.schedule_override_reason || "";
+  document.getElementById("schedule-override").textContent = office.schedule_override_at
+    ? "График ниже требования оставлен администратором: " + office.schedule_override_by + ", " +
+      new Date(office.schedule_override_at).toLocaleString("ru-RU") + " — " + office.schedule_override_reason
+    : "";
 }
 async function saveHours(event) {
   event.preventDefault();
@@ -41,13 +46,14 @@ async function saveHours(event) {
       hours[d] = [get("opens").value, get("closes").value];
     }
     const body = Object.assign({}, office);
-    delete body.code;
+    delete body.code; delete body.schedule_override_by; delete body.schedule_override_at;
     Object.assign(body, {
       opening_hours: hours, warning_ratio: Number(form.warning_ratio.value),
       booked_wait_limit_minutes: Number(form.booked_wait_limit_minutes.value),
       recall_after_seconds: Number(form.recall_after_seconds.value),
       no_show_after_seconds: Number(form.no_show_after_seconds.value),
       ticket_footer: form.ticket_footer.value,
+      schedule_override_reason: form.schedule_override_reason.value.trim() || null,
     });
     office = await MFCQ.api("PUT", O, body);
     renderHours();
@@ -156,7 +162,10 @@ async function loadDevices() {
     }));
     return el("tr", {"data-device": d.name}, el("td", {}, String(d.id)), el("td", {}, KINDS[d.kind] || d.kind),
       el("td", {}, d.name), el("td", {}, d.state || "—"),
-      el("td", {}, d.state_at ? new Date(d.state_at).toLocaleString("ru-RU") : "—"), el("td", {}, revoke));
+      el("td", {}, d.state_at ? new Date(d.state_at).toLocaleString("ru-RU", {timeZone: office.timezone}) : "—"),
+      el("td", {}, d.kind === "board"
+        ? el("a", {href: "/admin/settings/offices/" + encodeURIComponent(OFFICE) + "/boards#board-" + d.id}, "Настройки табло")
+        : "", revoke));
   }));
 }
 async function addDevice(event) {
@@ -171,16 +180,40 @@ async function addDevice(event) {
   });
 }
 
+// --- receipt printers per window (the office's case settings) ---------------------------
+let caseSettings = null;
+function renderPrinters(windows) {
+  const printers = caseSettings.printers || {};
+  const row = (slot, label) => el("tr", {"data-slot": slot}, el("td", {}, label),
+    el("td", {}, el("input", {"data-slot": slot, value: printers[slot] || "", maxlength: "500", size: "50", "aria-label": label + ": принтер"})));
+  document.querySelector("#printers tbody").replaceChildren(
+    ...windows.map(w => row(String(w.number), "Окно " + w.number)), row("*", "Все окна"));
+}
+async function savePrinters(event) {
+  event.preventDefault();
+  await attempt("printers-error", "printers-saved", async () => {
+    const printers = {};
+    for (const input of document.querySelectorAll("#printers input[data-slot]")) {
+      if (input.value.trim()) printers[input.dataset.slot] = input.value.trim();
+    }
+    caseSettings = await MFCQ.api("PUT", O + "/case-settings", {
+      storage_days: caseSettings.storage_days, courier_weekdays: caseSettings.courier_weekdays, printers});
+  });
+}
+
 async function init() {
   [office, services] = await Promise.all([MFCQ.api("GET", O), MFCQ.api("GET", "/services")]);
   renderHours();
   const windows = await MFCQ.api("GET", O + "/windows");
   for (const w of windows) windowForm(w);
+  caseSettings = await MFCQ.api("GET", O + "/case-settings");
+  renderPrinters(windows);
   await Promise.all([loadCalendar(), loadDevices()]);
   document.body.dataset.ready = "true";
 }
 document.getElementById("hours").addEventListener("submit", saveHours);
 document.getElementById("day").addEventListener("submit", saveDay);
 document.getElementById("device").addEventListener("submit", addDevice);
+document.getElementById("printers").addEventListener("submit", savePrinters);
 document.getElementById("add-window").addEventListener("click", () => windowForm({services: [{}]}));
 if (ADMIN.requireLogin()) init().catch(err => say("hours-error", err.message));

@@ -1,4 +1,6 @@
 // The booking form: service, date, a free slot, name and phone; then the code and its QR.
+// Errors come back in the page's language (Russian), whatever the browser prefers.
+const LANG = {"Accept-Language": document.documentElement.lang || "ru"};
 const form = document.getElementById("form");
 const office = form.dataset.office;
 const $ = (id) => document.getElementById(id);
@@ -7,7 +9,7 @@ let chosen = null;
 function showError(message) { const e = $("error"); e.textContent = message; e.hidden = !message; }
 
 async function loadOffice() {
-  const r = await fetch(`/api/v1/public/offices/${office}/booking`);
+  const r = await fetch(`/api/v1/public/offices/${office}/booking`, {headers: LANG});
   const info = await r.json();
   for (const s of info.services) {
     const o = document.createElement("option"); o.value = s.service; o.textContent = s.name_ru;
@@ -29,7 +31,7 @@ async function loadSlots() {
   const box = $("slots"); box.innerHTML = ""; $("slots-note").textContent = "";
   if (!$("service").value || !$("day").value) return;
   const q = new URLSearchParams({service: $("service").value, day: $("day").value});
-  const r = await fetch(`/api/v1/public/offices/${office}/slots?${q}`);
+  const r = await fetch(`/api/v1/public/offices/${office}/slots?${q}`, {headers: LANG});
   const body = await r.json();
   if (mine !== slotsRequest) return;
   box.innerHTML = "";
@@ -56,7 +58,7 @@ form.addEventListener("submit", async (event) => {
   $("submit").disabled = true;
   try {
     const r = await fetch(`/api/v1/public/offices/${office}/bookings`, {
-      method: "POST", headers: {"Content-Type": "application/json"},
+      method: "POST", headers: {...LANG, "Content-Type": "application/json"},
       body: JSON.stringify({service: $("service").value, slot_start: chosen,
         applicant_name: $("name").value, phone: $("phone").value, email: $("email").value}),
     });

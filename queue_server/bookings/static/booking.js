@@ -1,4 +1,6 @@
 // A booking's page: its details and QR, cancel and reschedule.
+// Errors come back in the page's language (Russian), whatever the browser prefers.
+const LANG = {"Accept-Language": document.documentElement.lang || "ru"};
 const code = document.getElementById("card").dataset.code;
 const $ = (id) => document.getElementById(id);
 const words = {booked: "Записан", checked_in: "Отмечен в терминале", cancelled: "Отменена",
@@ -24,7 +26,7 @@ function render(b) {
 }
 
 async function load() {
-  const r = await fetch(`/api/v1/public/bookings/${code}`);
+  const r = await fetch(`/api/v1/public/bookings/${code}`, {headers: LANG});
   if (r.ok) { render(await r.json()); await loadSlots(); }
 }
 
@@ -36,7 +38,7 @@ async function loadSlots() {
   chosen = null; const box = $("slots"); box.innerHTML = ""; $("slots-note").textContent = "";
   if (!booking || booking.status !== "booked") return;
   const q = new URLSearchParams({service: booking.service, day: $("day").value});
-  const r = await fetch(`/api/v1/public/offices/${booking.office}/slots?${q}`);
+  const r = await fetch(`/api/v1/public/offices/${booking.office}/slots?${q}`, {headers: LANG});
   const body = await r.json();
   if (mine !== slotsRequest) return;
   box.innerHTML = "";
@@ -55,7 +57,7 @@ async function loadSlots() {
 async function post(path, body) {
   showError("");
   const r = await fetch(`/api/v1/public/bookings/${code}/${path}`, {method: "POST",
-    headers: {"Content-Type": "application/json"}, body: body ? JSON.stringify(body) : undefined});
+    headers: {...LANG, "Content-Type": "application/json"}, body: body ? JSON.stringify(body) : undefined});
   const data = await r.json();
   if (!r.ok) { showError(data.error.message); return; }
   render(data); await loadSlots();

@@ -1,0 +1,491 @@
+#!/usr/bin/env python
+"""The write path (issue 18, items 1–2): issue and call-next next to their floors, in one run.
+
+Floors, each measured in the same run with the same 16 clients:
+
+- **pgbench**: a custom script doing the minimal issue transaction (counter bump, ticket
+  insert, event insert) and one doing the minimal call (pick the next waiting ticket with
+  `FOR UPDATE SKIP LOCKED` and mark it called, event insert), on a scratch schema
+  (PostgreSQL only);
+- **bare insert**: the project's `/_bench/baseline` endpoint (one insert through the same
+  stack: FastAPI, dependencies, session, commit);
+- **bare route**: a FastAPI app with one sync route and no database, under the same uvicorn.
+
+Then, on SQLite and PostgreSQL: issue and call-next throughput and p50/p99 (every worker
+calls to windows of its own, one call per window, so no untimed move is needed); one busy
+office against the same load spread over 16 offices; issue with 10, 100 and 1,000 tickets
+waiting. The ratios the issue asks for are printed beside each figure, with the machine's
+load before and after.
+
+Run: `python benchmarks/write_path.py` (PostgreSQL when MFCQ_TEST_POSTGRES_URL is set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# First: it puts the code measured (this checkout or MFCQ_BENCH_CODE) on the path.
+from _common import (
+    ALL_DAY,
+    Request,
+    Stats,
+    load,
+    post,
+    postgres_url,
+    run,
+    scratch_schema,
+    server_env,
+    uvicorn,
+)
+
+from queue_server.auth.models import User
+from queue_server.auth.service import add_device, create_token, hash_password
+from queue_server.clock import SystemClock
+from queue_server.config_io import ConfigFile, import_config
+from queue_server.db import Database
+from queue_server.migrate import upgrade
+from queue_server.offices.models import Office
+from queue_server.offices.schemas import OfficeDayIn
+from queue_server.offices.service import put_office_day
+from queue_server.windows.models import Window
+
+SPREAD = 16  # offices of the spread load
+
+
+# --- seeding ------------------------------------------------------------------------
+
+
+@dataclass
+class Seeded:
+    kiosk: str  # the main office's kiosk
+    clerks: list[tuple[int, str]]  # (window number, token) at the main office
+    busy_kiosk: str
+    spread_kiosks: list[str]
+
+
+def seed(url: str, windows: int, waiting: int = 0) -> Seeded:
+    """The main office (two services, 16 windows), the call-next office (`windows`
+    staffed windows, `waiting` tickets issued in process beforehand), a busy office and 16
+    small ones for the spread load; all open around the clock."""
+    upgrade(url)
+    db = Database.from_url(url)
+    services = {
+        "s": {"name_ru": "Приём", "prefix": "А", "kind": "intake"},
+        "t": {"name_ru": "Выдача", "prefix": "Б", "kind": "issuance"},
+    }
+    both = [{"service": "s"}, {"service": "t"}]
+    offices: dict[str, dict[str, object]] = {
+        "bench": {
+            "name": "Bench",
+            "opening_hours": ALL_DAY,
+            "windows": {str(n): {"services": both} for n in range(1, 17)},
+        },
+        "calls": {
+            "name": "Calls",
+            "opening_hours": ALL_DAY,
+            "windows": {str(n): {"services": both} for n in range(1, windows + 1)},
+        },
+        "busy": {"name": "Busy", "opening_hours": ALL_DAY, "windows": {"1": {"services": both}}},
+    }
+    for i in range(1, SPREAD + 1):
+        offices[f"o{i:02d}"] = {
+            "name": f"Office {i}",
+            "opening_hours": ALL_DAY,
+            "windows": {"1": {"services": both}},
+        }
+    clock = SystemClock()
+    password_hash = hash_password("bench-password")
+    with db.transaction() as session:
+        import_config(
+            session=session,
+            data=ConfigFile.model_validate({"services": services, "offices": offices}),
+        )
+        by_code = {o.code: o for o in session.scalars(select(Office))}
+        today = clock.now().date()
+        tokens: dict[str, str] = {}
+        for code, office in by_code.items():
+            for offset in (-1, 0, 1):  # holidays must not close the benchmark's offices
+                put_office_day(
+                    session=session,
+                    office=office,
+                    day=today + timedelta(days=offset),
+                    data=OfficeDayIn(is_open=True),
+                )
+            _, tokens[code] = add_device(
+                session=session, clock=clock, office=office, kind="kiosk", name=f"k-{code}"
+            )
+        calls = by_code["calls"]
+        clerks = []
+        for window in session.scalars(select(Window).where(Window.office_id == calls.id)):
+            user = User(
+                username=f"clerk{window.number}",
+                password_hash=password_hash,
+                role="clerk",
+                office_id=calls.id,
+            )
+            session.add(user)
+            session.flush()
+            window.clerk_id = user.id
+            clerks.append(
+                (
+                    window.number,
+                    create_token(session=session, clock=clock, user=user, ttl=timedelta(hours=4)),
+                )
+            )
+        from queue_server.auth.service import Principal
+        from queue_server.tickets.issuing import issue_ticket
+
+        manager = User(username="manager", password_hash=password_hash, role="manager")
+        session.add(manager)
+        session.flush()
+        staff = Principal("user", manager.id, "manager", None, "manager")
+        for i in range(waiting):
+            issue_ticket(
+                session=session,
+                clock=clock,
+                office=calls,
+                principal=staff,
+                service_code="st"[i % 2],
+            )
+    db.dispose()
+    return Seeded(
+        kiosk=tokens["bench"],
+        clerks=sorted(clerks),
+        busy_kiosk=tokens["busy"],
+        spread_kiosks=[tokens[f"o{i:02d}"] for i in range(1, SPREAD + 1)],
+    )
+
+
+# --- servers ------------------------------------------------------------------------
+
+BARE_APP = """
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.post("/bare", status_code=201)
+def bare() -> dict[str, int]:
+    return {"ok": 1}
+"""
+
+
+# --- load ---------------------------------------------------------------------------
+
+
+def issue_at(office: str, token: str, services: str = "st") -> Request:
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def request(client: httpx.AsyncClient, w: int, i: int) -> httpx.Response:
+        body = {"service": services[(w + i) % len(services)], "idempotency_key": uuid.uuid4().hex}
+        return await client.post(f"/api/v1/offices/{office}/tickets", headers=headers, json=body)
+
+    return request
+
+
+def issue_spread(tokens: list[str]) -> Request:
+    async def request(client: httpx.AsyncClient, w: int, i: int) -> httpx.Response:
+        office = w % SPREAD
+        body = {"service": "st"[i % 2], "idempotency_key": uuid.uuid4().hex}
+        return await client.post(
+            f"/api/v1/offices/o{office + 1:02d}/tickets",
+            headers={"Authorization": f"Bearer {tokens[office]}"},
+            json=body,
+        )
+
+    return request
+
+
+def call_next(clerks: list[tuple[int, str]], concurrency: int) -> Request:
+    """Worker w calls to its own windows, one call each (a called window is busy)."""
+
+    async def request(client: httpx.AsyncClient, w: int, i: int) -> httpx.Response:
+        number, token = clerks[w + i * concurrency]  # (n % concurrency is 0 here)
+        return await client.post(
+            f"/api/v1/offices/calls/windows/{number}/call-next",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    return request
+
+
+# --- pgbench ------------------------------------------------------------------------
+
+PG_SCHEMA = """
+CREATE TABLE counters (office_id int, prefix text, day date, last_seq int,
+                       PRIMARY KEY (office_id, prefix, day));
+CREATE TABLE tickets (id bigserial PRIMARY KEY, office_id int, number text, status text,
+                      window_id int, issued_at timestamptz, called_at timestamptz);
+CREATE INDEX ON tickets (office_id, status, id);
+CREATE TABLE events (id bigserial PRIMARY KEY, office_id int, type text, payload jsonb,
+                     created_at timestamptz);
+"""
+ISSUE_SQL = """\\set office 1
+BEGIN;
+INSERT INTO counters VALUES (:office, 'A', current_date, 1)
+  ON CONFLICT (office_id, prefix, day) DO UPDATE SET last_seq = counters.last_seq + 1
+  RETURNING last_seq;
+INSERT INTO tickets (office_id, number, status, issued_at)
+  VALUES (:office, 'A001', 'waiting', now()) RETURNING id;
+INSERT INTO events (office_id, type, payload, created_at)
+  VALUES (:office, 'ticket.issued', '{"number": "A001"}', now());
+COMMIT;
+"""
+CALL_SQL = """\\set office 2
+\\set window random(1, 16)
+BEGIN;
+UPDATE tickets SET status = 'called', window_id = :window, called_at = now()
+  WHERE id = (SELECT id FROM tickets WHERE office_id = :office AND status = 'waiting'
+              ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+  RETURNING id;
+INSERT INTO events (office_id, type, payload, created_at)
+  VALUES (:office, 'ticket.called', '{"window": 1}', now());
+COMMIT;
+"""
+
+
+def pgbench_binary() -> str | None:
+    try:
+        bindir = subprocess.run(
+            ["pg_config", "--bindir"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        if (Path(bindir) / "pgbench").exists():
+            return str(Path(bindir) / "pgbench")
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return shutil.which("pgbench")
+
+
+def pgbench(pg: str, seconds: int, concurrency: int) -> list[Stats]:
+    """The floors: the minimal issue and call transactions, per-transaction latencies."""
+    binary = pgbench_binary()
+    if binary is None:
+        print("  pgbench: not found (skipped)")
+        return []
+    url = make_url(pg)
+    schema = f"mfcq_floor_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(pg)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        conn.execute(text(f'SET LOCAL search_path = "{schema}"'))
+        for statement in PG_SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(text(statement))
+        conn.execute(
+            text(
+                "INSERT INTO tickets (office_id, number, status, issued_at) "
+                "SELECT 2, 'A001', 'waiting', now() FROM generate_series(1, 200000)"
+            )
+        )
+        conn.execute(text("ANALYZE tickets"))
+    out = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, script in (("pgbench issue", ISSUE_SQL), ("pgbench call", CALL_SQL)):
+                path = Path(tmp) / f"{name.split()[1]}.sql"
+                path.write_text(script)
+                prefix = str(Path(tmp) / name.split()[1])
+                env = {
+                    **os.environ,
+                    "PGOPTIONS": f"-c search_path={schema}",
+                    "PGHOST": url.host or "127.0.0.1",
+                    "PGPORT": str(url.port or 5432),
+                    "PGUSER": url.username or "postgres",
+                    "PGDATABASE": url.database or "postgres",
+                }
+                if url.password:
+                    env["PGPASSWORD"] = url.password
+                args = [binary, "-n", "-c", str(concurrency), "-j", "2", "-T", str(seconds)]
+                args += ["-f", str(path), "-l", "--log-prefix", prefix]
+                start = time.perf_counter()
+                subprocess.run(args, env=env, check=True, capture_output=True, text=True)
+                wall = time.perf_counter() - start
+                latencies = []
+                for log in Path(tmp).glob(f"{name.split()[1]}.*"):
+                    if log.suffix == ".sql":
+                        continue
+                    for line in log.read_text().splitlines():
+                        latencies.append(int(line.split()[2]) / 1e6)
+                    log.unlink()
+                # pgbench's own run time is `seconds`; its connections took the rest.
+                out.append(Stats(name, latencies, float(seconds) if latencies else wall))
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+    return out
+
+
+def pre_ping_cost(pg: str, checkouts: int = 2000) -> str:
+    """What the pool's pre-ping adds to each checkout (a request checks out 2–3 times)."""
+    spent = {}
+    for ping in (False, True):
+        engine = create_engine(pg, pool_pre_ping=ping, pool_size=1)
+        with engine.connect():
+            pass
+        start = time.perf_counter()
+        for _ in range(checkouts):
+            with engine.connect():
+                pass
+        spent[ping] = (time.perf_counter() - start) / checkouts * 1e6
+        engine.dispose()
+    return (
+        f"pool checkout: {spent[False]:.0f} µs, with pre-ping {spent[True]:.0f} µs "
+        f"(+{spent[True] - spent[False]:.0f} µs per checkout)"
+    )
+
+
+# --- the run ------------------------------------------------------------------------
+
+
+def depth_run(url: str, depths: list[int], n: int, concurrency: int) -> list[Stats]:
+    """Issue at `concurrency` clients with `depth` tickets already waiting (two services)."""
+    out = []
+    for depth in depths:
+        fresh = seed(url, 1)
+        with uvicorn(server_env(url)) as base:
+            fill = issue_at("bench", fresh.kiosk)
+            asyncio.run(run(base, "fill", depth, min(concurrency, depth), fill, 201))
+            analyze(url)
+            name = f"issue, {depth} waiting"
+            out.append(asyncio.run(run(base, name, n, concurrency, fill, 201)))
+        reset(url)
+    return out
+
+
+def analyze(url: str) -> None:
+    """PostgreSQL: statistics for the tables just filled, as autovacuum would have them a
+    minute later. Without them the planner takes the tickets table for nearly empty and
+    reads the office's tickets once per window for the estimate's window list (1.0 → 6.8 ms
+    at 1,000 waiting; 1.6 ms with statistics): a figure of the benchmark's fresh schema, not
+    of a running office."""
+    engine = create_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+    engine.dispose()
+
+
+def reset(url: str) -> None:
+    """Empty the database for the next seed (every table; the schema on PostgreSQL)."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.execute(text("PRAGMA foreign_keys=OFF"))
+            tables = conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))
+            for (table,) in list(tables):
+                conn.execute(text(f'DROP TABLE "{table}"'))
+        else:
+            schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+
+
+def http_run(label: str, url: str, n: int, concurrency: int, depths: list[int]) -> dict[str, Stats]:
+    """Every HTTP scenario of one database, on one server process at a time."""
+    print(f"{label} (load {load()}):", flush=True)
+    windows = concurrency * max(1, -(-n // concurrency))
+    seeded = seed(url, windows, waiting=windows)
+    found: dict[str, Stats] = {}
+    with uvicorn(server_env(url)) as base:
+        found["bare insert"] = asyncio.run(
+            run(base, "bare insert", n, concurrency, post("/api/v1/_bench/baseline"), 201)
+        )
+        found["issue"] = asyncio.run(
+            run(base, "issue", n, concurrency, issue_at("bench", seeded.kiosk), 201)
+        )
+        found["call-next"] = asyncio.run(
+            run(base, "call-next", n, concurrency, call_next(seeded.clerks, concurrency), 200)
+        )
+        found["one busy office"] = asyncio.run(
+            run(
+                base,
+                "issue, one busy office",
+                n,
+                concurrency,
+                issue_at("busy", seeded.busy_kiosk),
+                201,
+            )
+        )
+        found["16 offices"] = asyncio.run(
+            run(base, "issue, 16 offices", n, concurrency, issue_spread(seeded.spread_kiosks), 201)
+        )
+    reset(url)
+    for stats in depth_run(url, depths, n // 2, concurrency):
+        found[stats.name] = stats
+    floor = found["bare insert"]
+    for key, stats in found.items():
+        note = ""
+        if key in ("issue", "call-next"):
+            note = f"{stats.rate / floor.rate:5.0%} of bare insert"
+        elif key == "16 offices":
+            note = f"busy / spread = {found['one busy office'].rate / stats.rate:4.2f}"
+        print(stats.line(note), flush=True)
+    print(f"  (load {load()})", flush=True)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=640, help="requests per scenario (≤ 900)")
+    parser.add_argument("-c", "--concurrency", type=int, default=16)
+    parser.add_argument("--seconds", type=int, default=10, help="each pgbench run")
+    parser.add_argument("--depths", default="10,100,1000")
+    args = parser.parse_args()
+    args.n -= args.n % args.concurrency  # call-next: every worker calls to windows of its own
+    depths = [int(d) for d in args.depths.split(",") if d]
+    print(f"load average before: {load()} on {os.cpu_count()} CPUs", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "bare_app.py").write_text(BARE_APP)
+        with uvicorn({}, app="bare_app:app", app_dir=Path(tmp), ready="/docs") as bare:
+            route = post("/bare")
+            stats = asyncio.run(
+                run(bare, "bare FastAPI route", args.n, args.concurrency, route, 201)
+            )
+        print(stats.line(), flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        http_run("SQLite", f"sqlite:///{tmp}/bench.sqlite3", args.n, args.concurrency, depths)
+    pg = postgres_url()
+    if not pg:
+        print("PostgreSQL: skipped (set MFCQ_TEST_POSTGRES_URL to measure it)")
+        return
+    print(f"pgbench floors (load {load()}):", flush=True)
+    floors = {s.name: s for s in pgbench(pg, args.seconds, args.concurrency)}
+    for s in floors.values():
+        print(s.line(), flush=True)
+    print(f"  {pre_ping_cost(pg)}", flush=True)
+    with scratch_schema(pg) as url:
+        found = http_run("PostgreSQL", url, args.n, args.concurrency, depths)
+    if floors:
+        issue, call = found["issue"], found["call-next"]
+        fi, fc = floors["pgbench issue"], floors["pgbench call"]
+        print(
+            f"  issue: {issue.rate / fi.rate:5.1%} of the pgbench floor's rate, "
+            f"p99 {issue.pct(0.99) / fi.pct(0.99):4.1f}× its p99; call-next: "
+            f"{call.rate / fc.rate:5.1%} of its floor's rate, p99 "
+            f"{call.pct(0.99) / fc.pct(0.99):4.1f}× its p99",
+            flush=True,
+        )
+    print(f"load average after: {load()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Agency agreements (соглашения): which services an agency serves, until when (R18)."""

@@ -1,0 +1,1 @@
+"""The audit trail (R16): who did what and when, append-only."""

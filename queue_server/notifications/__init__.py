@@ -1,0 +1,1 @@
+"""Telling applicants in time: channels, subscriptions with consent, the outbox."""

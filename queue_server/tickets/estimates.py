@@ -1,0 +1,569 @@
+"""The wait estimate's live inputs, read in four queries, and the estimates made from them.
+
+What the office looks like now: the windows that call (staffed, not paused) with each
+service's tier, norm and limit and the ticket each one has called or serves (one query),
+what the last hours say (one aggregate: how long each service took, on
+`ix_tickets_finished`, and how often it was asked for, on `ix_tickets_issued`), and the
+head of each service's queue (one query on the queue index). The calculation — the next
+calls replayed in the dispatcher's own order, with the arrivals the last hour's rates
+promise — is `rules.replay_calls`.
+
+The cost does not grow with the queue's depth: the replay looks `REPLAY_HORIZON_MINUTES`
+ahead, so of each service's queue only the tickets the open windows can call in that time
+are read (`rules.calls_within`; within a service every window calls in the same order),
+with those whose place changes in that time (a booking's slot comes, a wait nears its
+limit under the guarded policy) and the tickets asked about. The query still gives each
+ticket's place in its service's queue and the queue's length, counted by the database; a
+ticket further back than the horizon is placed by `rules.extrapolated_call`.
+
+Places taken from the phone and not checked in yet (`expected`, `remote.py`) are read too
+(a fourth query, on the queue index): the dispatcher calls such a place when its applicant
+arrives, as a booking checked in at the place's time, so each is counted as arriving at
+that time (or now, when its time has come) — in the replay, and in the people ahead of a
+ticket whenever the dispatcher's order puts it ahead at this instant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Float, and_, bindparam, case, false, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from queue_server.catalogue.models import Service
+from queue_server.db import UTCDateTime
+from queue_server.offices.models import Office
+from queue_server.tickets import rules
+from queue_server.tickets.dispatcher import (
+    DEADLINE,
+    FIFO,
+    GUARDED,
+    call_key,
+    dispatch_class_of,
+    key_changes,
+)
+from queue_server.tickets.models import CALLED, DONE, SERVING, WAITING, Ticket
+from queue_server.tickets.models import EXPECTED as NOT_ARRIVED
+from queue_server.windows.models import Window, WindowService
+
+# Ids of hypothetical tickets taken now: above any real one, as a new ticket's id would be
+# (the dispatcher breaks the last ties by id); expected arrivals are numbered below them.
+NEW_TICKET = 2**62
+EXPECTED = 2**61
+
+
+class elapsed_seconds(FunctionElement[float]):
+    """Seconds from the first datetime to the second, on SQLite and PostgreSQL."""
+
+    type = Float()
+    inherit_cache = True
+    name = "elapsed_seconds"
+
+
+@compiles(elapsed_seconds, "sqlite")
+def _elapsed_sqlite(element: elapsed_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = list(element.clauses)
+    return (
+        f"((julianday({compiler.process(end, **kw)}) - "
+        f"julianday({compiler.process(start, **kw)})) * 86400.0)"
+    )
+
+
+@compiles(elapsed_seconds, "postgresql")
+def _elapsed_pg(element: elapsed_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = list(element.clauses)
+    return f"EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)}))"
+
+
+@dataclass(frozen=True)
+class WaitEstimate:
+    """A ticket's expected wait; `minutes` is None when no open window serves its service."""
+
+    minutes: int | None
+    open_windows: int  # windows calling now that serve the service
+
+    @property
+    def no_open_window(self) -> bool:
+        """Nobody can call this ticket now: every window of its service is closed or paused."""
+        return self.minutes is None
+
+
+@dataclass
+class LiveQueue:
+    """The office at one instant, as the estimate needs it."""
+
+    office: Office
+    now: datetime
+    waiting: list[rules.QueuedTicket]  # the head of each service's queue (see the module)
+    windows: list[rules.OpenWindow]
+    seconds_of: dict[int, float]  # per service id: expected seconds a window is taken
+    arrivals: list[rules.QueuedTicket] = field(default_factory=list)  # expected from now on
+    # Per waiting ticket read: its place in its service's queue (1 = next); per service:
+    # how many wait in all (tickets not read are behind every one read of the service).
+    places: dict[int, int] = field(default_factory=dict)
+    lengths: dict[int, int] = field(default_factory=dict)
+    # Places taken from the phone, not arrived: each as it joins the queue on arrival, at
+    # its place's time or now (also among `arrivals`, which the replay reads).
+    remote: list[rules.QueuedTicket] = field(default_factory=list)
+
+    def open_windows_for(self, service_id: int) -> int:
+        """How many open windows serve the service."""
+        return sum(service_id in w.tiers for w in self.windows)
+
+    def people_ahead(self, ticket_id: int) -> int:
+        """Waiting tickets of the same service called before this one (office-wide order)."""
+        ticket = next(t for t in self.waiting if t.id == ticket_id)
+        if ticket_id in self.places:
+            return self.places[ticket_id] - 1 + len(self._remote_ahead(ticket))
+        return self._ahead_of(ticket)
+
+    def _remote_ahead(self, ticket: rules.QueuedTicket) -> set[int]:
+        """Places not arrived that the dispatcher would call before the ticket if their
+        applicants checked in now (a place whose time has come goes first, R4)."""
+        key = call_key(self.office)
+        mine = key(ticket, 1, self.now)
+        same = (p for p in self.remote if p.service_id == ticket.service_id and p.id != ticket.id)
+        return {p.id for p in same if key(p, 1, self.now) < mine}
+
+    def _ahead_of(self, ticket: rules.QueuedTicket) -> int:
+        """Tickets of its service before a ticket not in the queue (a new or replayed one)."""
+        key = call_key(self.office)
+        mine = key(ticket, 1, self.now)
+        same = [t for t in self.waiting if t.service_id == ticket.service_id and t.id != ticket.id]
+        before = sum(1 for t in same if key(t, 1, self.now) < mine)
+        unread = self.lengths.get(ticket.service_id, 0) - len(same)
+        # Tickets not read are behind every one read: behind this one too unless it comes
+        # after all of those read.
+        unread_ahead = unread if unread > 0 and before == len(same) else 0
+        return before + unread_ahead + len(self._remote_ahead(ticket))
+
+    def estimate(self, ticket_id: int) -> WaitEstimate:
+        """The expected wait of a waiting ticket."""
+        return self.estimates({ticket_id})[ticket_id]
+
+    def estimates(
+        self, ticket_ids: set[int], ahead: dict[int, int] | None = None
+    ) -> dict[int, WaitEstimate]:
+        """The expected waits of several tickets, in one replay (`ahead`: the people ahead
+        of tickets not read from the queue, when known)."""
+        log: list[tuple[int, datetime]] = []
+        called = rules.replay_calls(
+            now=self.now,
+            tickets=self.waiting + self.arrivals,
+            windows=self.windows,
+            seconds_of=self.seconds_of,
+            key=call_key(self.office),
+            changes=key_changes(self.office),
+            targets=ticket_ids,
+            stock=self._stock(),
+            log=log,
+        )
+        service_of = {t.id: t.service_id for t in self.waiting}
+        out = {}
+        for tid in ticket_ids:
+            service = service_of[tid]
+            windows = self.open_windows_for(service)
+            at = called.get(tid)
+            if at is None and windows:
+                at = self._beyond_horizon(tid, service, log, (ahead or {}).get(tid))
+            minutes = rules.wait_minutes(at, now=self.now) if at and windows else None
+            out[tid] = WaitEstimate(minutes=minutes, open_windows=windows)
+        return out
+
+    def _stock(self) -> dict[int, int]:
+        """Per service read in part: how many of its tickets the replay may call — the
+        head read (places 1…k); the tickets behind it were not all read."""
+        places: dict[int, set[int]] = {}
+        for t in self.waiting:
+            if t.id in self.places:
+                places.setdefault(t.service_id, set()).add(self.places[t.id])
+        stock = {}
+        for service, read in places.items():
+            if self.lengths.get(service, 0) > len(read) or max(read) > len(read):
+                head = 0
+                while head + 1 in read:
+                    head += 1
+                stock[service] = head
+        return stock
+
+    def _beyond_horizon(
+        self, tid: int, service: int, log: list[tuple[int, datetime]], ahead: int | None
+    ) -> datetime:
+        """When a ticket the replay stopped short of is called (its service's queue read
+        in part was used up first)."""
+        if ahead is None:
+            ahead = self.people_ahead(tid)
+        services = {t.id: t.service_id for t in self.waiting + self.arrivals}
+        of_service = [(i, at) for i, at in log if services[i] == service]
+        seconds = self.seconds_of.get(service) or 60.0
+        # Of those called, the ones counted in `ahead`: the queue's, and the places not
+        # arrived that were ahead already now (not those whose time came later).
+        target = next(t for t in self.waiting if t.id == tid)
+        not_counted = {p.id for p in self.remote} - self._remote_ahead(target)
+        return rules.extrapolated_call(
+            stopped=log[-1][1] if log else self.now,
+            calls=[at for _i, at in of_service],
+            ahead=ahead,
+            ahead_called=sum(1 for i, _at in of_service if i < EXPECTED and i not in not_counted),
+            spacing_s=seconds / max(self.open_windows_for(service), 1),
+        )
+
+    def estimate_for_new_tickets(self, services: list[Service]) -> dict[int, WaitEstimate]:
+        """Per service: the wait of a live ticket taken now (each alone, none delays another)."""
+        ghosts = [
+            rules.QueuedTicket(
+                id=NEW_TICKET + i,
+                service_id=s.id,
+                waiting_since=self.now,
+                deadline=self.now + timedelta(minutes=s.wait_limit_minutes),
+            )
+            for i, s in enumerate(services)
+        ]
+        replay = LiveQueue(
+            office=self.office,
+            now=self.now,
+            waiting=self.waiting + ghosts,
+            windows=self.windows,
+            seconds_of=self.seconds_of,
+            arrivals=self.arrivals,
+            places=self.places,
+            lengths=self.lengths,
+            remote=self.remote,
+        )
+        ahead = {g.id: self._ahead_of(g) for g in ghosts}
+        found = replay.estimates({g.id for g in ghosts}, ahead)
+        return {g.service_id: found[g.id] for g in ghosts}
+
+
+def load_live_queue(
+    *,
+    session: Session,
+    office: Office,
+    now: datetime,
+    also: Ticket | None = None,
+    including: Collection[int] = (),
+) -> LiveQueue:
+    """Read the office's live state (four queries). `also`: a ticket asked about, read
+    wherever it stands in the queue; one no longer waiting (a replayed issue) is placed
+    where the dispatcher's order would put it. `including`: waiting tickets asked about
+    (say, those whose applicants wait for a message), read wherever they stand, even
+    with no window open."""
+    at_window: dict[int, tuple[int, datetime | None]] = {}
+    recently = _recently(session, office, now)
+    expected: dict[int, float] = {}
+    numbers: dict[int, int] = {}
+    tiers: dict[int, dict[int, int]] = {}
+    limits: dict[int, int] = {}
+    for row in session.execute(_WINDOWS, {"office_id": office.id}):
+        window_id, service_id = row.id, row.service_id
+        if row.busy_service_id is not None:
+            at_window[window_id] = (row.busy_service_id, row.busy_called_at)
+        expected[service_id] = rules.service_seconds(
+            norm_minutes=row.norm, times=recently.times.get(service_id, rules.ServiceTimes())
+        )
+        if row.clerk_id is not None and not row.paused:
+            limits[service_id] = row.wait_limit
+            numbers[window_id] = row.number
+            tiers.setdefault(window_id, {})[service_id] = row.order
+    windows = []
+    for window_id, services in tiers.items():
+        free_at = now
+        busy_service, called_at = at_window.get(window_id, (None, None))
+        if busy_service is not None and called_at is not None:
+            busy = (now - called_at).total_seconds()
+            mean = expected.get(busy_service, busy)
+            free_at += timedelta(
+                seconds=rules.remaining_seconds(mean_seconds=mean, busy_seconds=busy)
+            )
+        windows.append(rules.OpenWindow(number=numbers[window_id], tiers=services, free_at=free_at))
+    until = now + timedelta(minutes=rules.REPLAY_HORIZON_MINUTES)
+    heads = rules.calls_within(windows=windows, seconds_of=expected, until=until)
+    asked = set(including) | ({also.id} if also is not None else set())
+    rows = _queue_heads(session, office, now, until, heads, asked)
+    waiting = [
+        rules.QueuedTicket(
+            id=r.id,
+            service_id=r.service_id,
+            waiting_since=r.waiting_since,
+            deadline=r.deadline,
+            due_at=r.due_at,
+            priority_rank=r.priority_rank,
+        )
+        for r in rows
+    ]
+    places = {r.id: int(r.place) for r in rows}
+    lengths = {r.service_id: int(r.length) for r in rows}
+    if also is not None and also.id not in places:
+        waiting.append(
+            rules.QueuedTicket(
+                id=also.id,
+                service_id=also.service_id,
+                waiting_since=also.waiting_since,
+                deadline=also.deadline,
+                due_at=also.due_at,
+                priority_rank=also.priority_rank,
+            )
+        )
+    arrivals = rules.expected_arrivals(
+        now=now, issued=recently.issued, limit_minutes=limits, first_id=EXPECTED, most=heads
+    )
+    remote = _remote_places(session, office, now, skip={also.id} if also is not None else set())
+    return LiveQueue(
+        office=office,
+        now=now,
+        waiting=waiting,
+        windows=windows,
+        seconds_of=expected,
+        arrivals=arrivals + remote,
+        places=places,
+        lengths=lengths,
+        remote=remote,
+    )
+
+
+# --- the statements, built once ------------------------------------------------------------
+#
+# An estimate is read on every issue (the kiosk prints it) and on every status page: the
+# statements are built once, with bound parameters, rather than per request (building a
+# SELECT of this size costs SQLAlchemy several times what executing it costs).
+
+_busy = aliased(Ticket, name="busy")
+#: Active windows of an office with the services they serve (norm, limit) and the service
+#: and call time of the ticket each one has called or serves (one at a time; none: NULL).
+_WINDOWS = (
+    select(
+        Window.id,
+        Window.number,
+        Window.clerk_id,
+        Window.paused,
+        WindowService.service_id,
+        WindowService.order,
+        Service.service_norm_minutes.label("norm"),
+        Service.wait_limit_minutes.label("wait_limit"),
+        _busy.service_id.label("busy_service_id"),
+        _busy.called_at.label("busy_called_at"),
+    )
+    .join(WindowService, WindowService.window_id == Window.id)
+    .join(Service, Service.id == WindowService.service_id)
+    .outerjoin(
+        _busy,
+        and_(
+            _busy.office_id == Window.office_id,
+            _busy.status.in_((CALLED, SERVING)),
+            _busy.window_id == Window.id,
+        ),
+    )
+    .where(Window.office_id == bindparam("office_id"), Window.active.is_(True))
+)
+
+#: The places taken from the phone and not arrived, with their service's wait limit.
+_REMOTE = (
+    select(
+        Ticket.id,
+        Ticket.service_id,
+        Ticket.due_at,
+        Ticket.priority_rank,
+        Service.wait_limit_minutes,
+    )
+    .join(Service, Service.id == Ticket.service_id)
+    .where(
+        Ticket.office_id == bindparam("office_id"),
+        Ticket.status == NOT_ARRIVED,
+        Ticket.due_at.is_not(None),
+    )
+)
+
+
+def _heads_statement(policy: str) -> Any:
+    """`_queue_heads`' statement for a dispatch policy: every waiting ticket of the office
+    with its place in its service's queue and the queue's length, those read being the
+    first `reach` of each queue, those whose place changes before `until`, and those asked
+    about (`changes` tells the second kind)."""
+    now = bindparam("now", type_=UTCDateTime())
+    until = bindparam("until", type_=UTCDateTime())
+    order: list[Any]
+    if policy == FIFO:
+        order = [Ticket.waiting_since, Ticket.id]
+    else:
+        guarded = bindparam("guard_until", type_=UTCDateTime()) if policy == GUARDED else None
+        order = [
+            dispatch_class_of(now, guarded),
+            func.coalesce(Ticket.priority_rank, 0),
+            Ticket.deadline,
+            Ticket.waiting_since,
+            Ticket.id,
+        ]
+    queue = (
+        select(
+            Ticket.id,
+            Ticket.service_id,
+            Ticket.waiting_since,
+            Ticket.deadline,
+            Ticket.due_at,
+            Ticket.priority_rank,
+            func.row_number().over(partition_by=Ticket.service_id, order_by=order).label("place"),
+            func.count().over(partition_by=Ticket.service_id).label("length"),
+        )
+        .where(Ticket.office_id == bindparam("office_id"), Ticket.status == WAITING)
+        .subquery()
+    )
+    changing: Any = false()
+    if policy != FIFO:
+        changing = and_(queue.c.due_at > now, queue.c.due_at <= until)
+        if policy == GUARDED:
+            changing = or_(
+                changing,
+                and_(
+                    queue.c.deadline > bindparam("guard_until", type_=UTCDateTime()),
+                    queue.c.deadline <= bindparam("until_guard", type_=UTCDateTime()),
+                ),
+            )
+    changes = case((changing, 1), else_=0).label("changes")
+    asked = queue.c.id.in_(bindparam("asked", expanding=True))
+    return select(queue, changes).where(or_(queue.c.place <= bindparam("reach"), changing, asked))
+
+
+_HEADS = {policy: _heads_statement(policy) for policy in (FIFO, DEADLINE, GUARDED)}
+
+
+def _remote_places(
+    session: Session, office: Office, now: datetime, skip: set[int]
+) -> list[rules.QueuedTicket]:
+    """The places taken from the phone and not arrived, each as the dispatcher will see it
+    once its applicant checks in: waiting from its place's time (or from now, when that
+    has passed) with its service's limit and the place's time as its slot (remote_rules)."""
+    out = []
+    for r in session.execute(_REMOTE, {"office_id": office.id}):
+        if r.id in skip:
+            continue
+        joins = max(r.due_at, now)
+        out.append(
+            rules.QueuedTicket(
+                id=r.id,
+                service_id=r.service_id,
+                waiting_since=joins,
+                deadline=joins + timedelta(minutes=r.wait_limit_minutes),
+                due_at=r.due_at,
+                priority_rank=r.priority_rank,
+                arrives_at=joins,
+            )
+        )
+    return out
+
+
+def _queue_heads(
+    session: Session,
+    office: Office,
+    now: datetime,
+    until: datetime,
+    heads: dict[int, int],
+    asked: set[int],
+) -> list[Any]:
+    """The waiting tickets the replay can reach: the first `heads[service]` of each
+    service's queue in the dispatcher's order, those whose place changes before `until`
+    (a booking's slot comes; under the guarded policy, a wait nears its limit), and
+    those `asked` about; each with its place in its service's queue and the queue's length.
+
+    The statement reads the first `max(heads)` of every queue; those beyond their own
+    service's reach are dropped here."""
+    policy = office.dispatch_policy if office.dispatch_policy in _HEADS else DEADLINE
+    params: dict[str, Any] = {
+        "office_id": office.id,
+        "reach": max(heads.values(), default=0),
+        "asked": sorted(asked),
+    }
+    if policy != FIFO:
+        params.update(now=now, until=until)
+        if policy == GUARDED:
+            guard = timedelta(minutes=office.dispatch_guard_minutes)
+            params.update(guard_until=now + guard, until_guard=until + guard)
+    return [
+        r
+        for r in session.execute(_HEADS[policy], params)
+        if r.place <= heads.get(r.service_id, 0) or r.changes or r.id in asked
+    ]
+
+
+@dataclass(frozen=True)
+class Recently:
+    """What the last hours say about each service: its service times, its arrivals."""
+
+    times: dict[int, rules.ServiceTimes]
+    issued: dict[int, tuple[int, int]]  # (live, priority) tickets issued in the last hour
+
+
+def _recently_statement() -> Any:
+    """`_recently`'s aggregate, with the instants bound at each execution."""
+    now = bindparam("now", type_=UTCDateTime())
+    longer = bindparam("longer_since", type_=UTCDateTime())
+    finished = and_(
+        Ticket.finished_at >= longer,
+        Ticket.finished_at <= now,
+        Ticket.status == DONE,
+        Ticket.called_at.is_not(None),
+    )
+    recent = and_(finished, Ticket.finished_at >= bindparam("recent_since", type_=UTCDateTime()))
+    # Tickets taken in the hall: a booking (booking_id) or a place taken from the phone
+    # (due_at without a booking) is counted once, as the arrival it is (`_remote_places`).
+    issued = and_(
+        Ticket.issued_at > bindparam("issued_since", type_=UTCDateTime()),
+        Ticket.issued_at <= now,
+        Ticket.booking_id.is_(None),
+        Ticket.due_at.is_(None),
+    )
+    seconds = elapsed_seconds(Ticket.called_at, Ticket.finished_at)
+
+    def total(condition: Any, value: Any = 1) -> Any:
+        return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+    return (
+        select(
+            Ticket.service_id,
+            total(finished),
+            total(finished, seconds),
+            total(recent),
+            total(recent, seconds),
+            total(issued),
+            total(and_(issued, Ticket.priority_rank.is_not(None))),
+        )
+        .where(
+            Ticket.office_id == bindparam("office_id"),
+            or_(Ticket.finished_at >= longer, issued),
+        )
+        .group_by(Ticket.service_id)
+    )
+
+
+_RECENTLY = _recently_statement()
+
+
+def _recently(session: Session, office: Office, now: datetime) -> Recently:
+    """One aggregate over the office's tickets finished in the last hours (service times,
+    the last hour counted apart) or issued in the last hour (arrival rates; bookings and
+    places taken from the phone are not counted), each side on its own index."""
+    rows = session.execute(
+        _RECENTLY,
+        {
+            "office_id": office.id,
+            "now": now,
+            "longer_since": now - timedelta(minutes=rules.LONGER_SERVICE_MINUTES),
+            "recent_since": now - timedelta(minutes=rules.RECENT_SERVICE_MINUTES),
+            "issued_since": now - timedelta(minutes=rules.ARRIVAL_RATE_MINUTES),
+        },
+    ).all()
+    times, arrivals = {}, {}
+    for service_id, n, n_s, r, r_s, new, new_priority in rows:
+        times[service_id] = rules.ServiceTimes(
+            recent_count=int(r),
+            recent_seconds=float(r_s),
+            longer_count=int(n),
+            longer_seconds=float(n_s),
+        )
+        arrivals[service_id] = (int(new) - int(new_priority), int(new_priority))
+    return Recently(times=times, issued=arrivals)
