@@ -60,13 +60,38 @@ class PtyPort:
                 os.write(self.master, data)
 
     def close(self) -> None:
-        """Close both ends: the path disappears and the client gets I/O errors."""
+        """Close the master: the path disappears and the client reads end-of-file.
+
+        The pty's number stays taken while this process runs: the simulator's own
+        slave descriptor is parked, not closed (the kernel frees the number only when
+        both ends are closed). A client that goes on reopening the old path, as a
+        driver does after a pulled cable, then finds no such file; were the number
+        freed, the next pty made anywhere on the machine (another test, another
+        process) would get it, and that client would read and write the new owner's
+        bytes beside its rightful client.
+        """
         if self.closed:
             return
         self.closed = True
-        for fd in (self.master, self._slave):
+        with contextlib.suppress(OSError):
+            os.close(self.master)
+        _park(self._slave)
+
+
+#: Slave descriptors of closed ports, kept open so that their pty numbers are not reused
+#: while this process runs; the oldest are closed past ``_PARKED_MAX`` (the kernel's
+#: default limit is 4,096 ptys for the whole machine).
+_parked: collections.deque[int] = collections.deque()
+_PARKED_MAX = 256
+_parked_lock = threading.Lock()
+
+
+def _park(fd: int) -> None:
+    with _parked_lock:
+        _parked.append(fd)
+        while len(_parked) > _PARKED_MAX:
             with contextlib.suppress(OSError):
-                os.close(fd)
+                os.close(_parked.popleft())
 
 
 class _Service:
