@@ -35,6 +35,7 @@ from queue_server.clock import SystemClock
 from queue_server.db import Database
 from queue_server.offices.models import Office
 from queue_server.tickets import estimates
+from queue_server.tickets.models import Ticket
 
 DEPTHS = (10, 100, 1000)
 REPEAT = 30
@@ -50,15 +51,23 @@ def _median_ms(read: Callable[[], Any]) -> float:
 
 
 def _reads(s: Any, office: Office, now: Any) -> dict[str, Callable[[], Any]]:
-    """The estimate's four reads, and the whole of it."""
+    """The estimate's four reads, and the whole of it; "asked": with the last ticket issued
+    asked about, as the issue's answer does (its place is counted at the queue's end)."""
+    last = s.scalars(select(Ticket).order_by(Ticket.id.desc()).limit(1)).one()
     return {
         "last hours": lambda: estimates._recently(s, office, now),
         "windows": lambda: s.execute(estimates._WINDOWS, {"office_id": office.id}).all(),
         "queue heads": lambda: estimates._queue_heads(
             s, office, now, now, {sid: 3 for sid in (1, 2)}, set()
         ),
+        "queue heads, asked": lambda: estimates._queue_heads(
+            s, office, now, now, {sid: 3 for sid in (1, 2)}, {last.id}
+        ),
         "phone places": lambda: estimates._remote_places(s, office, now, set()),
         "whole": lambda: estimates.load_live_queue(session=s, office=office, now=now),
+        "whole, asked": lambda: estimates.load_live_queue(
+            session=s, office=office, now=now, also=last
+        ),
     }
 
 

@@ -4,7 +4,8 @@ What the office looks like now: the windows that call (staffed, not paused) with
 service's tier, norm and limit and the ticket each one has called or serves (one query),
 what the last hours say (one aggregate: how long each service took, on
 `ix_tickets_finished`, and how often it was asked for, on `ix_tickets_issued`), and the
-head of each service's queue (one query on the queue index). The calculation — the next
+head of each service's queue (one query, `heads.py`: a limit per service on the queue's
+indexes, never a sort of the queue). The calculation — the next
 calls replayed in the dispatcher's own order, with the arrivals the last hour's rates
 promise — is `rules.replay_calls`.
 
@@ -13,7 +14,8 @@ ahead, so of each service's queue only the tickets the open windows can call in 
 are read (`rules.calls_within`; within a service every window calls in the same order),
 with those whose place changes in that time (a booking's slot comes, a wait nears its
 limit under the guarded policy) and the tickets asked about. The query still gives each
-ticket's place in its service's queue and the queue's length, counted by the database; a
+ticket's place in its service's queue and the queue's length, counted by the database on
+an index (a ticket asked about by the tickets behind it: none for the one just issued); a
 ticket further back than the horizon is placed by `rules.extrapolated_call`.
 
 Places taken from the phone and not checked in yet (`expected`, `remote.py`) are read too
@@ -30,7 +32,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, and_, bindparam, case, false, func, or_, select
+from sqlalchemy import (
+    Float,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -39,16 +49,14 @@ from sqlalchemy.sql.functions import FunctionElement
 from queue_server.catalogue.models import Service
 from queue_server.db import UTCDateTime
 from queue_server.offices.models import Office
+from queue_server.tickets import heads as queue_heads
 from queue_server.tickets import rules
 from queue_server.tickets.dispatcher import (
-    DEADLINE,
-    FIFO,
-    GUARDED,
     call_key,
-    dispatch_class_of,
     key_changes,
 )
-from queue_server.tickets.models import CALLED, DONE, SERVING, WAITING, Ticket
+from queue_server.tickets.heads import QueueHead
+from queue_server.tickets.models import CALLED, DONE, SERVING, Ticket
 from queue_server.tickets.models import EXPECTED as NOT_ARRIVED
 from queue_server.windows.models import Window, WindowService
 
@@ -380,58 +388,6 @@ _REMOTE = (
 )
 
 
-def _heads_statement(policy: str) -> Any:
-    """`_queue_heads`' statement for a dispatch policy: every waiting ticket of the office
-    with its place in its service's queue and the queue's length, those read being the
-    first `reach` of each queue, those whose place changes before `until`, and those asked
-    about (`changes` tells the second kind)."""
-    now = bindparam("now", type_=UTCDateTime())
-    until = bindparam("until", type_=UTCDateTime())
-    order: list[Any]
-    if policy == FIFO:
-        order = [Ticket.waiting_since, Ticket.id]
-    else:
-        guarded = bindparam("guard_until", type_=UTCDateTime()) if policy == GUARDED else None
-        order = [
-            dispatch_class_of(now, guarded),
-            func.coalesce(Ticket.priority_rank, 0),
-            Ticket.deadline,
-            Ticket.waiting_since,
-            Ticket.id,
-        ]
-    queue = (
-        select(
-            Ticket.id,
-            Ticket.service_id,
-            Ticket.waiting_since,
-            Ticket.deadline,
-            Ticket.due_at,
-            Ticket.priority_rank,
-            func.row_number().over(partition_by=Ticket.service_id, order_by=order).label("place"),
-            func.count().over(partition_by=Ticket.service_id).label("length"),
-        )
-        .where(Ticket.office_id == bindparam("office_id"), Ticket.status == WAITING)
-        .subquery()
-    )
-    changing: Any = false()
-    if policy != FIFO:
-        changing = and_(queue.c.due_at > now, queue.c.due_at <= until)
-        if policy == GUARDED:
-            changing = or_(
-                changing,
-                and_(
-                    queue.c.deadline > bindparam("guard_until", type_=UTCDateTime()),
-                    queue.c.deadline <= bindparam("until_guard", type_=UTCDateTime()),
-                ),
-            )
-    changes = case((changing, 1), else_=0).label("changes")
-    asked = queue.c.id.in_(bindparam("asked", expanding=True))
-    return select(queue, changes).where(or_(queue.c.place <= bindparam("reach"), changing, asked))
-
-
-_HEADS = {policy: _heads_statement(policy) for policy in (FIFO, DEADLINE, GUARDED)}
-
-
 def _remote_places(
     session: Session, office: Office, now: datetime, skip: set[int]
 ) -> list[rules.QueuedTicket]:
@@ -464,30 +420,9 @@ def _queue_heads(
     until: datetime,
     heads: dict[int, int],
     asked: set[int],
-) -> list[Any]:
-    """The waiting tickets the replay can reach: the first `heads[service]` of each
-    service's queue in the dispatcher's order, those whose place changes before `until`
-    (a booking's slot comes; under the guarded policy, a wait nears its limit), and
-    those `asked` about; each with its place in its service's queue and the queue's length.
-
-    The statement reads the first `max(heads)` of every queue; those beyond their own
-    service's reach are dropped here."""
-    policy = office.dispatch_policy if office.dispatch_policy in _HEADS else DEADLINE
-    params: dict[str, Any] = {
-        "office_id": office.id,
-        "reach": max(heads.values(), default=0),
-        "asked": sorted(asked),
-    }
-    if policy != FIFO:
-        params.update(now=now, until=until)
-        if policy == GUARDED:
-            guard = timedelta(minutes=office.dispatch_guard_minutes)
-            params.update(guard_until=now + guard, until_guard=until + guard)
-    return [
-        r
-        for r in session.execute(_HEADS[policy], params)
-        if r.place <= heads.get(r.service_id, 0) or r.changes or r.id in asked
-    ]
+) -> list[QueueHead]:
+    """The waiting tickets the replay can reach, with their places (`heads.read`)."""
+    return queue_heads.read(session, office, now, until, heads, asked)
 
 
 @dataclass(frozen=True)

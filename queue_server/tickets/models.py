@@ -42,6 +42,10 @@ ACTIVE_STATUSES = (WAITING, CALLED, SERVING)
 STATUSES = (WAITING, CALLED, SERVING, DONE, NO_SHOW, CANCELLED, POSTPONED, EXPECTED)
 
 
+_WALK_INS = "status = 'waiting' AND due_at IS NULL AND priority_rank IS NULL"
+_OTHERS = "status = 'waiting' AND (due_at IS NOT NULL OR priority_rank IS NOT NULL)"
+
+
 class Ticket(Base):
     """A queue ticket; its wait runs from `waiting_since` to the first call."""
 
@@ -57,6 +61,38 @@ class Ticket(Base):
             "hold_until",
             postgresql_where=text("status = 'postponed'"),
             sqlite_where=text("status = 'postponed'"),
+        ),
+        # The wait estimate reads the head of each service's queue with a limit and places
+        # a ticket by counting those behind it, on these indexes alone (`tickets/heads.py`):
+        # every waiting ticket by the start of its wait (FIFO); the walk-ins by deadline;
+        # the few others (bookings, priority categories) found directly ("status" in the
+        # key: SQLite, without statistics, prefers the index with more equal columns).
+        Index(
+            "ix_tickets_fifo",
+            "office_id",
+            "service_id",
+            "waiting_since",
+            "id",
+            postgresql_where=text("status = 'waiting'"),
+            sqlite_where=text("status = 'waiting'"),
+        ),
+        Index(
+            "ix_tickets_walk_ins",
+            "office_id",
+            "service_id",
+            "deadline",
+            "waiting_since",
+            "id",
+            postgresql_where=text(_WALK_INS),
+            sqlite_where=text(_WALK_INS),
+        ),
+        Index(
+            "ix_tickets_waiting_others",
+            "office_id",
+            "status",
+            "service_id",
+            postgresql_where=text(_OTHERS),
+            sqlite_where=text(_OTHERS),
         ),
         # The wait estimate reads the service times of the tickets finished in the last hour.
         Index("ix_tickets_finished", "office_id", "finished_at"),

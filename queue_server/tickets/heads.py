@@ -1,0 +1,367 @@
+"""The head of each service's queue, read without walking the queue (the wait estimate's
+third read, `estimates.load_live_queue`).
+
+The estimate needs, of each service's queue in the dispatcher's order, the first few
+tickets the open windows can call within the replay's horizon, the tickets whose place
+changes within it (a booking's slot comes; under the guarded policy, a wait nears its
+limit), the tickets asked about, each with its exact place, and each queue's length.
+
+Numbering the whole queue in SQL (a window function over every waiting ticket, sorted by
+the dispatcher's ORDER BY) costs a sort of the office's queue on every issue. Here the
+queue is split where the dispatcher's order is simple:
+
+- **walk-ins** (no booking, no priority category; under the guarded policy, not near their
+  limit) are called in one class, by deadline: the first `reach` of each service are read
+  from `ix_tickets_walk_ins` with a LIMIT (LATERAL on PostgreSQL, a correlated subquery on
+  SQLite), and a walk-in further back is placed by counting the walk-ins **behind** it on
+  the same index — none for the ticket just issued, a few for a recent one;
+- **the others** (bookings, priority categories, walk-ins near their limit), few in any
+  office, are all read (`ix_tickets_waiting_others`) and placed among themselves and the
+  walk-ins by the dispatcher's own key in Python;
+- FIFO has one order for every ticket: its heads and places the same way, on
+  `ix_tickets_fifo`.
+
+The queue's length is one count per service on `ix_tickets_queue`, from the index alone,
+in the same statement.
+What still grows with the queue: that count, and the count behind a ticket asked about
+from deep in the queue (a waiting applicant's status page), both on an index, no rows read.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    not_,
+    null,
+    or_,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased
+
+from queue_server.catalogue.models import Service
+from queue_server.db import UTCDateTime
+from queue_server.offices.models import Office
+from queue_server.tickets import rules
+from queue_server.tickets.dispatcher import DEADLINE, FIFO, GUARDED, LIVE, call_key
+from queue_server.tickets.models import WAITING, Ticket
+
+
+class QueueHead(NamedTuple):
+    """A waiting ticket read for the estimate: its place in its service's queue (1 = next)
+    and that queue's length."""
+
+    id: int
+    service_id: int
+    waiting_since: datetime
+    deadline: datetime
+    due_at: datetime | None
+    priority_rank: int | None
+    place: int
+    length: int
+
+
+def read(
+    session: Session,
+    office: Office,
+    now: datetime,
+    until: datetime,
+    heads: dict[int, int],
+    asked: set[int],
+) -> list[QueueHead]:
+    """The waiting tickets the replay can reach: the first `heads[service]` of each
+    service's queue in the dispatcher's order, those whose place changes before `until`,
+    and those `asked` about; each with its place in its service's queue and its length.
+    One statement."""
+    policy = office.dispatch_policy if office.dispatch_policy in _POLICIES else DEADLINE
+    dialect = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+    guard = timedelta(minutes=office.dispatch_guard_minutes)
+    params: dict[str, Any] = {
+        "office_id": office.id,
+        "reach": max(heads.values(), default=0),
+        "asked": sorted(asked),
+    }
+    if policy == GUARDED:
+        params.update(now=now, guard_until=now + guard, until_guard=until + guard)
+    rows, lengths = [], {}
+    for r in session.execute(_STATEMENTS[dialect, policy], params):
+        if r.kind == LENGTH:
+            lengths[r.service_id] = int(r.behind)
+        else:
+            rows.append(r)
+    if policy == FIFO:
+        found = _placed_fifo(rows, lengths)
+    else:
+        found = _placed(rows, lengths, call_key(office), now)
+
+    def changes(h: QueueHead) -> bool:
+        if policy == FIFO:
+            return False
+        if h.due_at is not None and now < h.due_at <= until:
+            return True
+        return policy == GUARDED and now + guard < h.deadline <= until + guard
+
+    return [
+        h for h in found if h.place <= heads.get(h.service_id, 0) or h.id in asked or changes(h)
+    ]
+
+
+# --- placing the rows read -------------------------------------------------------------
+
+# What each part of the statement read (`kind`).
+OTHER, HEAD, AT_RISK_WALK_IN, CHANGING, ASKED, LENGTH = 1, 2, 3, 4, 5, 6
+
+
+def _head(r: Any, *, place: int, length: int) -> QueueHead:
+    return QueueHead(
+        id=r.id,
+        service_id=r.service_id,
+        waiting_since=r.waiting_since,
+        deadline=r.deadline,
+        due_at=r.due_at,
+        priority_rank=r.priority_rank,
+        place=int(place),
+        length=int(length),
+    )
+
+
+def _numbered_heads(rows: Sequence[Any], order: Any) -> dict[int, int]:
+    """Each head read: its number among its service's walk-ins (or, FIFO, its tickets)."""
+    by_service: dict[int, list[Any]] = {}
+    for r in rows:
+        if r.kind == HEAD:
+            by_service.setdefault(r.service_id, []).append(r)
+    numbers = {}
+    for heads in by_service.values():
+        for k, r in enumerate(sorted(heads, key=order), 1):
+            numbers[r.id] = k
+    return numbers
+
+
+def _placed_fifo(rows: Sequence[Any], lengths: dict[int, int]) -> list[QueueHead]:
+    numbers = _numbered_heads(rows, lambda r: (r.waiting_since, r.id))
+    out: dict[int, QueueHead] = {}
+    for r in rows:
+        length = lengths[r.service_id]
+        k = numbers.get(r.id)
+        place = k if k is not None else length - r.behind
+        out.setdefault(r.id, _head(r, place=place, length=length))
+    return list(out.values())
+
+
+def _placed(
+    rows: Sequence[Any], lengths: dict[int, int], key: Any, now: datetime
+) -> list[QueueHead]:
+    """Places under a deadline policy. A walk-in numbered `k` among its service's walk-ins
+    has `k - 1` of them ahead; any other ticket has none of them ahead when its class comes
+    before theirs and all of them when it comes after (a booking checked in early). The
+    others, all read, are placed among themselves by the dispatcher's own key."""
+
+    def key_of(r: Any) -> Any:
+        ticket = rules.QueuedTicket(
+            id=r.id,
+            service_id=r.service_id,
+            waiting_since=r.waiting_since,
+            deadline=r.deadline,
+            due_at=r.due_at,
+            priority_rank=r.priority_rank,
+        )
+        return key(ticket, 1, now)
+
+    others: dict[int, dict[int, Any]] = {}
+    for r in rows:
+        if r.kind in (OTHER, AT_RISK_WALK_IN):
+            others.setdefault(r.service_id, {})[r.id] = key_of(r)
+    other_keys = {s: sorted(keys.values()) for s, keys in others.items()}
+    numbers = _numbered_heads(rows, lambda r: (r.deadline, r.waiting_since, r.id))
+    out: dict[int, QueueHead] = {}
+    for r in rows:
+        if r.id in out:
+            continue
+        service = r.service_id
+        length = lengths[service]
+        walk_ins = length - len(others.get(service, {}))
+        mine = key_of(r)
+        ahead = bisect_left(other_keys.get(service, []), mine)
+        if r.kind in (OTHER, AT_RISK_WALK_IN):
+            if mine[0] > LIVE:
+                ahead += walk_ins
+        else:
+            k = numbers.get(r.id)
+            ahead += (k - 1) if k is not None else walk_ins - 1 - r.behind
+        out[r.id] = _head(r, place=ahead + 1, length=length)
+    return list(out.values())
+
+
+# --- the statements, built once per dialect and policy ---------------------------------
+
+#: The services with tickets waiting, from `ix_tickets_queue` alone.
+_WAITING_SERVICES = (
+    select(Ticket.service_id)
+    .where(Ticket.office_id == bindparam("office_id"), Ticket.status == WAITING)
+    .group_by(Ticket.service_id)
+)
+
+
+def _lengths() -> Any:
+    """Each service's queue length (in `behind`), from `ix_tickets_queue` alone."""
+    return (
+        select(
+            cast(null(), BigInteger),
+            Ticket.service_id,
+            cast(null(), UTCDateTime()),
+            cast(null(), UTCDateTime()),
+            cast(null(), UTCDateTime()),
+            cast(null(), Integer),
+            literal_column(str(LENGTH), Integer),
+            func.count(),
+        )
+        .where(Ticket.office_id == bindparam("office_id"), Ticket.status == WAITING)
+        .group_by(Ticket.service_id)
+    )
+
+
+_POLICIES = (FIFO, DEADLINE, GUARDED)
+# Literal, not bound: SQLite and PostgreSQL's generic plans use a partial index only
+# where the query's own terms imply the index's predicate.
+_WAITING_LITERAL: Any = literal_column(f"'{WAITING}'")
+
+
+def _waiting(t: Any) -> list[Any]:
+    return [t.office_id == bindparam("office_id"), t.status == _WAITING_LITERAL]
+
+
+def _walk_in(t: Any) -> list[Any]:
+    return [t.due_at.is_(None), t.priority_rank.is_(None)]
+
+
+def _at_risk(t: Any) -> Any:
+    now = bindparam("now", type_=UTCDateTime())
+    return and_(t.deadline > now, t.deadline <= bindparam("guard_until", type_=UTCDateTime()))
+
+
+def _columns(t: Any, kind: int, behind: Any = None) -> list[Any]:
+    return [
+        t.id,
+        t.service_id,
+        t.waiting_since,
+        t.deadline,
+        t.due_at,
+        t.priority_rank,
+        literal_column(str(kind), Integer).label("kind"),
+        (behind if behind is not None else cast(null(), Integer)).label("behind"),
+    ]
+
+
+def _per_service(
+    dialect: str,
+    kind: int,
+    conditions: list[Any],
+    order: list[Any] | None,
+    behind: Any = None,
+) -> Any:
+    """The tickets meeting `conditions` of every service in `:services`, only the first
+    `:reach` by `order` when it is given: an index range per service."""
+    p = aliased(Ticket, name="p")
+    service = Service.__table__.alias("s")
+    wanted = (
+        select(p.id)
+        .where(*_waiting(p), p.service_id == service.c.id, *[c(p) for c in conditions])
+        .correlate(service)
+    )
+    if order is not None:
+        wanted = wanted.order_by(*[o(p) for o in order]).limit(bindparam("reach"))
+    if dialect == "postgresql":
+        lateral = wanted.lateral("wanted")
+        return (
+            select(*_columns(Ticket, kind, behind))
+            .select_from(service)
+            .join(lateral, true())
+            .join(Ticket, Ticket.id == lateral.c.id)
+            .where(service.c.id.in_(_WAITING_SERVICES))
+        )
+    return (
+        select(*_columns(Ticket, kind, behind))
+        .select_from(service)
+        .join(Ticket, Ticket.id.in_(wanted))
+        .where(service.c.id.in_(_WAITING_SERVICES))
+    )
+
+
+def _behind(policy: str) -> Any:
+    """How many of the ticket's own order (walk-ins; FIFO: every ticket) wait behind it:
+    an index range from the ticket to the end of its queue."""
+    q = aliased(Ticket, name="q")
+    same = [*_waiting(q), q.service_id == Ticket.service_id]
+    if policy == FIFO:
+        after = tuple_(q.waiting_since, q.id) > tuple_(Ticket.waiting_since, Ticket.id)
+        return select(func.count()).where(*same, after).scalar_subquery()
+    after = tuple_(q.deadline, q.waiting_since, q.id) > tuple_(
+        Ticket.deadline, Ticket.waiting_since, Ticket.id
+    )
+    walk_in = [*_walk_in(q), *([not_(_at_risk(q))] if policy == GUARDED else [])]
+    return select(func.count()).where(*same, *walk_in, after).scalar_subquery()
+
+
+def _statement(dialect: str, policy: str) -> Any:
+    asked = Ticket.id.in_(bindparam("asked", expanding=True))
+    if policy == FIFO:
+        by_wait = [lambda t: t.waiting_since, lambda t: t.id]
+        return union_all(
+            _per_service(dialect, HEAD, [], by_wait),
+            select(*_columns(Ticket, ASKED, _behind(policy))).where(*_waiting(Ticket), asked),
+            _lengths(),
+        )
+    guarded = policy == GUARDED
+    walk_in: list[Any] = [lambda t: and_(*_walk_in(t))]
+    if guarded:
+        walk_in.append(lambda t: not_(_at_risk(t)))
+    by_deadline = [lambda t: t.deadline, lambda t: t.waiting_since, lambda t: t.id]
+    parts = [
+        select(*_columns(Ticket, OTHER)).where(
+            *_waiting(Ticket), or_(Ticket.due_at.is_not(None), Ticket.priority_rank.is_not(None))
+        ),
+        _per_service(dialect, HEAD, walk_in, by_deadline),
+        select(*_columns(Ticket, ASKED, _behind(policy))).where(
+            *_waiting(Ticket), asked, *[c(Ticket) for c in walk_in]
+        ),
+    ]
+    if guarded:
+        until_guard = bindparam("until_guard", type_=UTCDateTime())
+        guard_until = bindparam("guard_until", type_=UTCDateTime())
+        parts.append(
+            _per_service(dialect, AT_RISK_WALK_IN, [lambda t: and_(*_walk_in(t)), _at_risk], None)
+        )
+        # Walk-ins nearing their limit before `until`: their place changes.
+        changing = _per_service(
+            dialect,
+            CHANGING,
+            [
+                lambda t: and_(*_walk_in(t)),
+                lambda t: and_(t.deadline > guard_until, t.deadline <= until_guard),
+            ],
+            None,
+            _behind(policy),
+        )
+        parts.append(changing)
+    return union_all(*parts, _lengths())
+
+
+_STATEMENTS = {
+    (dialect, policy): _statement(dialect, policy)
+    for dialect in ("sqlite", "postgresql")
+    for policy in _POLICIES
+}
