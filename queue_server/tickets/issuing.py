@@ -287,6 +287,22 @@ def _new_ticket(
     return ticket
 
 
+def _queued(
+    session: Session,
+    ticket: Ticket,
+    number: tuple[int, str],
+    *,
+    at: datetime,
+    clerk_id: int | None,
+) -> Ticket:
+    """Write a new ticket under its number (sequence, printed number) with its first step."""
+    ticket.seq, ticket.number = number
+    session.add(ticket)
+    session.flush()
+    record_transition(session, ticket, action="issue", from_status=None, at=at, clerk_id=clerk_id)
+    return ticket
+
+
 def _issued_in_one_statement(
     session: Session, ticket: Ticket, *, at: datetime, clerk_id: int | None
 ) -> Ticket:
@@ -305,15 +321,8 @@ def _issued_in_one_statement(
     }
     seq, ticket_id = insert_numbered(session, ticket, first_step)
     if ticket_id is None:  # past 999: a free number under the counter's lock, then as usual
-        ticket.seq, ticket.number = number_from(
-            session, ticket.office_id, ticket.prefix, ticket.day, seq
-        )
-        session.add(ticket)
-        session.flush()
-        record_transition(
-            session, ticket, action="issue", from_status=None, at=at, clerk_id=clerk_id
-        )
-        return ticket
+        number = number_from(session, ticket.office_id, ticket.prefix, ticket.day, seq)
+        return _queued(session, ticket, number, at=at, clerk_id=clerk_id)
     ticket.id, ticket.seq, ticket.number = ticket_id, seq, format_number(ticket.prefix, seq)
     make_transient_to_detached(ticket)
     session.add(ticket)
@@ -611,8 +620,7 @@ def write_issue(
             per_minute=per_minute,
         )
     clerk_id = principal.id if principal.is_staff else None
-    unnumbered = functools.partial(
-        _unnumbered_ticket,
+    ticket = _unnumbered_ticket(
         office=plan.office,
         service=plan.service,
         category=plan.category,
@@ -624,23 +632,12 @@ def write_issue(
         cached=True,
     )
     if session.get_bind().dialect.name == "postgresql":
-        ticket = _issued_in_one_statement(session, unnumbered(), at=plan.now, clerk_id=clerk_id)
+        ticket = _issued_in_one_statement(session, ticket, at=plan.now, clerk_id=clerk_id)
     else:
-        ticket = _new_ticket(
-            session,
-            office=plan.office,
-            service=plan.service,
-            category=plan.category,
-            principal=principal,
-            idempotency_key=idempotency_key,
-            booking_id=None,
-            booking_slot=None,
-            now=plan.now,
-            cached=True,
+        number = next_number(
+            session=session, office_id=ticket.office_id, prefix=ticket.prefix, day=ticket.day
         )
-        record_transition(
-            session, ticket, action="issue", from_status=None, at=plan.now, clerk_id=clerk_id
-        )
+        ticket = _queued(session, ticket, number, at=plan.now, clerk_id=clerk_id)
     emit(
         session=session,
         clock=clock,
