@@ -17,15 +17,16 @@ import ssl
 import time
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
-
-import aiosmtplib
-import httpx
 
 from queue_server.messages import render
 from queue_server.notifications.schemas import EmailConfig, SmsConfig, TelegramConfig
 from queue_server.outbound import OutboundRefused, OutboundRules, resolve, webhook_target
+
+if TYPE_CHECKING:  # imported where a message is sent: an idle server does not hold them
+    import aiosmtplib
+    import httpx
 
 
 class DeliveryError(Exception):
@@ -69,6 +70,8 @@ def _post_or_get(
     json: Any = None,
     headers: dict[str, str] | None = None,
 ) -> httpx.Response:
+    import httpx
+
     try:
         # Checked at every send: the URL may predate the operator's rule, or its name may
         # resolve elsewhere now. The request goes to the address that was checked.
@@ -216,6 +219,8 @@ class SmtpMail:
 
     def send(self, message: Outgoing) -> None:
         """Send one e-mail; a refused server, a timeout or an SMTP error raises."""
+        import aiosmtplib
+
         config = self.config
         address = smtp_address(config.host, config.port, self.rules)
         mail = EmailMessage()
@@ -241,6 +246,8 @@ class SmtpMail:
             raise DeliveryError("delivery_smtp_connection", detail=_detail(exc)) from exc
 
     async def _send(self, mail: EmailMessage, address: str) -> None:
+        import aiosmtplib
+
         config = self.config
         # Connected to the checked address; TLS still verifies the server's own name.
         sock = socket.create_connection((address, config.port), timeout=config.timeout_seconds)

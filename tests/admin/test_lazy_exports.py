@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("matplotlib", "numpy", "openpyxl", "fpdf", "fontTools")
+HEAVY = ("matplotlib", "numpy", "openpyxl", "fpdf", "fontTools", "aiosmtplib")
 
 PROBE = """
 import json, sys
