@@ -79,6 +79,9 @@ def test_every_kiosk_screen_in_every_mode(
             check(page, found, f"{mode} booking refused")
             page.goto(kiosk.url + "/group/passports")
             page.click("[data-service=passport]")
+            # The click has started the navigation, not finished it: the new screen's
+            # dialog may not be parsed yet (seen in CI: getElementById gave null).
+            page.wait_for_selector("body[data-screen=question] #idle", state="attached")
             page.evaluate("document.getElementById('idle').hidden = false")
             check(page, found, f"{mode} are you still here")
     assert {k: v for k, v in found.items() if v} == {}
