@@ -15,6 +15,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from queue_server.db import elapsed_seconds
+
 
 class seconds_between(FunctionElement[int]):
     """Whole seconds from the first datetime to the second (rounded), NULL if either is."""
@@ -24,22 +26,10 @@ class seconds_between(FunctionElement[int]):
     name = "seconds_between"
 
 
-@compiles(seconds_between, "sqlite")
-def _seconds_sqlite(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(seconds_between)
+def _seconds(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
     start, end = list(element.clauses)
-    return (
-        f"CAST(ROUND((julianday({compiler.process(end, **kw)}) - "
-        f"julianday({compiler.process(start, **kw)})) * 86400.0) AS INTEGER)"
-    )
-
-
-@compiles(seconds_between, "postgresql")
-def _seconds_pg(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
-    start, end = list(element.clauses)
-    return (
-        f"CAST(ROUND(EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - "
-        f"{compiler.process(start, **kw)}))) AS INTEGER)"
-    )
+    return f"CAST(ROUND({compiler.process(elapsed_seconds(start, end), **kw)}) AS INTEGER)"
 
 
 class local_hour(FunctionElement[int]):

@@ -33,7 +33,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    Float,
     and_,
     bindparam,
     case,
@@ -41,13 +40,10 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
 from queue_server.catalogue.models import Service
-from queue_server.db import UTCDateTime
+from queue_server.db import UTCDateTime, elapsed_seconds
 from queue_server.offices.models import Office
 from queue_server.tickets import heads as queue_heads
 from queue_server.tickets import rules
@@ -64,29 +60,6 @@ from queue_server.windows.models import Window, WindowService
 # (the dispatcher breaks the last ties by id); expected arrivals are numbered below them.
 NEW_TICKET = 2**62
 EXPECTED = 2**61
-
-
-class elapsed_seconds(FunctionElement[float]):
-    """Seconds from the first datetime to the second, on SQLite and PostgreSQL."""
-
-    type = Float()
-    inherit_cache = True
-    name = "elapsed_seconds"
-
-
-@compiles(elapsed_seconds, "sqlite")
-def _elapsed_sqlite(element: elapsed_seconds, compiler: SQLCompiler, **kw: Any) -> str:
-    start, end = list(element.clauses)
-    return (
-        f"((julianday({compiler.process(end, **kw)}) - "
-        f"julianday({compiler.process(start, **kw)})) * 86400.0)"
-    )
-
-
-@compiles(elapsed_seconds, "postgresql")
-def _elapsed_pg(element: elapsed_seconds, compiler: SQLCompiler, **kw: Any) -> str:
-    start, end = list(element.clauses)
-    return f"EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)}))"
 
 
 @dataclass(frozen=True)
