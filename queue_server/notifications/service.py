@@ -164,19 +164,7 @@ def subscribe_ticket(
         raise Conflict(code="notification_ticket_ended", number=ticket.number)
     _require_channel(settings_of(session, ticket.office_id), channel)
     address = _contact(channel, phone, email)
-    office = session.get(Office, ticket.office_id)
-    assert office is not None
-    return _subscribe(
-        session=session,
-        clock=clock,
-        office_id=office.id,
-        ticket_id=ticket.id,
-        case_id=None,
-        channel=channel,
-        address=address,
-        source=source,
-        keep_until=end_of_office_day(office, clock.now()),
-    )
+    return _follow_ticket(session, clock, ticket, channel, address, source)
 
 
 def subscribe_case(
@@ -223,19 +211,7 @@ def bind_telegram_chat(
         ticket = session.scalar(select(Ticket).where(Ticket.status_code == code))
         if ticket is None or ticket.office_id != office_id or ticket.status in TICKET_ENDED:
             return None
-        office = session.get(Office, ticket.office_id)
-        assert office is not None
-        return _subscribe(
-            session=session,
-            clock=clock,
-            office_id=office.id,
-            ticket_id=ticket.id,
-            case_id=None,
-            channel=TELEGRAM,
-            address=chat_id,
-            source="telegram",
-            keep_until=end_of_office_day(office, clock.now()),
-        )
+        return _follow_ticket(session, clock, ticket, TELEGRAM, chat_id, "telegram")
     if kind == "c":
         case = session.scalar(select(Case).where(Case.status_code == code))
         if case is None or case.office_id != office_id or case.status not in CASE_OPEN:
@@ -252,6 +228,25 @@ def bind_telegram_chat(
             keep_until=None,
         )
     return None
+
+
+def _follow_ticket(
+    session: Session, clock: Clock, ticket: Ticket, channel: str, address: str, source: str
+) -> Subscription:
+    """Subscribe `address` to a waiting ticket's notices, kept until its office's day ends."""
+    office = session.get(Office, ticket.office_id)
+    assert office is not None
+    return _subscribe(
+        session=session,
+        clock=clock,
+        office_id=office.id,
+        ticket_id=ticket.id,
+        case_id=None,
+        channel=channel,
+        address=address,
+        source=source,
+        keep_until=end_of_office_day(office, clock.now()),
+    )
 
 
 def _subscribe(
