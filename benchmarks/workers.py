@@ -6,11 +6,17 @@ Each N gets a fresh schema with the same 16 offices (4 windows and a kiosk each)
 `mfc-queue serve --workers N` under one connection budget (`MFCQ_DB_CONNECTIONS`, default
 80), and the same load: `--clients` concurrent clients issuing tickets at the 16 offices in
 turn for `--seconds`, then one client per window calling the next ticket (and letting it go
-as a no-show, not timed) for `--seconds`. Prints requests/s, p50/p99, the ratio to N = 1
-and the machine's load average. Run:
+as a no-show) for `--seconds`. Prints requests/s, p50/p99, the ratio to N = 1 and the
+machine's load average. Run:
 
     MFCQ_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
         python benchmarks/workers.py [--workers 1,2,4] [--seconds 10] [--clients 32]
+
+The load comes from `wrk` (Debian's package; `--client wrk`, the default when installed), a C
+client whose CPU is a small fraction of the server's, or from httpx in this process
+(`--client python`, which takes about a third of a core at these rates: on two cores that
+is CPU a second worker would otherwise use). Under `wrk` a call-next client's latencies
+include its no-shows (wrk times every request); the rates count the call-nexts alone.
 """
 
 from __future__ import annotations
@@ -34,6 +40,9 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _wrk import WrkResult, available, lua_list, run_wrk  # noqa: E402
 
 from queue_server.auth.models import User  # noqa: E402
 from queue_server.auth.service import add_device, create_token  # noqa: E402
@@ -52,25 +61,35 @@ WINDOWS = 4
 
 @dataclass
 class Phase:
-    """Latencies of the successful requests of one phase, and its wall time."""
+    """Latencies of the successful requests of one phase, and its wall time; or, from
+    `wrk`, its count of successful requests and its percentiles."""
 
     latencies: list[float] = field(default_factory=list)
     wall: float = 0.0
     refused: int = 0
+    wrk: WrkResult | None = None
+    succeeded: int = 0
+
+    @property
+    def ok(self) -> int:
+        return self.succeeded if self.wrk else len(self.latencies)
 
     @property
     def rate(self) -> float:
         """Successful requests per second."""
-        return len(self.latencies) / self.wall if self.wall else 0.0
+        return self.ok / self.wall if self.wall else 0.0
 
     def line(self, name: str, base: Phase | None) -> str:
         """One printed row."""
-        lat = sorted(self.latencies) or [0.0]
-        p50 = statistics.median(lat) * 1000
-        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
+        if self.wrk:
+            p50, p99 = self.wrk.p50_ms, self.wrk.p99_ms
+        else:
+            lat = sorted(self.latencies) or [0.0]
+            p50 = statistics.median(lat) * 1000
+            p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
         ratio = f"  {self.rate / base.rate:4.2f}× one process" if base and base.rate else ""
         return (
-            f"    {name:<10} {len(self.latencies):6d} ok {self.refused:4d} refused"
+            f"    {name:<10} {self.ok:6d} ok {self.refused:4d} refused"
             f"  {self.rate:7.1f} req/s  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms{ratio}"
         )
 
@@ -155,18 +174,10 @@ def start_server(url: str, workers: int, budget: int, port: int) -> subprocess.P
     raise RuntimeError("the server did not start")
 
 
-async def load(
-    base: str, kiosks: list[str], windows: list[tuple[str, int, str]], seconds: float, clients: int
-) -> tuple[Phase, Phase]:
-    """Issue for `seconds` with `clients` clients, then call for `seconds`, one per window."""
-    # Idle connections are dropped by the client before uvicorn's 5 s keep-alive timeout
-    # closes them: otherwise a request sent on one as the server closes it fails
-    # ("Server disconnected"), which happened at the end of a phase.
-    limits = httpx.Limits(
-        max_connections=clients + len(windows), max_keepalive_connections=200, keepalive_expiry=2.0
-    )
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
-        # Warm every process and connection up (not timed): a few rounds of every office.
+async def prepare(base: str, windows: list[tuple[str, int, str]]) -> None:
+    """Warm every process and connection up (not timed): a few rounds of every office;
+    each clerk takes their window."""
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
         for _ in range(2):
             await asyncio.gather(
                 *(http.get(f"/api/v1/offices/o{n:02d}") for n in range(1, OFFICES + 1))
@@ -178,6 +189,92 @@ async def load(
             )
             assert r.status_code == 200, r.text
 
+
+ISSUE_LUA = """
+local kiosks = %(kiosks)s
+local n = 0
+request = function()
+  n = n + 1
+  local office = (n * %(threads)d + id) %% #kiosks
+  return wrk.format("POST", string.format("/api/v1/offices/o%%02d/tickets", office + 1),
+    {["Authorization"] = "Bearer " .. kiosks[office + 1],
+     ["Content-Type"] = "application/json"}, '{"service": "s"}')
+end
+response = function(status, headers, body)
+  count(status)
+end
+"""
+
+# One window a thread: call the next ticket, let it go as a no-show, again; once the
+# office's queue is empty (204) the thread only asks /healthz. No-shows are counted as
+# 1000 + status so that the call-nexts' 200s stand apart.
+CALL_LUA = """
+local windows = %(windows)s
+local state, ticket = "call", nil
+request = function()
+  local w = windows[id + 1]
+  local headers = {["Authorization"] = "Bearer " .. w[3]}
+  if state == "no-show" then
+    return wrk.format("POST", "/api/v1/tickets/" .. ticket .. "/no-show", headers)
+  elseif state == "empty" then
+    return wrk.format("GET", "/healthz")
+  end
+  return wrk.format("POST", "/api/v1/offices/" .. w[1] .. "/windows/" .. w[2] .. "/call-next",
+    headers)
+end
+response = function(status, headers, body)
+  if state == "call" then
+    count(status)
+    if status == 200 then
+      ticket = string.match(body, '^{"id":%%s*(%%d+)')
+      state = "no-show"
+    elseif status == 204 then
+      state = "empty"
+    end
+  elseif state == "no-show" then
+    count(1000 + status)
+    state = "call"
+  end
+end
+"""
+
+
+def wrk_phases(
+    base: str, kiosks: list[str], windows: list[tuple[str, int, str]], seconds: float, clients: int
+) -> tuple[Phase, Phase]:
+    """The two phases of `load`, from `wrk`."""
+    issued = run_wrk(
+        base,
+        ISSUE_LUA % {"kiosks": lua_list(kiosks), "threads": clients},
+        connections=clients,
+        seconds=seconds,
+    )
+    unexpected = set(issued.statuses) - {201, 503}
+    assert not unexpected and not issued.socket_errors, issued
+    issue = Phase(wall=issued.seconds, refused=issued.statuses.get(503, 0), wrk=issued)
+    issue.succeeded = issued.statuses.get(201, 0)
+    rows = ", ".join(lua_list([code, str(w), token]) for code, w, token in windows)
+    called = run_wrk(
+        base, CALL_LUA % {"windows": "{" + rows + "}"}, connections=len(windows), seconds=seconds
+    )
+    unexpected = set(called.statuses) - {200, 204, 503, 1200, 1503}
+    assert not unexpected and not called.socket_errors, called
+    call = Phase(wall=called.seconds, refused=called.statuses.get(503, 0), wrk=called)
+    call.succeeded = called.statuses.get(200, 0)
+    return issue, call
+
+
+async def load(
+    base: str, kiosks: list[str], windows: list[tuple[str, int, str]], seconds: float, clients: int
+) -> tuple[Phase, Phase]:
+    """Issue for `seconds` with `clients` clients, then call for `seconds`, one per window."""
+    # Idle connections are dropped by the client before uvicorn's 5 s keep-alive timeout
+    # closes them: otherwise a request sent on one as the server closes it fails
+    # ("Server disconnected"), which happened at the end of a phase.
+    limits = httpx.Limits(
+        max_connections=clients + len(windows), max_keepalive_connections=200, keepalive_expiry=2.0
+    )
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
         issue = Phase()
 
         async def issuer(c: int, until: float) -> None:
@@ -227,7 +324,9 @@ async def load(
         return issue, call
 
 
-def run(pg: str, workers: int, budget: int, seconds: float, clients: int) -> tuple[Phase, Phase]:
+def run(
+    pg: str, workers: int, budget: int, seconds: float, clients: int, client: str
+) -> tuple[Phase, Phase]:
     """One N on a fresh schema; the schema is dropped afterwards."""
     schema = f"mfcq_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(pg)
@@ -242,7 +341,11 @@ def run(pg: str, workers: int, budget: int, seconds: float, clients: int) -> tup
             port = int(probe.getsockname()[1])
         proc = start_server(rendered, workers, budget, port)
         try:
-            return asyncio.run(load(f"http://127.0.0.1:{port}", kiosks, windows, seconds, clients))
+            base = f"http://127.0.0.1:{port}"
+            asyncio.run(prepare(base, windows))
+            if client == "wrk":
+                return wrk_phases(base, kiosks, windows, seconds, clients)
+            return asyncio.run(load(base, kiosks, windows, seconds, clients))
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -258,6 +361,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
     parser.add_argument("--clients", type=int, default=32, help="concurrent issuing clients")
     parser.add_argument("--budget", type=int, default=80, help="MFCQ_DB_CONNECTIONS")
+    parser.add_argument(
+        "--client",
+        choices=("wrk", "python"),
+        default="wrk" if available() else "python",
+        help="the load generator (wrk when installed)",
+    )
     args = parser.parse_args()
     pg = os.environ.get("MFCQ_TEST_POSTGRES_URL")
     if not pg:
@@ -267,12 +376,12 @@ def main() -> None:
     print(
         f"{OFFICES} offices, {WINDOWS} windows each; {args.clients} issuing clients,"
         f" {OFFICES * WINDOWS} calling; {args.seconds:g} s a phase;"
-        f" MFCQ_DB_CONNECTIONS={args.budget}; {os.cpu_count()} CPUs"
+        f" MFCQ_DB_CONNECTIONS={args.budget}; {os.cpu_count()} CPUs; load from {args.client}"
     )
     base: tuple[Phase, Phase] | None = None
     for n in (int(w) for w in args.workers.split(",")):
         load_before = os.getloadavg()[0]
-        issue, call = run(pg, n, args.budget, args.seconds, args.clients)
+        issue, call = run(pg, n, args.budget, args.seconds, args.clients, args.client)
         print(f"  --workers {n}  (load {load_before:.1f} → {os.getloadavg()[0]:.1f})")
         print(issue.line("issue", base[0] if base else None))
         print(call.line("call-next", base[1] if base else None), flush=True)

@@ -17,6 +17,11 @@ office against the same load spread over 16 offices; issue with 10, 100 and 1,00
 waiting. The ratios the issue asks for are printed beside each figure, with the machine's
 load before and after.
 
+With `wrk` installed (Debian's package) the bare insert and issue are also driven by it for
+`--seconds` with the same 16 connections: a C client, as pgbench is, so that the p99
+compared with pgbench's is the server's and not the Python client's (which shares the two
+cores and times its own scheduling into every request).
+
 Run: `python benchmarks/write_path.py` (PostgreSQL when MFCQ_TEST_POSTGRES_URL is set).
 """
 
@@ -54,6 +59,7 @@ from _common import (
     server_env,
     uvicorn,
 )
+from _wrk import WrkResult, available, lua_string, run_wrk
 
 from queue_server.auth.models import User
 from queue_server.auth.service import add_device, create_token, hash_password
@@ -78,6 +84,7 @@ class Seeded:
     clerks: list[tuple[int, str]]  # (window number, token) at the main office
     busy_kiosk: str
     spread_kiosks: list[str]
+    wrk_kiosk: str  # an office of its own for the runs from wrk
 
 
 def seed(url: str, windows: int, waiting: int = 0) -> Seeded:
@@ -103,6 +110,7 @@ def seed(url: str, windows: int, waiting: int = 0) -> Seeded:
             "windows": {str(n): {"services": both} for n in range(1, windows + 1)},
         },
         "busy": {"name": "Busy", "opening_hours": ALL_DAY, "windows": {"1": {"services": both}}},
+        "wrk": {"name": "Wrk", "opening_hours": ALL_DAY, "windows": {"1": {"services": both}}},
     }
     for i in range(1, SPREAD + 1):
         offices[f"o{i:02d}"] = {
@@ -170,6 +178,7 @@ def seed(url: str, windows: int, waiting: int = 0) -> Seeded:
         clerks=sorted(clerks),
         busy_kiosk=tokens["busy"],
         spread_kiosks=[tokens[f"o{i:02d}"] for i in range(1, SPREAD + 1)],
+        wrk_kiosk=tokens["wrk"],
     )
 
 
@@ -224,6 +233,46 @@ def call_next(clerks: list[tuple[int, str]], concurrency: int) -> Request:
         )
 
     return request
+
+
+WRK_POST = """
+local path, token, body = %(path)s, %(token)s, %(body)s
+local n = 0
+request = function()
+  n = n + 1
+  local headers = {["Content-Type"] = "application/json"}
+  if token ~= "" then headers["Authorization"] = "Bearer " .. token end
+  local key = string.format("k%%d-%%d-%%d", id, n, %(salt)d)
+  return wrk.format("POST", path, headers, (body:gsub("KEY", key)))
+end
+response = function(status, headers, body)
+  count(status)
+end
+"""
+
+
+def wrk_post(
+    base: str, path: str, token: str, body: str, seconds: float, connections: int
+) -> WrkResult:
+    """`wrk` posting `body` (its KEY a fresh idempotency key each time) to `path`; every
+    answer must be a 201."""
+    script = WRK_POST % {
+        "path": lua_string(path),
+        "token": lua_string(token),
+        "body": lua_string(body),
+        "salt": uuid.uuid4().int % 1_000_000,
+    }
+    result = run_wrk(base, script, connections=connections, seconds=seconds)
+    assert set(result.statuses) == {201} and not result.socket_errors, result
+    return result
+
+
+def wrk_line(name: str, result: WrkResult, note: str = "") -> str:
+    return (
+        f"  {name:<30} {result.statuses.get(201, 0):6d} in {result.seconds:5.1f} s"
+        f"  {result.rate(201):7.1f} req/s  p50 {result.p50_ms:7.1f} ms"
+        f"  p99 {result.p99_ms:7.1f} ms  {note}"
+    )
 
 
 # --- pgbench ------------------------------------------------------------------------
@@ -399,13 +448,36 @@ def reset(url: str) -> None:
     engine.dispose()
 
 
-def http_run(label: str, url: str, n: int, concurrency: int, depths: list[int]) -> dict[str, Stats]:
-    """Every HTTP scenario of one database, on one server process at a time."""
+def http_run(
+    label: str,
+    url: str,
+    n: int,
+    concurrency: int,
+    depths: list[int],
+    wrk_seconds: float = 0,
+    wrk_found: dict[str, WrkResult] | None = None,
+) -> dict[str, Stats]:
+    """Every HTTP scenario of one database, on one server process at a time; with
+    `wrk_seconds`, the bare insert and issue from `wrk` too (into `wrk_found`)."""
     print(f"{label} (load {load()}):", flush=True)
     windows = concurrency * max(1, -(-n // concurrency))
     seeded = seed(url, windows, waiting=windows)
     found: dict[str, Stats] = {}
     with uvicorn(server_env(url)) as base:
+        if wrk_seconds and wrk_found is not None:
+            bare_wrk = wrk_post(base, "/api/v1/_bench/baseline", "", "{}", wrk_seconds, concurrency)
+            issue_wrk = wrk_post(
+                base,
+                "/api/v1/offices/wrk/tickets",
+                seeded.wrk_kiosk,
+                '{"service": "s", "idempotency_key": "KEY"}',
+                wrk_seconds,
+                concurrency,
+            )
+            wrk_found.update({"bare insert": bare_wrk, "issue": issue_wrk})
+            print(wrk_line("bare insert (wrk)", bare_wrk), flush=True)
+            share = issue_wrk.rate(201) / bare_wrk.rate(201)
+            print(wrk_line("issue (wrk)", issue_wrk, f"{share:5.0%} of bare insert"), flush=True)
         found["bare insert"] = asyncio.run(
             run(base, "bare insert", n, concurrency, post("/api/v1/_bench/baseline"), 201)
         )
@@ -461,8 +533,12 @@ def main() -> None:
                 run(bare, "bare FastAPI route", args.n, args.concurrency, route, 201)
             )
         print(stats.line(), flush=True)
+    wrk_seconds = args.seconds if available() else 0
+    if not wrk_seconds:
+        print("(wrk not installed: every figure from the Python client only)")
     with tempfile.TemporaryDirectory() as tmp:
-        http_run("SQLite", f"sqlite:///{tmp}/bench.sqlite3", args.n, args.concurrency, depths)
+        url = f"sqlite:///{tmp}/bench.sqlite3"
+        http_run("SQLite", url, args.n, args.concurrency, depths, wrk_seconds, {})
     pg = postgres_url()
     if not pg:
         print("PostgreSQL: skipped (set MFCQ_TEST_POSTGRES_URL to measure it)")
@@ -472,8 +548,11 @@ def main() -> None:
     for s in floors.values():
         print(s.line(), flush=True)
     print(f"  {pre_ping_cost(pg)}", flush=True)
+    wrk_found: dict[str, WrkResult] = {}
     with scratch_schema(pg) as url:
-        found = http_run("PostgreSQL", url, args.n, args.concurrency, depths)
+        found = http_run(
+            "PostgreSQL", url, args.n, args.concurrency, depths, wrk_seconds, wrk_found
+        )
     if floors:
         issue, call = found["issue"], found["call-next"]
         fi, fc = floors["pgbench issue"], floors["pgbench call"]
@@ -484,6 +563,14 @@ def main() -> None:
             f"{call.pct(0.99) / fc.pct(0.99):4.1f}× its p99",
             flush=True,
         )
+        if wrk_found:
+            by_wrk = wrk_found["issue"]
+            print(
+                f"  issue from wrk: {by_wrk.rate(201) / fi.rate:5.1%} of the pgbench floor's"
+                f" rate, p99 {by_wrk.p99_ms / (fi.pct(0.99) * 1000):4.1f}× its p99"
+                f" ({by_wrk.p99_ms:.1f} ms against {fi.pct(0.99) * 1000:.1f} ms)",
+                flush=True,
+            )
     print(f"load average after: {load()}")
 
 

@@ -20,6 +20,7 @@ from admin.web.views import router as dashboard_router
 from queue_server.admission import Admission, AdmissionMiddleware
 from queue_server.agreements.pages import router as agreement_pages_router
 from queue_server.agreements.views import router as agreements_router
+from queue_server.api import api_router
 from queue_server.audit.pages import router as audit_pages_router
 from queue_server.audit.views import router as audit_router
 from queue_server.auth.views import router as auth_router
@@ -35,7 +36,7 @@ from queue_server.complaints.views import router as complaints_router
 from queue_server.db import Database
 from queue_server.deps import ClockDep, SessionDep
 from queue_server.devices.views import router as devices_router
-from queue_server.errors import ERROR_RESPONSES, install_error_handlers
+from queue_server.errors import install_error_handlers
 from queue_server.events.models import Event
 from queue_server.events.views import router as events_router
 from queue_server.limits import BodySizeLimit
@@ -63,7 +64,7 @@ from queue_server.windows.views import router as windows_router
 
 
 def _bench_router() -> APIRouter:
-    router = APIRouter(tags=["benchmark"])
+    router = api_router(tags=["benchmark"])
 
     @router.post("/_bench/baseline", status_code=201)
     def baseline(session: SessionDep, clock: ClockDep) -> dict[str, int]:
@@ -147,28 +148,39 @@ def run_with(
 
 
 def _include_api(app: FastAPI, settings: Settings) -> None:
-    api = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)  # the error shape
     for router in API_ROUTERS:
-        api.include_router(router)
+        _add_routes(app, router)
     if settings.benchmark_endpoints:
-        api.include_router(_bench_router())
-    app.include_router(api)
+        _add_routes(app, _bench_router())
 
 
 def _include_pages(app: FastAPI) -> None:
-    app.include_router(event_sockets_router)  # the event WebSockets /ws/…
-    app.include_router(common_static_router)  # /static/common/mfcq.js, shared by the pages
-    app.include_router(start_page_router)  # / : links to every page
-    app.include_router(admin_pages_router)  # /admin pages
-    app.include_router(agreement_pages_router)  # /admin/settings/agreements
-    app.include_router(board_pages(Path(str(files(display_board)))))  # /board/{office}
-    app.include_router(clerk_pages_router)  # /clerk and the public case page /c/{code}
-    app.include_router(booking_pages_router)  # /book/{office}, /b/{code}
-    app.include_router(ticket_pages_router)  # /t/{code}, the ticket's QR
-    app.include_router(complaint_pages_router)  # /complaints/{office}, /staff/complaints
-    app.include_router(rating_pages_router)  # /rate/{office}/{window}, /admin/ratings
-    app.include_router(audit_pages_router)  # /admin/audit
-    app.include_router(notification_pages_router)  # the status page's notification form
+    _add_routes(app, event_sockets_router)  # the event WebSockets /ws/…
+    _add_routes(app, common_static_router)  # /static/common/mfcq.js, shared by the pages
+    _add_routes(app, start_page_router)  # / : links to every page
+    _add_routes(app, admin_pages_router)  # /admin pages
+    _add_routes(app, agreement_pages_router)  # /admin/settings/agreements
+    _add_routes(app, board_pages(Path(str(files(display_board)))))  # /board/{office}
+    _add_routes(app, clerk_pages_router)  # /clerk and the public case page /c/{code}
+    _add_routes(app, booking_pages_router)  # /book/{office}, /b/{code}
+    _add_routes(app, ticket_pages_router)  # /t/{code}, the ticket's QR
+    _add_routes(app, complaint_pages_router)  # /complaints/{office}, /staff/complaints
+    _add_routes(app, rating_pages_router)  # /rate/{office}/{window}, /admin/ratings
+    _add_routes(app, audit_pages_router)  # /admin/audit
+    _add_routes(app, notification_pages_router)  # the status page's notification form
+
+
+def _add_routes(app: FastAPI, router: APIRouter) -> None:
+    """The router's routes into the app as they were declared (their paths, error answers
+    and visibility already final: `queue_server.api.api_router`).
+
+    Not `include_router`: FastAPI analyses every operation again for the including app on
+    its first request (the parameters' and answers' validators), a second copy of all of
+    them in every server process (9 MiB of its idle memory, `benchmarks/idle_memory.py`),
+    and walks each included router's routes again on every request to find one. The
+    routes are shared, not copied, so one built router serves every app the tests build.
+    """
+    app.router.routes.extend(router.routes)
 
 
 Lifespan = Callable[[FastAPI], contextlib.AbstractAsyncContextManager[dict[str, Any]]]

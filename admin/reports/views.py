@@ -7,9 +7,9 @@ import queue
 import threading
 from collections.abc import Iterator
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import Field
 
@@ -26,15 +26,18 @@ from admin.reports.presenters import (
 )
 from admin.reports.scope import Scope, resolve_scope, visible_offices
 from admin.reports.service import build_report
-from admin.reports.whatif import history_defaults, office_plan
+from queue_server.api import api_router
 from queue_server.audit.service import record, writes_audit
 from queue_server.deps import ClockDep, PrincipalDep, ReportSessionDep, RuntimeDep, SessionDep
 from queue_server.errors import DomainError, Forbidden, InvalidInput, ServiceBusy
 from queue_server.offices.calendar import local_now
-from queue_server.simulation import whatif
+from queue_server.simulation import limits
 from queue_server.types import Code, Day, RequestModel
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+if TYPE_CHECKING:
+    from queue_server.simulation.whatif import WhatIfPlan
+
+router = api_router(prefix="/reports", tags=["reports"])
 
 FromQ = Annotated[Day, Query(alias="from", description="First local date, inclusive")]
 ToQ = Annotated[Day, Query(alias="to", description="Last local date, inclusive")]
@@ -208,12 +211,12 @@ class WhatIfIn(RequestModel):
 
     office: Code
     windows: Annotated[
-        list[Annotated[int, Field(ge=0, le=whatif.MAX_WINDOWS)]],
+        list[Annotated[int, Field(ge=0, le=limits.MAX_WINDOWS)]],
         Field(min_length=24, max_length=24, description="Open windows for each hour 0–23"),
     ]
     arrivals: (
         Annotated[
-            list[Annotated[float, Field(ge=0, le=whatif.MAX_ARRIVALS_PER_HOUR)]],
+            list[Annotated[float, Field(ge=0, le=limits.MAX_ARRIVALS_PER_HOUR)]],
             Field(min_length=24, max_length=24, description="Applicants per hour 0–23"),
         ]
         | None
@@ -221,7 +224,7 @@ class WhatIfIn(RequestModel):
     weekday: Annotated[int | None, Field(ge=1, le=7, description="History of one ISO weekday")] = (
         None
     )
-    seeds: Annotated[int, Field(ge=1, le=whatif.MAX_SEEDS)] = whatif.DEFAULT_SEEDS
+    seeds: Annotated[int, Field(ge=1, le=limits.MAX_SEEDS)] = limits.DEFAULT_SEEDS
 
 
 @router.get("/whatif/defaults")
@@ -232,6 +235,8 @@ def whatif_defaults(
     office: Annotated[Code, Query(description="One office code")],
 ) -> dict[str, Any]:
     """The what-if form's starting point: arrivals and windows per hour of four weeks."""
+    from admin.reports.whatif import history_defaults  # the simulator on first use
+
     today = clock.now().date()
     scope = _scope(session, principal, today, today, [office])
     return history_defaults(session=session, office=scope.offices[0], now=clock.now())
@@ -260,6 +265,11 @@ def whatif_run(
     simulation runs, then `{"type": "result", ...}` (or `{"type": "error", "message"}`).
     Everything that can be refused is refused before the stream starts, with a 4xx.
     """
+    # The simulator (its engine, scratch database and planner) is loaded by the first
+    # what-if, not by every server process at start.
+    from admin.reports.whatif import office_plan
+    from queue_server.simulation import whatif
+
     today = clock.now().date()
     scope = _scope(session, principal, today, today, [body.office])
     plan = office_plan(
@@ -281,10 +291,12 @@ def whatif_run(
 
 
 def _whatif_lines(
-    plan: whatif.WhatIfPlan, seeds: int, slot: threading.BoundedSemaphore
+    plan: WhatIfPlan, seeds: int, slot: threading.BoundedSemaphore
 ) -> Iterator[bytes]:
     """Run the what-if on a thread of its own (its scratch database lives there) and pass
     its progress on as lines; the run's slot is freed when it ends."""
+    from queue_server.simulation import whatif
+
     lines: queue.Queue[dict[str, Any]] = queue.Queue()
 
     def work() -> None:
@@ -307,7 +319,7 @@ def _whatif_lines(
     yield _line({"type": "progress", "done": 0.0})
     while True:
         try:
-            message = lines.get(timeout=whatif.TIME_BUDGET_S * 3)
+            message = lines.get(timeout=limits.TIME_BUDGET_S * 3)
         except queue.Empty:
             yield _line(
                 {

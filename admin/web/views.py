@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from admin.web.dashboard import office_dashboard
+from queue_server.api import api_router
 from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, SessionDep
 
-router = APIRouter(tags=["admin"])
+router = api_router(tags=["admin"])
 
 
 @router.get("/offices/{code}/dashboard")

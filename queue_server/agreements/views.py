@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import Depends, Response
 
 from queue_server.agreements import service as agreements
 from queue_server.agreements.models import Agreement
 from queue_server.agreements.presenters import agreement_out
 from queue_server.agreements.schemas import AgencyAgreementsOut, AgreementIn, AgreementOut
+from queue_server.api import api_router
 from queue_server.catalogue.service import list_agencies
 from queue_server.deadline_events import office_dates
 from queue_server.deps import ClockDep, PrincipalDep, SessionDep
 from queue_server.types import Code, Id
 
-router = APIRouter(tags=["agreements"])
+router = api_router(tags=["agreements"])
 
 
 def get_agreement(agreement_id: Id, session: SessionDep) -> Agreement:

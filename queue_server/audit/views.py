@@ -6,10 +6,11 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from queue_server.api import api_router
 from queue_server.audit import presenters, rules
 from queue_server.audit.schemas import AuditActionOut, AuditEntryOut
 from queue_server.audit.service import entries, record, writes_audit
@@ -20,7 +21,7 @@ from queue_server.offices.models import Office
 from queue_server.report_scope import check_period
 from queue_server.types import Code, Day, SearchText
 
-router = APIRouter(tags=["audit"])
+router = api_router(tags=["audit"])
 
 DEFAULT_ZONE = "Europe/Moscow"
 #: A filter's longest period (the trail is read newest first, at most `limit` entries).

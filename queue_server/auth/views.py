@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from sqlalchemy import select
 
+from queue_server.api import api_router
 from queue_server.audit.service import record, record_failed_login
 from queue_server.auth import throttle
 from queue_server.auth.models import Device, User
@@ -36,7 +37,7 @@ from queue_server.errors import Forbidden, InvalidInput, NotAuthenticated, NotFo
 from queue_server.offices.models import Office
 from queue_server.types import Id, SearchText
 
-router = APIRouter(tags=["auth"])
+router = api_router(tags=["auth"])
 
 
 def _office_code(session: SessionDep, office_id: int | None) -> str | None:

@@ -10,8 +10,9 @@ import io
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import Body, Depends, Query, Response
 
+from queue_server.api import api_router
 from queue_server.bookings import presenters
 from queue_server.bookings import service as bookings
 from queue_server.bookings.schemas import (
@@ -37,7 +38,7 @@ from queue_server.offices.calendar import local_now
 from queue_server.outbound import OutboundRefused, OutboundRules, check_webhook_url
 from queue_server.types import Code, Day, HolderCode
 
-router = APIRouter(tags=["bookings"])
+router = api_router(tags=["bookings"])
 STAFF = ("admin", "manager", "clerk")
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import Depends, Header, Query, Response
 from sqlalchemy.orm import Session
 
+from queue_server.api import api_router
 from queue_server.audit.service import record, writes_audit
 from queue_server.cases import (
     access,
@@ -61,7 +62,7 @@ from queue_server.outbound import OutboundRules
 from queue_server.report_scope import check_period
 from queue_server.types import Code, Day, HolderCode, Id, SearchText, WindowNumber
 
-router = APIRouter(tags=["cases"])
+router = api_router(tags=["cases"])
 
 # The longest period of the hand-over report (R12), as the other reports' (report_scope).
 MAX_REPORT_DAYS = 366

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from queue_server.agreements.schemas import OfficeServiceOut
 from queue_server.agreements.service import menu_availability
+from queue_server.api import api_router
 from queue_server.audit.service import record
 from queue_server.catalogue import service as catalogue
 from queue_server.catalogue.presenters import service_out
@@ -23,7 +22,7 @@ from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, SessionDep
 from queue_server.offices.calendar import local_now
 from queue_server.types import Code
 
-router = APIRouter(tags=["catalogue"])
+router = api_router(tags=["catalogue"])
 
 
 @router.get("/services", response_model=list[ServiceOut])

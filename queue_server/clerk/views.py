@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from sqlalchemy import select
 
+from queue_server.api import api_router
 from queue_server.audit.service import record_ticket_move
 from queue_server.auth.models import User
 from queue_server.clerk import moves, reports, rules
@@ -31,7 +31,7 @@ from queue_server.tickets.remote import confirm_arrival
 from queue_server.types import Day, WindowNumber
 from queue_server.windows.models import Window
 
-router = APIRouter(tags=["clerk"])
+router = api_router(tags=["clerk"])
 
 #: The longest period of the chosen-calls count (a year and a day).
 MAX_REPORT_DAYS = 366

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy import select
 
+from queue_server.api import api_router
 from queue_server.complaints import lifecycle, register
 from queue_server.complaints.access import require_office_staff
 from queue_server.complaints.exceptions import ComplaintNotFound
@@ -30,7 +31,7 @@ from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, RuntimeDep,
 from queue_server.report_scope import check_period, offices_to_report
 from queue_server.types import Code, Day, Id
 
-router = APIRouter(tags=["complaints"])
+router = api_router(tags=["complaints"])
 
 #: The longest period one report covers.
 MAX_REPORT_DAYS = 366

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
+from queue_server.api import api_router
 from queue_server.audit.service import record
 from queue_server.deps import (
     ClockDep,
@@ -28,7 +29,7 @@ from queue_server.devices.schemas import (
 from queue_server.errors import InvalidInput
 from queue_server.types import Code, Id
 
-router = APIRouter(tags=["devices"])
+router = api_router(tags=["devices"])
 
 
 @router.put("/devices/me/state", response_model=DeviceStateOut)

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel
 
+from queue_server.api import api_router
 from queue_server.deps import CurrentOffice, PrincipalDep, SessionDep
 from queue_server.events.service import events_after
 from queue_server.types import EventId
 
-router = APIRouter(tags=["events"])
+router = api_router(tags=["events"])
 
 
 class EventOut(BaseModel):

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from queue_server.api import api_router
 from queue_server.cases import lookup as case_lookup
 from queue_server.cases.access import require_office_staff
 from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, RuntimeDep, SessionDep
@@ -42,7 +43,7 @@ from queue_server.outbound import OutboundRefused, OutboundRules, check_webhook_
 from queue_server.tickets.issuing import find_by_status_code
 from queue_server.types import HolderCode, Id, Instant
 
-router = APIRouter(tags=["notifications"])
+router = api_router(tags=["notifications"])
 
 
 @router.get("/offices/{code}/notification-settings", response_model=NotificationSettingsOut)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
+from queue_server.api import api_router
 from queue_server.audit.service import record
 from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, SessionDep
 from queue_server.offices.calendar import local_now
@@ -19,7 +20,7 @@ from queue_server.offices.service import (
 )
 from queue_server.types import Code, Day
 
-router = APIRouter(tags=["offices"])
+router = api_router(tags=["offices"])
 
 
 @router.get("/offices", response_model=list[OfficeOut])

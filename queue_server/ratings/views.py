@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
+from queue_server.api import api_router
 from queue_server.audit.service import record, writes_audit
 from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, SessionDep
 from queue_server.ratings import presenters, reports, service
@@ -22,7 +23,7 @@ from queue_server.ratings.schemas import (
 from queue_server.tickets import issuing
 from queue_server.types import Code, Day, HolderCode, WindowNumber
 
-router = APIRouter(tags=["ratings"])
+router = api_router(tags=["ratings"])
 
 OfficesQ = Annotated[
     list[Code] | None,

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
+from queue_server.api import api_router
 from queue_server.auth.service import Principal, token_digest
 from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, SessionDep
 from queue_server.errors import DomainError, InvalidInput, language_of
@@ -18,7 +19,7 @@ from queue_server.realtime.service import authorize_subscription, board_state, r
 from queue_server.runtime import Runtime
 from queue_server.types import Code, EventId, WindowNumber
 
-router = APIRouter(tags=["realtime"])
+router = api_router(tags=["realtime"])
 sockets_router = APIRouter(include_in_schema=False)
 
 #: A client without a token in the URL must send {"type": "auth", "token": …} this fast.

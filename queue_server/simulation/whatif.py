@@ -38,17 +38,19 @@ from queue_server.errors import InvalidInput
 from queue_server.simulation.config import Arrivals, Bookings, Clerk, ServiceTime, SimConfig
 from queue_server.simulation.engine import Simulation
 from queue_server.simulation.erlang import erlang_c, mean_wait_s, share_within
+from queue_server.simulation.limits import (
+    DEFAULT_SEEDS,
+    HOURS,
+    MAX_ARRIVALS_PER_DAY,
+    MAX_ARRIVALS_PER_HOUR,
+    MAX_SEEDS,
+    MAX_WINDOWS,
+    TIME_BUDGET_S,
+)
 from queue_server.simulation.pooled import PooledDay
 from queue_server.simulation.records import DayResult, WaitRecord, percentile
 from queue_server.simulation.scratch import scratch_database
 
-HOURS = 24
-MAX_WINDOWS = 60
-MAX_ARRIVALS_PER_HOUR = 400.0
-MAX_ARRIVALS_PER_DAY = 1500.0
-MAX_SEEDS = 5
-DEFAULT_SEEDS = 3
-TIME_BUDGET_S = 90.0
 # The simulated date: fixed, so that the answer never depends on today (the rates are
 # given per hour, the weekday plays no part); a plain Monday, not a public holiday.
 WHATIF_DAY = date(2026, 11, 23)

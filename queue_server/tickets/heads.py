@@ -29,6 +29,7 @@ from deep in the queue (a waiting applicant's status page), both on an index, no
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_left
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -97,7 +98,7 @@ def read(
     if policy == GUARDED:
         params.update(now=now, guard_until=now + guard, until_guard=until + guard)
     rows, lengths = [], {}
-    for r in session.execute(_STATEMENTS[dialect, policy], params):
+    for r in session.execute(_statement_for(dialect, policy), params):
         if r.kind == LENGTH:
             lengths[r.service_id] = int(r.behind)
         else:
@@ -360,8 +361,8 @@ def _statement(dialect: str, policy: str) -> Any:
     return union_all(*parts, _lengths())
 
 
-_STATEMENTS = {
-    (dialect, policy): _statement(dialect, policy)
-    for dialect in ("sqlite", "postgresql")
-    for policy in _POLICIES
-}
+@functools.cache
+def _statement_for(dialect: str, policy: str) -> Any:
+    """Built on first use, then kept: a server runs one dialect and its offices' few
+    policies, so it never holds the other five of the six (a few MiB of expressions)."""
+    return _statement(dialect, policy)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from queue_server.api import api_router
 from queue_server.audit.service import record_ticket_move
 from queue_server.catalogue.models import PriorityCategory
 from queue_server.deps import (
@@ -45,7 +46,7 @@ from queue_server.tickets.schemas import (
 )
 from queue_server.types import Code, HolderCode, WindowNumber
 
-router = APIRouter(tags=["tickets"])
+router = api_router(tags=["tickets"])
 
 
 _bearer = HTTPBearer(auto_error=False)

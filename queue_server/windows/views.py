@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
+from queue_server.api import api_router
 from queue_server.audit.service import record
 from queue_server.deps import ClockDep, CurrentOffice, PrincipalDep, SessionDep
 from queue_server.types import WindowNumber
 from queue_server.windows import service as windows
 from queue_server.windows.schemas import PauseIn, WindowIn, WindowOut
 
-router = APIRouter(tags=["windows"])
+router = api_router(tags=["windows"])
 
 
 @router.get("/offices/{code}/windows", response_model=list[WindowOut])

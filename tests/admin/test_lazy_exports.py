@@ -14,7 +14,17 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("matplotlib", "numpy", "openpyxl", "fpdf", "fontTools", "aiosmtplib")
+# The what-if's simulator too (`queue_server.simulation.whatif`): loaded by the first what-if.
+HEAVY = (
+    "matplotlib",
+    "numpy",
+    "openpyxl",
+    "fpdf",
+    "fontTools",
+    "aiosmtplib",
+    "queue_server.simulation.whatif",
+    "admin.reports.whatif",
+)
 
 PROBE = """
 import json, sys
