@@ -68,11 +68,11 @@ class Phase:
     wall: float = 0.0
     refused: int = 0
     wrk: WrkResult | None = None
-    succeeded: int = 0
+    ok_status: int = 0  # under wrk: the status of a successful request
 
     @property
     def ok(self) -> int:
-        return self.succeeded if self.wrk else len(self.latencies)
+        return self.wrk.statuses.get(self.ok_status, 0) if self.wrk else len(self.latencies)
 
     @property
     def rate(self) -> float:
@@ -251,16 +251,18 @@ def wrk_phases(
     )
     unexpected = set(issued.statuses) - {201, 503}
     assert not unexpected and not issued.socket_errors, issued
-    issue = Phase(wall=issued.seconds, refused=issued.statuses.get(503, 0), wrk=issued)
-    issue.succeeded = issued.statuses.get(201, 0)
+    issue = Phase(
+        wall=issued.seconds, refused=issued.statuses.get(503, 0), wrk=issued, ok_status=201
+    )
     rows = ", ".join(lua_list([code, str(w), token]) for code, w, token in windows)
     called = run_wrk(
         base, CALL_LUA % {"windows": "{" + rows + "}"}, connections=len(windows), seconds=seconds
     )
     unexpected = set(called.statuses) - {200, 204, 503, 1200, 1503}
     assert not unexpected and not called.socket_errors, called
-    call = Phase(wall=called.seconds, refused=called.statuses.get(503, 0), wrk=called)
-    call.succeeded = called.statuses.get(200, 0)
+    call = Phase(
+        wall=called.seconds, refused=called.statuses.get(503, 0), wrk=called, ok_status=200
+    )
     return issue, call
 
 

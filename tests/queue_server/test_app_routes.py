@@ -9,6 +9,8 @@ final where they are declared (`queue_server.api.api_router`).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, APIRouter
 
@@ -17,11 +19,11 @@ from queue_server.errors import ERROR_RESPONSES
 from queue_server.settings import Settings
 
 
-def _app(tmp_path: object) -> FastAPI:
+def _app(tmp_path: Path) -> FastAPI:
     return create_app(Settings(database_url=f"sqlite:///{tmp_path}/routes.sqlite3"))
 
 
-def test_every_route_is_the_declared_one_and_no_router_is_included(tmp_path: object) -> None:
+def test_every_route_is_the_declared_one_and_no_router_is_included(tmp_path: Path) -> None:
     app = _app(tmp_path)
     declared = {id(route) for router in API_ROUTERS for route in router.routes}
     served = [route for route in app.routes if isinstance(route, APIRoute)]
@@ -31,7 +33,7 @@ def test_every_route_is_the_declared_one_and_no_router_is_included(tmp_path: obj
     assert {id(route) for route in api} == declared
 
 
-def test_api_routes_are_under_the_prefix_with_the_error_answers(tmp_path: object) -> None:
+def test_api_routes_are_under_the_prefix_with_the_error_answers(tmp_path: Path) -> None:
     app = _app(tmp_path)
     for router in API_ROUTERS:
         assert isinstance(router, APIRouter)
@@ -46,8 +48,8 @@ def test_api_routes_are_under_the_prefix_with_the_error_answers(tmp_path: object
     assert {"404", "409", "422"} <= set(some)
 
 
-def test_two_apps_share_the_declared_routes_and_both_answer(tmp_path: object) -> None:
-    """The tests build several apps; each serves the same route objects."""
+def test_two_apps_serve_the_same_declared_routes(tmp_path: Path) -> None:
+    """The tests build several apps; each serves the same route objects, none copied."""
     first, second = _app(tmp_path), _app(tmp_path)
     ids = [id(r) for r in first.routes if isinstance(r, APIRoute) and r.path.startswith("/api")]
     assert ids == [
