@@ -2,9 +2,9 @@
 """The estimate's reads at 10, 100 and 1,000 tickets waiting (issue 18, item 1), in process.
 
 The HTTP figures for issue at several queue depths (`write_path.py`) move by ±20 % from run
-to run on a loaded machine; this one times the four reads the wait estimate makes on every
-issue (`tickets/estimates.py::load_live_queue`: the last hours' aggregate, the windows, the
-queue's heads, the places taken from the phone) and the whole, on one thread with nothing
+to run on a loaded machine; this one times the reads the wait estimate makes on every issue
+(`tickets/estimates.py::load_live_queue`: the windows, the last hours' aggregate and the
+places taken from the phone, one statement; the queue's heads) and the whole, on one thread with nothing
 else in flight: median of 30 each. The office is filled through the real issue route.
 On PostgreSQL `--analyze` gathers statistics after each fill, as autovacuum would within a
 minute; without it the planner takes the freshly filled tickets table for nearly empty.
@@ -51,19 +51,17 @@ def _median_ms(read: Callable[[], Any]) -> float:
 
 
 def _reads(s: Any, office: Office, now: Any) -> dict[str, Callable[[], Any]]:
-    """The estimate's four reads, and the whole of it; "asked": with the last ticket issued
+    """The estimate's two reads, and the whole of it; "asked": with the last ticket issued
     asked about, as the issue's answer does (its place is counted at the queue's end)."""
     last = s.scalars(select(Ticket).order_by(Ticket.id.desc()).limit(1)).one()
     return {
-        "last hours": lambda: estimates._recently(s, office, now),
-        "windows": lambda: s.execute(estimates._WINDOWS, {"office_id": office.id}).all(),
+        "windows, last hours, phone places": lambda: estimates._office_now(s, office, now),
         "queue heads": lambda: estimates._queue_heads(
             s, office, now, now, {sid: 3 for sid in (1, 2)}, set()
         ),
         "queue heads, asked": lambda: estimates._queue_heads(
             s, office, now, now, {sid: 3 for sid in (1, 2)}, {last.id}
         ),
-        "phone places": lambda: estimates._remote_places(s, office, now, set()),
         "whole": lambda: estimates.load_live_queue(session=s, office=office, now=now),
         "whole, asked": lambda: estimates.load_live_queue(
             session=s, office=office, now=now, also=last

@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass, field
 
 from queue_server.admission import Admission
+from queue_server.auth.service import DeviceTokens
 from queue_server.clock import Clock
 from queue_server.db import Database
 from queue_server.notifications.scheduled import NotificationLoop
@@ -36,3 +37,5 @@ class Runtime:
     # The configuration the issue and call-next routes read from memory (checked against
     # the database's stamp on every request): this app's own, never shared with another.
     config: ConfigCache = field(default_factory=ConfigCache)
+    # The devices behind the kiosks' tokens, checked by the issue's own first statement.
+    devices: DeviceTokens = field(default_factory=DeviceTokens)

@@ -311,6 +311,46 @@ def add_device(
     return device, token
 
 
+class DeviceTokens:
+    """The devices behind the tokens one server process has seen, by the token's digest.
+
+    A kiosk issues a ticket at every press with the same token; reading its device first,
+    on a statement of its own, was a seventh of the issue's cost. A principal found here is
+    only a claim: the issue's pre-read checks, in the same statement, that the device row
+    still has this token and is not revoked (`issuing.plan_issue`), and a claim refused
+    there is forgotten and the token resolved again (so a revoked kiosk gets its 401 on its
+    next request, in every process). Devices are never moved to another office or given
+    another kind: the row's id and token are all there is to check. Bounded: past `size`
+    tokens the oldest half is dropped.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._by_digest: dict[str, Principal] = {}
+
+    def get(self, digest: str) -> Principal | None:
+        """The device remembered for this token's digest, unchecked."""
+        return self._by_digest.get(digest)
+
+    def remember(self, digest: str, principal: Principal) -> None:
+        """Remember a device just resolved from the database (people are never kept)."""
+        if principal.kind != "device":
+            return
+        if len(self._by_digest) >= self.size:
+            for old in list(self._by_digest)[: self.size // 2]:
+                self._by_digest.pop(old, None)
+        self._by_digest[digest] = principal
+
+    def forget(self, digest: str) -> None:
+        """Drop a claim the database refused."""
+        self._by_digest.pop(digest, None)
+
+
+def device_digest(token: str) -> str | None:
+    """The digest of a device's token (`dev_…`); None for a person's."""
+    return _digest(token) if token.startswith("dev_") else None
+
+
 def resolve_token(*, session: Session, clock: Clock, token: str) -> Principal:
     """The principal behind a bearer token, or NotAuthenticated."""
     digest = _digest(token)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Table, func, literal, select
+from sqlalchemy import JSON, Integer, String, Table, bindparam, func, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -92,7 +93,8 @@ def _insert_deferred(session: Session) -> None:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         for event in ordered:
-            event.id = connection.execute(_locked_insert_and_notify(event)).scalar_one()
+            statement, values = _locked_insert_and_notify(event)
+            event.id = connection.execute(statement, values).scalar_one()
         return
     for event in ordered:
         session.add(event)
@@ -119,24 +121,41 @@ def _notify_text(event: Event) -> tuple[str, str]:
     return head, tail
 
 
-def _locked_insert_and_notify(event: Event) -> Any:
-    """PostgreSQL: the office's ordering lock, the insert and the NOTIFY in one statement.
+def _locked_insert_and_notify(event: Event) -> tuple[Any, dict[str, Any]]:
+    """PostgreSQL: the office's ordering lock, the insert and the NOTIFY in one statement
+    (built once, `_locked_insert_statement`), with this event's values to bind."""
+    head, tail = _notify_text(event)
+    return _locked_insert_statement(event.office_id is not None), {
+        "office_id": event.office_id,
+        "type": event.type,
+        "payload": event.payload or {},
+        "created_at": event.created_at,
+        "head": head,
+        "tail": tail,
+    }
+
+
+@functools.cache
+def _locked_insert_statement(locked: bool) -> Any:
+    """`_locked_insert_and_notify`'s statement (building it costs more than executing it).
 
     The same three steps as the outbox's insert hooks (`realtime.outbox`: the lock before
     the id is drawn, the notification sent on commit), in one round trip instead of three.
     The lock is taken while the SELECT feeding the INSERT runs, before the row's id is
-    drawn from the sequence in its projection.
+    drawn from the sequence in its projection. `locked`: the event has an office (an
+    event of no office takes no lock).
     """
     table = Event.__table__
     assert isinstance(table, Table)
+    office_id = bindparam("office_id", type_=Integer)
     values = select(
-        literal(event.office_id, Integer).label("office_id"),
-        literal(event.type, String).label("type"),
-        literal(event.payload or {}, JSON).label("payload"),
-        literal(event.created_at, UTCDateTime).label("created_at"),
+        office_id.label("office_id"),
+        bindparam("type", type_=String).label("type"),
+        bindparam("payload", type_=JSON).label("payload"),
+        bindparam("created_at", type_=UTCDateTime()).label("created_at"),
     )
-    if event.office_id is not None:
-        lock = select(office_order_lock(event.office_id).label("held")).cte("office_lock")
+    if locked:
+        lock = select(office_order_lock(office_id).label("held")).cte("office_lock")
         values = values.select_from(lock)
     inserted = (
         table.insert()
@@ -144,9 +163,10 @@ def _locked_insert_and_notify(event: Event) -> Any:
         .returning(table.c.id)
         .cte("inserted")
     )
-    head, tail = _notify_text(event)
     channel = func.concat(CHANNEL_PREFIX, func.current_schema())
-    message = func.concat(literal(head, String), inserted.c.id, literal(tail, String))
+    message = func.concat(
+        bindparam("head", type_=String), inserted.c.id, bindparam("tail", type_=String)
+    )
     return select(inserted.c.id, func.pg_notify(channel, message))
 
 

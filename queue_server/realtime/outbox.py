@@ -69,8 +69,9 @@ def install_insert_hooks() -> None:
             event.listen(target, name, hook)
 
 
-def office_order_lock(office_id: int) -> ColumnElement[Any]:
-    """Take the office's ordering lock until the transaction ends (PostgreSQL)."""
+def office_order_lock(office_id: int | ColumnElement[int]) -> ColumnElement[Any]:
+    """Take the office's ordering lock until the transaction ends (PostgreSQL); the office's
+    id, or a bound parameter for it."""
     return func.pg_advisory_xact_lock(advisory_key(LOCK_NAME, office_id))
 
 

@@ -1,13 +1,13 @@
-"""The wait estimate's live inputs, read in four queries, and the estimates made from them.
+"""The wait estimate's live inputs, read in two queries, and the estimates made from them.
 
-What the office looks like now: the windows that call (staffed, not paused) with each
-service's tier, norm and limit and the ticket each one has called or serves (one query),
-what the last hours say (one aggregate: how long each service took, on
+What the office looks like now, in one statement (`_OFFICE_NOW`): the windows that call
+(staffed, not paused) with each service's tier, norm and limit and the ticket each one has
+called or serves, what the last hours say (an aggregate: how long each service took, on
 `ix_tickets_finished`, and how often it was asked for, on `ix_tickets_issued`), and the
-head of each service's queue (one query, `heads.py`: a limit per service on the queue's
-indexes, never a sort of the queue). The calculation — the next
-calls replayed in the dispatcher's own order, with the arrivals the last hour's rates
-promise — is `rules.replay_calls`.
+places taken from the phone; then the head of each service's queue (the second query,
+`heads.py`: a limit per service on the queue's indexes, never a sort of the queue). The
+calculation — the next calls replayed in the dispatcher's own order, with the arrivals the
+last hour's rates promise — is `rules.replay_calls`.
 
 The cost does not grow with the queue's depth: the replay looks `REPLAY_HORIZON_MINUTES`
 ahead, so of each service's queue only the tickets the open windows can call in that time
@@ -18,27 +18,33 @@ ticket's place in its service's queue and the queue's length, counted by the dat
 an index (a ticket asked about by the tickets behind it: none for the one just issued); a
 ticket further back than the horizon is placed by `rules.extrapolated_call`.
 
-Places taken from the phone and not checked in yet (`expected`, `remote.py`) are read too
-(a fourth query, on the queue index): the dispatcher calls such a place when its applicant
-arrives, as a booking checked in at the place's time, so each is counted as arriving at
-that time (or now, when its time has come) — in the replay, and in the people ahead of a
-ticket whenever the dispatcher's order puts it ahead at this instant.
+Places taken from the phone and not checked in yet (`expected`, `remote.py`; on the queue
+index): the dispatcher calls such a place when its applicant arrives, as a booking checked
+in at the place's time, so each is counted as arriving at that time (or now, when its time
+has come) — in the replay, and in the people ahead of a ticket whenever the dispatcher's
+order puts it ahead at this instant.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    Float,
+    Integer,
     and_,
     bindparam,
     case,
+    cast,
     func,
+    literal_column,
+    null,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -230,18 +236,19 @@ def load_live_queue(
     also: Ticket | None = None,
     including: Collection[int] = (),
 ) -> LiveQueue:
-    """Read the office's live state (four queries). `also`: a ticket asked about, read
+    """Read the office's live state (two queries). `also`: a ticket asked about, read
     wherever it stands in the queue; one no longer waiting (a replayed issue) is placed
     where the dispatcher's order would put it. `including`: waiting tickets asked about
     (say, those whose applicants wait for a message), read wherever they stand, even
     with no window open."""
     at_window: dict[int, tuple[int, datetime | None]] = {}
-    recently = _recently(session, office, now)
+    office_now = _office_now(session, office, now)
+    recently = office_now.recently
     expected: dict[int, float] = {}
     numbers: dict[int, int] = {}
     tiers: dict[int, dict[int, int]] = {}
     limits: dict[int, int] = {}
-    for row in session.execute(_WINDOWS, {"office_id": office.id}):
+    for row in office_now.windows:
         window_id, service_id = row.id, row.service_id
         if row.busy_service_id is not None:
             at_window[window_id] = (row.busy_service_id, row.busy_called_at)
@@ -294,7 +301,7 @@ def load_live_queue(
     arrivals = rules.expected_arrivals(
         now=now, issued=recently.issued, limit_minutes=limits, first_id=EXPECTED, most=heads
     )
-    remote = _remote_places(session, office, now, skip={also.id} if also is not None else set())
+    remote = _remote_places(office_now.phone, now, skip={also.id} if also is not None else set())
     return LiveQueue(
         office=office,
         now=now,
@@ -313,62 +320,217 @@ def load_live_queue(
 # An estimate is read on every issue (the kiosk prints it) and on every status page: the
 # statements are built once, with bound parameters, rather than per request (building a
 # SELECT of this size costs SQLAlchemy several times what executing it costs).
+#
+# The windows, the last hours and the places taken from the phone are three selects of one
+# statement (`_OFFICE_NOW`, a UNION ALL): one round trip instead of three, which was a
+# fifth of an issue's cost. Each row says which it is (`kind`) and carries its values in
+# columns of one shape: the service, up to eight integers, two numbers of seconds and an
+# instant; `_office_now` gives them their names back.
 
-_busy = aliased(Ticket, name="busy")
-#: Active windows of an office with the services they serve (norm, limit) and the service
-#: and call time of the ticket each one has called or serves (one at a time; none: NULL).
-_WINDOWS = (
-    select(
-        Window.id,
-        Window.number,
-        Window.clerk_id,
-        Window.paused,
-        WindowService.service_id,
-        WindowService.order,
-        Service.service_norm_minutes.label("norm"),
-        Service.wait_limit_minutes.label("wait_limit"),
-        _busy.service_id.label("busy_service_id"),
-        _busy.called_at.label("busy_called_at"),
-    )
-    .join(WindowService, WindowService.window_id == Window.id)
-    .join(Service, Service.id == WindowService.service_id)
-    .outerjoin(
-        _busy,
-        and_(
-            _busy.office_id == Window.office_id,
-            _busy.status.in_((CALLED, SERVING)),
-            _busy.window_id == Window.id,
-        ),
-    )
-    .where(Window.office_id == bindparam("office_id"), Window.active.is_(True))
-)
+_WINDOW, _LAST_HOURS, _PHONE_PLACE = 0, 1, 2
+_INTS = 8
 
-#: The places taken from the phone and not arrived, with their service's wait limit.
-_REMOTE = (
-    select(
-        Ticket.id,
-        Ticket.service_id,
-        Ticket.due_at,
-        Ticket.priority_rank,
-        Service.wait_limit_minutes,
+
+class _WindowRow(NamedTuple):
+    """An active window and one service it serves, with the ticket it has called (if any)."""
+
+    id: int
+    number: int
+    clerk_id: int | None
+    paused: bool
+    service_id: int
+    order: int
+    norm: int
+    wait_limit: int
+    busy_service_id: int | None
+    busy_called_at: datetime | None
+
+
+class _PhoneRow(NamedTuple):
+    """A place taken from the phone and not arrived, with its service's wait limit."""
+
+    id: int
+    service_id: int
+    due_at: datetime
+    priority_rank: int | None
+    wait_limit_minutes: int
+
+
+@dataclass(frozen=True)
+class Recently:
+    """What the last hours say about each service: its service times, its arrivals."""
+
+    times: dict[int, rules.ServiceTimes]
+    issued: dict[int, tuple[int, int]]  # (live, priority) tickets issued in the last hour
+
+
+@dataclass(frozen=True)
+class _OfficeNow:
+    """`_OFFICE_NOW`'s rows by kind."""
+
+    windows: list[_WindowRow]
+    recently: Recently
+    phone: list[_PhoneRow]
+
+
+def _shaped(
+    kind: int,
+    service_id: Any,
+    ints: Sequence[Any] = (),
+    seconds: Sequence[Any] = (),
+    at: Any = None,
+) -> list[Any]:
+    """A branch's columns in `_OFFICE_NOW`'s shape, NULL (typed) where it has nothing."""
+    columns = [literal_column(str(kind), Integer).label("kind"), service_id.label("service_id")]
+    ints = [*ints, *(cast(null(), Integer) for _ in range(_INTS - len(ints)))]
+    columns += [value.label(f"i{n}") for n, value in enumerate(ints, 1)]
+    seconds = [cast(v, Float) for v in seconds]
+    seconds += [cast(null(), Float) for _ in range(2 - len(seconds))]
+    columns += [value.label(f"s{n}") for n, value in enumerate(seconds, 1)]
+    columns.append((at if at is not None else cast(null(), UTCDateTime())).label("at"))
+    return columns
+
+
+def _office_now_statement() -> Any:
+    """Windows (kind 0), the last hours per service (kind 1), phone places (kind 2)."""
+    office_id: Any = bindparam("office_id")
+    # Active windows of the office with the services they serve (norm, limit) and the
+    # service and call time of the ticket each one has called or serves (one at a time).
+    busy = aliased(Ticket, name="busy")
+    windows = (
+        select(
+            *_shaped(
+                _WINDOW,
+                WindowService.service_id,
+                ints=(
+                    Window.id,
+                    Window.number,
+                    Window.clerk_id,
+                    cast(Window.paused, Integer),
+                    WindowService.order,
+                    Service.service_norm_minutes,
+                    Service.wait_limit_minutes,
+                    busy.service_id,
+                ),
+                at=busy.called_at,
+            )
+        )
+        .join(WindowService, WindowService.window_id == Window.id)
+        .join(Service, Service.id == WindowService.service_id)
+        .outerjoin(
+            busy,
+            and_(
+                busy.office_id == Window.office_id,
+                busy.status.in_((CALLED, SERVING)),
+                busy.window_id == Window.id,
+            ),
+        )
+        .where(Window.office_id == office_id, Window.active.is_(True))
     )
-    .join(Service, Service.id == Ticket.service_id)
-    .where(
-        Ticket.office_id == bindparam("office_id"),
-        Ticket.status == NOT_ARRIVED,
-        Ticket.due_at.is_not(None),
+    # One aggregate over the office's tickets finished in the last hours (service times,
+    # the last hour counted apart) or issued in the last hour (arrival rates), each side on
+    # its own index. Tickets taken in the hall only: a booking (booking_id) or a place taken
+    # from the phone (due_at without a booking) is counted once, as the arrival it is.
+    now = bindparam("now", type_=UTCDateTime())
+    longer = bindparam("longer_since", type_=UTCDateTime())
+    finished = and_(
+        Ticket.finished_at >= longer,
+        Ticket.finished_at <= now,
+        Ticket.status == DONE,
+        Ticket.called_at.is_not(None),
     )
-)
+    recent = and_(finished, Ticket.finished_at >= bindparam("recent_since", type_=UTCDateTime()))
+    issued = and_(
+        Ticket.issued_at > bindparam("issued_since", type_=UTCDateTime()),
+        Ticket.issued_at <= now,
+        Ticket.booking_id.is_(None),
+        Ticket.due_at.is_(None),
+    )
+    elapsed = elapsed_seconds(Ticket.called_at, Ticket.finished_at)
+
+    def total(condition: Any, value: Any = 1) -> Any:
+        return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+    last_hours = (
+        select(
+            *_shaped(
+                _LAST_HOURS,
+                Ticket.service_id,
+                ints=(
+                    total(finished),
+                    total(recent),
+                    total(issued),
+                    total(and_(issued, Ticket.priority_rank.is_not(None))),
+                ),
+                seconds=(total(finished, elapsed), total(recent, elapsed)),
+            )
+        )
+        .where(Ticket.office_id == office_id, or_(Ticket.finished_at >= longer, issued))
+        .group_by(Ticket.service_id)
+    )
+    # The places taken from the phone and not arrived, with their service's wait limit.
+    phone = (
+        select(
+            *_shaped(
+                _PHONE_PLACE,
+                Ticket.service_id,
+                ints=(Ticket.id, Ticket.priority_rank, Service.wait_limit_minutes),
+                at=Ticket.due_at,
+            )
+        )
+        .join(Service, Service.id == Ticket.service_id)
+        .where(
+            Ticket.office_id == office_id,
+            Ticket.status == NOT_ARRIVED,
+            Ticket.due_at.is_not(None),
+        )
+    )
+    return union_all(windows, last_hours, phone)
+
+
+_OFFICE_NOW = _office_now_statement()
+
+
+def _office_now(session: Session, office: Office, now: datetime) -> _OfficeNow:
+    """The windows, the last hours and the phone places of the office, in one statement."""
+    rows = session.connection().execute(
+        _OFFICE_NOW,
+        {
+            "office_id": office.id,
+            "now": now,
+            "longer_since": now - timedelta(minutes=rules.LONGER_SERVICE_MINUTES),
+            "recent_since": now - timedelta(minutes=rules.RECENT_SERVICE_MINUTES),
+            "issued_since": now - timedelta(minutes=rules.ARRIVAL_RATE_MINUTES),
+        },
+    )
+    windows, phone = [], []
+    times, arrivals = {}, {}
+    for r in rows:
+        if r.kind == _WINDOW:
+            windows.append(
+                _WindowRow(r.i1, r.i2, r.i3, bool(r.i4), r.service_id, r.i5, r.i6, r.i7, r.i8, r.at)
+            )
+        elif r.kind == _LAST_HOURS:
+            times[r.service_id] = rules.ServiceTimes(
+                recent_count=int(r.i2),
+                recent_seconds=float(r.s2),
+                longer_count=int(r.i1),
+                longer_seconds=float(r.s1),
+            )
+            arrivals[r.service_id] = (int(r.i3) - int(r.i4), int(r.i4))
+        else:
+            phone.append(_PhoneRow(r.i1, r.service_id, r.at, r.i2, r.i3))
+    return _OfficeNow(windows, Recently(times=times, issued=arrivals), phone)
 
 
 def _remote_places(
-    session: Session, office: Office, now: datetime, skip: set[int]
+    phone: list[_PhoneRow], now: datetime, skip: set[int]
 ) -> list[rules.QueuedTicket]:
     """The places taken from the phone and not arrived, each as the dispatcher will see it
     once its applicant checks in: waiting from its place's time (or from now, when that
     has passed) with its service's limit and the place's time as its slot (remote_rules)."""
     out = []
-    for r in session.execute(_REMOTE, {"office_id": office.id}):
+    for r in phone:
         if r.id in skip:
             continue
         joins = max(r.due_at, now)
@@ -396,82 +558,3 @@ def _queue_heads(
 ) -> list[QueueHead]:
     """The waiting tickets the replay can reach, with their places (`heads.read`)."""
     return queue_heads.read(session, office, now, until, heads, asked)
-
-
-@dataclass(frozen=True)
-class Recently:
-    """What the last hours say about each service: its service times, its arrivals."""
-
-    times: dict[int, rules.ServiceTimes]
-    issued: dict[int, tuple[int, int]]  # (live, priority) tickets issued in the last hour
-
-
-def _recently_statement() -> Any:
-    """`_recently`'s aggregate, with the instants bound at each execution."""
-    now = bindparam("now", type_=UTCDateTime())
-    longer = bindparam("longer_since", type_=UTCDateTime())
-    finished = and_(
-        Ticket.finished_at >= longer,
-        Ticket.finished_at <= now,
-        Ticket.status == DONE,
-        Ticket.called_at.is_not(None),
-    )
-    recent = and_(finished, Ticket.finished_at >= bindparam("recent_since", type_=UTCDateTime()))
-    # Tickets taken in the hall: a booking (booking_id) or a place taken from the phone
-    # (due_at without a booking) is counted once, as the arrival it is (`_remote_places`).
-    issued = and_(
-        Ticket.issued_at > bindparam("issued_since", type_=UTCDateTime()),
-        Ticket.issued_at <= now,
-        Ticket.booking_id.is_(None),
-        Ticket.due_at.is_(None),
-    )
-    seconds = elapsed_seconds(Ticket.called_at, Ticket.finished_at)
-
-    def total(condition: Any, value: Any = 1) -> Any:
-        return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
-
-    return (
-        select(
-            Ticket.service_id,
-            total(finished),
-            total(finished, seconds),
-            total(recent),
-            total(recent, seconds),
-            total(issued),
-            total(and_(issued, Ticket.priority_rank.is_not(None))),
-        )
-        .where(
-            Ticket.office_id == bindparam("office_id"),
-            or_(Ticket.finished_at >= longer, issued),
-        )
-        .group_by(Ticket.service_id)
-    )
-
-
-_RECENTLY = _recently_statement()
-
-
-def _recently(session: Session, office: Office, now: datetime) -> Recently:
-    """One aggregate over the office's tickets finished in the last hours (service times,
-    the last hour counted apart) or issued in the last hour (arrival rates; bookings and
-    places taken from the phone are not counted), each side on its own index."""
-    rows = session.execute(
-        _RECENTLY,
-        {
-            "office_id": office.id,
-            "now": now,
-            "longer_since": now - timedelta(minutes=rules.LONGER_SERVICE_MINUTES),
-            "recent_since": now - timedelta(minutes=rules.RECENT_SERVICE_MINUTES),
-            "issued_since": now - timedelta(minutes=rules.ARRIVAL_RATE_MINUTES),
-        },
-    ).all()
-    times, arrivals = {}, {}
-    for service_id, n, n_s, r, r_s, new, new_priority in rows:
-        times[service_id] = rules.ServiceTimes(
-            recent_count=int(r),
-            recent_seconds=float(r_s),
-            longer_count=int(n),
-            longer_seconds=float(n_s),
-        )
-        arrivals[service_id] = (int(new) - int(new_priority), int(new_priority))
-    return Recently(times=times, issued=arrivals)

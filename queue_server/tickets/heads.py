@@ -1,5 +1,5 @@
 """The head of each service's queue, read without walking the queue (the wait estimate's
-third read, `estimates.load_live_queue`).
+second read, `estimates.load_live_queue`).
 
 The estimate needs, of each service's queue in the dispatcher's order, the first few
 tickets the open windows can call within the replay's horizon, the tickets whose place

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from queue_server.auth.models import Device
 from queue_server.auth.service import Principal
 from queue_server.bookings.rules import booked_wait_start
 from queue_server.catalogue.models import PriorityCategory, Service
@@ -404,6 +405,10 @@ def issue_ticket(
 # (`offices/config_cache.py`), checked against the stamp read in the first transaction.
 
 
+class UncheckedDevice(Exception):
+    """A remembered device the database no longer vouches for (revoked, new token)."""
+
+
 @dataclass(frozen=True)
 class IssuePlan:
     """What the write needs, decided before it: every refusal has been made."""
@@ -444,26 +449,43 @@ def _pre_read(
     idempotency_key: str | None,
     per_minute: int,
     now: datetime,
+    device_digest: str | None,
 ) -> Any:
     """One statement: the configuration's stamp, the ticket of the idempotency key, the
-    instant the kiosk's rate frees a ticket (None: under its rate), the day's counter."""
+    instant the kiosk's rate frees a ticket (None: under its rate), the day's counter;
+    with `device_digest`, whether the device is still the one behind that token."""
     rate = per_minute if per_minute > 0 and principal.kind == "device" else 0
     parameters: dict[str, Any] = {"office_id": office.id}
+    if device_digest is not None:
+        parameters.update(device_id=principal.id, device_digest=device_digest)
     if idempotency_key:
         parameters["key"] = idempotency_key
     if rate:
         parameters.update(device_id=principal.id, since=now - RATE_WINDOW)
     if service is not None:
         parameters.update(prefix=service.prefix, day=local_now(office, now).date())
-    statement = _pre_read_statement(bool(idempotency_key), rate, service is not None)
+    statement = _pre_read_statement(
+        bool(idempotency_key), rate, service is not None, device_digest is not None
+    )
     return session.execute(statement, parameters).one()
 
 
 @functools.cache
-def _pre_read_statement(replay: bool, rate: int, counter: bool) -> Any:
+def _pre_read_statement(replay: bool, rate: int, counter: bool, device: bool) -> Any:
     """`_pre_read`'s statement, built once for each shape (the kiosk's rate is a setting)."""
     office_id: Any = bindparam("office_id")
     columns: list[Any] = [stamp_now().label("stamp")]
+    if device:
+        columns.append(
+            select(Device.id)
+            .where(
+                Device.id == bindparam("device_id"),
+                Device.token_hash == bindparam("device_digest"),
+                Device.revoked.is_(False),
+            )
+            .scalar_subquery()
+            .label("device_valid")
+        )
     if replay:
         columns.append(
             select(Ticket.id)
@@ -512,9 +534,14 @@ def plan_issue(
     priority_category: str | None,
     idempotency_key: str | None,
     per_minute: int,
+    device_digest: str | None = None,
 ) -> IssuePlan:
     """Every check of an issue, on a read-only transaction, in `issue_ticket`'s order:
-    device, replay, service offered, office open, kiosk rate, numbers left, category."""
+    device, replay, service offered, office open, kiosk rate, numbers left, category.
+
+    `device_digest`: `principal` is a device remembered by this process for that token
+    (`auth.service.DeviceTokens`), not read yet; the pre-read checks it first and raises
+    `UncheckedDevice` when the device is revoked or no longer has that token."""
     now = clock.now()
     snapshot, office = _office_in_cache(session=session, cache=cache, code=office_code, now=now)
     # The pre-read carries the stamp: when it differs from the snapshot's (or the snapshot
@@ -541,9 +568,12 @@ def plan_issue(
                     idempotency_key=idempotency_key,
                     per_minute=per_minute,
                     now=now,
+                    device_digest=device_digest,
                 ),
                 depends,
             )
+            if device_digest is not None and row.device_valid is None:
+                raise UncheckedDevice()
         if row.stamp == snapshot.stamp and snapshot.covers(now.date()):
             break
     _may_issue(principal, office)

@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from queue_server.api import api_router
 from queue_server.audit.service import record_ticket_move
+from queue_server.auth.service import Principal, device_digest
 from queue_server.catalogue.models import PriorityCategory
 from queue_server.deps import (
     ClockDep,
@@ -82,18 +83,36 @@ def _issue(
     cache = runtime.config
     per_minute = runtime.settings.kiosk_tickets_per_minute
     with db.transaction(read_only=True) as read:
-        principal = get_principal(read, clock, credentials)
-        plan = issuing.plan_issue(
-            session=read,
-            cache=cache,
-            clock=clock,
-            office_code=code,
-            principal=principal,
-            service_code=data.service,
-            priority_category=data.priority_category,
-            idempotency_key=data.idempotency_key,
-            per_minute=per_minute,
-        )
+
+        def plan_for(principal: Principal, unchecked: str | None) -> issuing.IssuePlan:
+            return issuing.plan_issue(
+                session=read,
+                cache=cache,
+                clock=clock,
+                office_code=code,
+                principal=principal,
+                service_code=data.service,
+                priority_category=data.priority_category,
+                idempotency_key=data.idempotency_key,
+                per_minute=per_minute,
+                device_digest=unchecked,
+            )
+
+        digest = device_digest(credentials.credentials) if credentials else None
+        remembered = runtime.devices.get(digest) if digest else None
+        plan: issuing.IssuePlan | None = None
+        if remembered is not None and digest is not None:
+            try:
+                principal, plan = remembered, plan_for(remembered, digest)
+            except (issuing.UncheckedDevice, NotFound):
+                # No longer vouched for, or refused before the pre-read could check it
+                # (an unknown office): read the token as every route does.
+                runtime.devices.forget(digest)
+        if plan is None:
+            principal = get_principal(read, clock, credentials)
+            if digest is not None:
+                runtime.devices.remember(digest, principal)
+            plan = plan_for(principal, None)
     ticket, created = plan.replayed, False
     if ticket is None:
         try:

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from queue_server.app import create_app
 from queue_server.auth.models import User
@@ -18,7 +18,8 @@ from queue_server.auth.service import Principal
 from queue_server.offices.config_cache import ConfigCache
 from queue_server.offices.models import Office
 from queue_server.tickets.issuing import issue_ticket
-from tests.queue_server.test_tickets_api import take
+from queue_server.tickets.models import Ticket
+from tests.queue_server.test_tickets_api import assert_error, take
 from tests.support.app import settings_for
 from tests.support.overload import server_process
 from tests.support.world import World
@@ -31,10 +32,11 @@ from tests.support.world import World
 # back in is seen.
 ISSUE_WRITE = 6
 CALL_WRITE = 5
-# 14: the token and the pre-read; the write; after the commit, the answer's estimate in
-# four reads (the windows with the tickets at them, the last hours, the queue's heads, the
-# places taken from the phone; tickets/estimates.py), each opened by BEGIN on SQLite.
-ISSUE_REQUEST = 14
+# 11: the pre-read (which also checks the kiosk's token, its device remembered since the
+# first request); the write; after the commit, the answer's estimate in two reads (the
+# windows with the tickets at them, the last hours and the places taken from the phone in
+# one; the queue's heads; tickets/estimates.py), each opened by BEGIN on SQLite.
+ISSUE_REQUEST = 11
 CALL_REQUEST = 7
 
 
@@ -324,3 +326,64 @@ def test_a_service_edited_in_one_app_is_seen_by_the_next_issue_in_another(
         )
         assert r.status_code == 422, r.text
         assert r.json()["error"]["code"] == "service_not_offered"
+
+
+def kiosk_id(api: TestClient, world: World) -> int:
+    listed = api.get("/api/v1/offices/central/devices", headers=world.auth("manager")).json()
+    return int(next(d["id"] for d in listed if d["name"] == "kiosk"))
+
+
+def test_a_warm_issue_reads_no_device(api: TestClient, world: World) -> None:
+    issue(api, world)  # the kiosk's device is remembered by this app
+    with recording(world) as recorded:
+        issue(api, world, idempotency_key="warm-device")
+    statements = [s for t in recorded.transactions for s in t.statements]
+    # Its token is checked inside the pre-read, not by a statement of its own.
+    assert not any(s.startswith("SELECT devices.") for s in statements), recorded.describe()
+    assert any("FROM devices" in s for s in statements), recorded.describe()
+
+
+def test_a_kiosk_revoked_is_refused_by_every_process_that_remembered_it(
+    api: TestClient, world: World
+) -> None:
+    with second_app(world) as other:
+        issue(api, world)
+        issue(other, world)  # both processes remember the kiosk now
+        device = kiosk_id(api, world)
+        r = api.delete(f"/api/v1/offices/central/devices/{device}", headers=world.auth("manager"))
+        assert r.status_code == 204
+        for client in (other, api):
+            r = client.post(
+                "/api/v1/offices/central/tickets",
+                json={"service": "passport"},
+                headers=world.auth("kiosk"),
+            )
+            assert_error(r, 401, "bad_token")
+            # An unknown office is refused before the pre-read: still a 401, not a 404.
+            r = client.post(
+                "/api/v1/offices/nowhere/tickets",
+                json={"service": "passport"},
+                headers=world.auth("kiosk"),
+            )
+            assert_error(r, 401, "bad_token")
+    with world.db.transaction(read_only=True) as session:
+        assert session.scalar(select(func.count()).select_from(Ticket)) == 2  # nothing half-written
+
+
+def test_a_remembered_kiosk_still_gets_the_404s_and_403s_it_got(
+    api: TestClient, world: World
+) -> None:
+    issue(api, world)
+    r = api.post(
+        "/api/v1/offices/nowhere/tickets", json={"service": "passport"}, headers=world.auth("kiosk")
+    )
+    assert_error(r, 404, "office_not_found")
+    r = api.post(
+        "/api/v1/offices/central/tickets", json={"service": "nothing"}, headers=world.auth("kiosk")
+    )
+    assert_error(r, 404, "service_not_found")
+    r = api.post(
+        "/api/v1/offices/north/tickets", json={"service": "passport"}, headers=world.auth("kiosk")
+    )
+    assert r.status_code == 403, r.text
+    issue(api, world)  # and it is still remembered and served
