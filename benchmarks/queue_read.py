@@ -6,8 +6,9 @@ to run on a loaded machine; this one times the reads the wait estimate makes on 
 (`tickets/estimates.py::load_live_queue`: the windows, the last hours' aggregate and the
 places taken from the phone, one statement; the queue's heads) and the whole, on one
 thread with nothing else in flight: median of 30 each. The office is filled through the
-real issue route. On PostgreSQL `--analyze` gathers statistics after each fill, as autovacuum would within a
-minute; without it the planner takes the freshly filled tickets table for nearly empty.
+real issue route. On PostgreSQL `--analyze` gathers statistics after each fill, as
+autovacuum would within a minute; without it the planner takes the freshly filled tickets
+table for nearly empty.
 
 Run: `python benchmarks/queue_read.py [--backend sqlite|postgres] [--analyze]`.
 """
