@@ -51,7 +51,12 @@ class Settings(BaseSettings):
     # `db_write_wait_seconds` for the write lock, a checkout at most
     # `db_pool_timeout_seconds` for a pooled connection (503 again). The pool holds the
     # admitted requests plus the scheduler's, the fan-out's and the sockets' connections.
-    max_concurrent_requests: int = Field(default=16, ge=1)
+    # Four: a process runs Python on one core at a time (the GIL), and four requests keep
+    # it busy while others wait on the database; sixteen at once only took turns at the
+    # GIL, each holding its row locks longer (an issue at 16 clients: 109 → 148 req/s, p99
+    # 406 → 164 ms with four; benchmarks/README.md). Raise it when the database is far
+    # (each request waits longer on the network) or requests wait on slow outside calls.
+    max_concurrent_requests: int = Field(default=4, ge=1)
     request_queue_seconds: float = Field(default=5.0, ge=0)
     db_write_wait_seconds: float = Field(default=5.0, gt=0)
     db_pool_size: int = Field(default=24, ge=1)
