@@ -17,6 +17,8 @@ from queue_server.events.models import Event
 from queue_server.realtime.outbox import (
     CHANNEL_PREFIX,
     MAX_NOTIFY_BYTES,
+    PENDING_KEY,
+    event_message,
     install_insert_hooks,
     office_order_lock,
 )
@@ -96,9 +98,38 @@ def _insert_deferred(session: Session) -> None:
             statement, values = _locked_insert_and_notify(event)
             event.id = connection.execute(statement, values).scalar_one()
         return
+    # SQLite: one Core statement an event (built once), not an ORM flush; the message goes
+    # to the in-process fan-out on commit as the outbox's insert hook would send it.
+    statement, pending = _plain_insert_statement(), session.info.setdefault(PENDING_KEY, [])
     for event in ordered:
-        session.add(event)
-    session.flush()
+        event.id = connection.execute(statement, _values(event)).scalar_one()
+        pending.append((None, event_message(event)))
+
+
+def _values(event: Event) -> dict[str, Any]:
+    return {
+        "office_id": event.office_id,
+        "type": event.type,
+        "payload": event.payload or {},
+        "created_at": event.created_at,
+    }
+
+
+@functools.cache
+def _plain_insert_statement() -> Any:
+    """SQLite's insert of an event (no lock: the transaction holds the write lock)."""
+    table = Event.__table__
+    assert isinstance(table, Table)
+    return (
+        table.insert()
+        .values(
+            office_id=bindparam("office_id", type_=Integer),
+            type=bindparam("type", type_=String),
+            payload=bindparam("payload", type_=JSON),
+            created_at=bindparam("created_at", type_=UTCDateTime()),
+        )
+        .returning(table.c.id)
+    )
 
 
 def _notify_text(event: Event) -> tuple[str, str]:
@@ -126,10 +157,7 @@ def _locked_insert_and_notify(event: Event) -> tuple[Any, dict[str, Any]]:
     (built once, `_locked_insert_statement`), with this event's values to bind."""
     head, tail = _notify_text(event)
     return _locked_insert_statement(event.office_id is not None), {
-        "office_id": event.office_id,
-        "type": event.type,
-        "payload": event.payload or {},
-        "created_at": event.created_at,
+        **_values(event),
         "head": head,
         "tail": tail,
     }

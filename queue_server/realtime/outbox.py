@@ -98,9 +98,10 @@ def _announce(_mapper: Mapper[Event], connection: Connection, target: Event) -> 
 def committed_messages(session: Session) -> list[dict[str, Any]]:
     """The messages of events this session just committed (for ``after_commit`` listeners,
     which must be registered with ``insert=True`` to run before the list is cleared)."""
-    pending: list[tuple[Event, dict[str, Any]]] = session.info.get(PENDING_KEY, [])
-    # An event inserted inside a savepoint that was rolled back is no longer persistent.
-    return [message for row, message in pending if inspect(row).persistent]
+    pending: list[tuple[Event | None, dict[str, Any]]] = session.info.get(PENDING_KEY, [])
+    # An event inserted inside a savepoint that was rolled back is no longer persistent;
+    # one inserted at the commit (`events.service`, no row object) was never in one.
+    return [message for row, message in pending if row is None or inspect(row).persistent]
 
 
 def _forget_pending(session: Session) -> None:

@@ -2,7 +2,7 @@
 
 What the office looks like now, in one statement (`_OFFICE_NOW`): the windows that call
 (staffed, not paused) with each service's tier, norm and limit and the ticket each one has
-called or serves, what the last hours say (an aggregate: how long each service took, on
+called or serves, what the last hours say (two aggregates: how long each service took, on
 `ix_tickets_finished`, and how often it was asked for, on `ix_tickets_issued`), and the
 places taken from the phone; then the head of each service's queue (the second query,
 `heads.py`: a limit per service on the queue's indexes, never a sort of the queue). The
@@ -42,7 +42,6 @@ from sqlalchemy import (
     func,
     literal_column,
     null,
-    or_,
     select,
     union_all,
 )
@@ -321,13 +320,13 @@ def load_live_queue(
 # statements are built once, with bound parameters, rather than per request (building a
 # SELECT of this size costs SQLAlchemy several times what executing it costs).
 #
-# The windows, the last hours and the places taken from the phone are three selects of one
-# statement (`_OFFICE_NOW`, a UNION ALL): one round trip instead of three, which was a
+# The windows, the last hours (service times, arrivals) and the places taken from the phone
+# are four selects of one statement (`_OFFICE_NOW`, a UNION ALL): one round trip, which was a
 # fifth of an issue's cost. Each row says which it is (`kind`) and carries its values in
 # columns of one shape: the service, up to eight integers, two numbers of seconds and an
 # instant; `_office_now` gives them their names back.
 
-_WINDOW, _LAST_HOURS, _PHONE_PLACE = 0, 1, 2
+_WINDOW, _LAST_HOURS, _PHONE_PLACE, _ARRIVALS = 0, 1, 2, 3
 _INTS = 8
 
 
@@ -392,7 +391,8 @@ def _shaped(
 
 
 def _office_now_statement() -> Any:
-    """Windows (kind 0), the last hours per service (kind 1), phone places (kind 2)."""
+    """Windows (kind 0), service times (kind 1) and arrivals (kind 3) per service over
+    the last hours, phone places (kind 2)."""
     office_id: Any = bindparam("office_id")
     # Active windows of the office with the services they serve (norm, limit) and the
     # service and call time of the ticket each one has called or serves (one at a time).
@@ -427,45 +427,53 @@ def _office_now_statement() -> Any:
         )
         .where(Window.office_id == office_id, Window.active.is_(True))
     )
-    # One aggregate over the office's tickets finished in the last hours (service times,
-    # the last hour counted apart) or issued in the last hour (arrival rates), each side on
-    # its own index. Tickets taken in the hall only: a booking (booking_id) or a place taken
-    # from the phone (due_at without a booking) is counted once, as the arrival it is.
+    # Two aggregates over the office's tickets, each on its own index: those finished in
+    # the last hours (service times, the last hour counted apart) and those issued in the
+    # last hour (arrival rates). One aggregate over either (an OR of the two) read every
+    # row twice over, and cost three times these on a busy hour. Tickets taken in the hall
+    # only: a booking (booking_id) or a place taken from the phone (due_at without a
+    # booking) is counted once, as the arrival it is.
     now = bindparam("now", type_=UTCDateTime())
     longer = bindparam("longer_since", type_=UTCDateTime())
-    finished = and_(
-        Ticket.finished_at >= longer,
-        Ticket.finished_at <= now,
-        Ticket.status == DONE,
-        Ticket.called_at.is_not(None),
-    )
-    recent = and_(finished, Ticket.finished_at >= bindparam("recent_since", type_=UTCDateTime()))
-    issued = and_(
-        Ticket.issued_at > bindparam("issued_since", type_=UTCDateTime()),
-        Ticket.issued_at <= now,
-        Ticket.booking_id.is_(None),
-        Ticket.due_at.is_(None),
-    )
+    recent = Ticket.finished_at >= bindparam("recent_since", type_=UTCDateTime())
     elapsed = elapsed_seconds(Ticket.called_at, Ticket.finished_at)
 
     def total(condition: Any, value: Any = 1) -> Any:
         return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
-    last_hours = (
+    finished = (
         select(
             *_shaped(
                 _LAST_HOURS,
                 Ticket.service_id,
-                ints=(
-                    total(finished),
-                    total(recent),
-                    total(issued),
-                    total(and_(issued, Ticket.priority_rank.is_not(None))),
-                ),
-                seconds=(total(finished, elapsed), total(recent, elapsed)),
+                ints=(func.count(), total(recent)),
+                seconds=(func.coalesce(func.sum(elapsed), 0), total(recent, elapsed)),
             )
         )
-        .where(Ticket.office_id == office_id, or_(Ticket.finished_at >= longer, issued))
+        .where(
+            Ticket.office_id == office_id,
+            Ticket.finished_at >= longer,
+            Ticket.finished_at <= now,
+            Ticket.status == DONE,
+            Ticket.called_at.is_not(None),
+        )
+        .group_by(Ticket.service_id)
+    )
+    issued = (
+        select(
+            *_shaped(
+                _ARRIVALS,
+                Ticket.service_id,
+                ints=(func.count(), total(Ticket.priority_rank.is_not(None))),
+            )
+        )
+        .where(
+            Ticket.office_id == office_id,
+            Ticket.issued_at > bindparam("issued_since", type_=UTCDateTime()),
+            Ticket.issued_at <= now,
+            Ticket.booking_id.is_(None),
+            Ticket.due_at.is_(None),
+        )
         .group_by(Ticket.service_id)
     )
     # The places taken from the phone and not arrived, with their service's wait limit.
@@ -485,7 +493,7 @@ def _office_now_statement() -> Any:
             Ticket.due_at.is_not(None),
         )
     )
-    return union_all(windows, last_hours, phone)
+    return union_all(windows, finished, issued, phone)
 
 
 _OFFICE_NOW = _office_now_statement()
@@ -517,7 +525,8 @@ def _office_now(session: Session, office: Office, now: datetime) -> _OfficeNow:
                 longer_count=int(r.i1),
                 longer_seconds=float(r.s1),
             )
-            arrivals[r.service_id] = (int(r.i3) - int(r.i4), int(r.i4))
+        elif r.kind == _ARRIVALS:
+            arrivals[r.service_id] = (int(r.i1) - int(r.i2), int(r.i2))
         else:
             phone.append(_PhoneRow(r.i1, r.service_id, r.at, r.i2, r.i3))
     return _OfficeNow(windows, Recently(times=times, issued=arrivals), phone)

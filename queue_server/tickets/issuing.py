@@ -36,6 +36,7 @@ from queue_server.tickets.numbering import (
     format_number,
     held_numbers,
     insert_numbered,
+    insert_ticket_and_step,
     next_number,
     number_from,
     numbers_left,
@@ -304,12 +305,9 @@ def _queued(
     return ticket
 
 
-def _issued_in_one_statement(
-    session: Session, ticket: Ticket, *, at: datetime, clerk_id: int | None
-) -> Ticket:
-    """PostgreSQL: the counter, the ticket and its transition in one round trip
-    (`numbering.insert_numbered`); the ticket is attached as persistent, nothing to load."""
-    first_step: dict[str, Any] = {
+def _first_step(ticket: Ticket, *, at: datetime, clerk_id: int | None) -> dict[str, Any]:
+    """The new ticket's first transition, as the columns of its row (`record_transition`)."""
+    return {
         "action": "issue",
         "from_status": None,
         "to_status": ticket.status,
@@ -320,14 +318,40 @@ def _issued_in_one_statement(
         "automatic": False,
         "detail": {},
     }
-    seq, ticket_id = insert_numbered(session, ticket, first_step)
-    if ticket_id is None:  # past 999: a free number under the counter's lock, then as usual
-        number = number_from(session, ticket.office_id, ticket.prefix, ticket.day, seq)
-        return _queued(session, ticket, number, at=at, clerk_id=clerk_id)
+
+
+def _attached(session: Session, ticket: Ticket, ticket_id: int, seq: int) -> Ticket:
+    """The ticket just inserted, attached as persistent (nothing to load or flush)."""
     ticket.id, ticket.seq, ticket.number = ticket_id, seq, format_number(ticket.prefix, seq)
     make_transient_to_detached(ticket)
     session.add(ticket)
     return ticket
+
+
+def _issued_in_one_statement(
+    session: Session, ticket: Ticket, *, at: datetime, clerk_id: int | None
+) -> Ticket:
+    """PostgreSQL: the counter, the ticket and its transition in one round trip
+    (`numbering.insert_numbered`); the ticket is attached as persistent, nothing to load."""
+    seq, ticket_id = insert_numbered(session, ticket, _first_step(ticket, at=at, clerk_id=clerk_id))
+    if ticket_id is None:  # past 999: a free number under the counter's lock, then as usual
+        number = number_from(session, ticket.office_id, ticket.prefix, ticket.day, seq)
+        return _queued(session, ticket, number, at=at, clerk_id=clerk_id)
+    return _attached(session, ticket, ticket_id, seq)
+
+
+def _issued_in_core_statements(
+    session: Session, ticket: Ticket, *, at: datetime, clerk_id: int | None
+) -> Ticket:
+    """SQLite: the counter's bump, then the ticket and its transition as two Core
+    statements (`numbering.insert_ticket_and_step`), not ORM flushes."""
+    ticket.seq, ticket.number = next_number(
+        session=session, office_id=ticket.office_id, prefix=ticket.prefix, day=ticket.day
+    )
+    ticket_id = insert_ticket_and_step(
+        session, ticket, _first_step(ticket, at=at, clerk_id=clerk_id)
+    )
+    return _attached(session, ticket, ticket_id, ticket.seq)
 
 
 def issue_ticket(
@@ -664,10 +688,7 @@ def write_issue(
     if session.get_bind().dialect.name == "postgresql":
         ticket = _issued_in_one_statement(session, ticket, at=plan.now, clerk_id=clerk_id)
     else:
-        number = next_number(
-            session=session, office_id=ticket.office_id, prefix=ticket.prefix, day=ticket.day
-        )
-        ticket = _queued(session, ticket, number, at=plan.now, clerk_id=clerk_id)
+        ticket = _issued_in_core_statements(session, ticket, at=plan.now, clerk_id=clerk_id)
     emit(
         session=session,
         clock=clock,

@@ -193,6 +193,40 @@ def _numbered_statement(transition_columns: tuple[str, ...]) -> Any:
     )
 
 
+def insert_ticket_and_step(session: Session, ticket: Ticket, transition: dict[str, Any]) -> int:
+    """SQLite: a numbered ticket and its first transition, two Core statements built once.
+
+    SQLite has no INSERT inside WITH, so the ticket and its transition cannot join the
+    counter's bump as on PostgreSQL (`insert_numbered`); as statements of their own they
+    still cost a fraction of an ORM flush each. Returns the ticket's id. `ticket` is
+    transient, every column but id set.
+    """
+    row = {f"t_{name}": value for name, value in column_values(ticket).items()}
+    row.update(t_seq=ticket.seq, t_number=ticket.number)
+    connection = session.connection()
+    ticket_id = int(connection.execute(_ticket_insert(), row).scalar_one())
+    step = {f"s_{name}": value for name, value in transition.items()}
+    connection.execute(_transition_insert(tuple(transition)), {"s_ticket_id": ticket_id, **step})
+    return ticket_id
+
+
+@functools.cache
+def _ticket_insert() -> Any:
+    tickets = _table(Ticket)
+    names = (*_TICKET_COLUMNS, "seq", "number")
+    values = {name: bindparam(f"t_{name}", type_=tickets.c[name].type) for name in names}
+    return tickets.insert().values(values).returning(tickets.c.id)
+
+
+@functools.cache
+def _transition_insert(transition_columns: tuple[str, ...]) -> Any:
+    transitions = _table(TicketTransition)
+    names = ("ticket_id", *transition_columns)
+    return transitions.insert().values(
+        {name: bindparam(f"s_{name}", type_=transitions.c[name].type) for name in names}
+    )
+
+
 def column_values(ticket: Ticket) -> dict[str, Any]:
     """The row of a transient ticket, its columns' defaults filled in on the object too
     (so that nothing is left to load once it is attached), without id, seq and number."""
