@@ -96,8 +96,13 @@ def seed(url: str, windows: int, waiting: int = 0) -> Seeded:
     services = {
         "s": {"name_ru": "Приём", "prefix": "А", "kind": "intake"},
         "t": {"name_ru": "Выдача", "prefix": "Б", "kind": "issuance"},
+        "u": {"name_ru": "Консультация", "prefix": "В", "kind": "consultation"},
+        "v": {"name_ru": "Справка", "prefix": "Г", "kind": "issuance"},
     }
     both = [{"service": "s"}, {"service": "t"}]
+    # wrk's office: four services (four prefixes of 999 numbers a day), so that a fast
+    # server does not run out of numbers within wrk's run.
+    four = [*both, {"service": "u"}, {"service": "v"}]
     offices: dict[str, dict[str, object]] = {
         "bench": {
             "name": "Bench",
@@ -110,7 +115,7 @@ def seed(url: str, windows: int, waiting: int = 0) -> Seeded:
             "windows": {str(n): {"services": both} for n in range(1, windows + 1)},
         },
         "busy": {"name": "Busy", "opening_hours": ALL_DAY, "windows": {"1": {"services": both}}},
-        "wrk": {"name": "Wrk", "opening_hours": ALL_DAY, "windows": {"1": {"services": both}}},
+        "wrk": {"name": "Wrk", "opening_hours": ALL_DAY, "windows": {"1": {"services": four}}},
     }
     for i in range(1, SPREAD + 1):
         offices[f"o{i:02d}"] = {
@@ -243,7 +248,7 @@ request = function()
   local headers = {["Content-Type"] = "application/json"}
   if token ~= "" then headers["Authorization"] = "Bearer " .. token end
   local key = string.format("k%%d-%%d-%%d", id, n, %(salt)d)
-  local service = (n + id) %% 2 == 0 and "s" or "t"
+  local service = ({"s", "t", "u", "v"})[(n + id) %% 4 + 1]
   return wrk.format("POST", path, headers, (body:gsub("KEY", key):gsub("SERVICE", service)))
 end
 response = function(status, headers, body)
@@ -255,7 +260,7 @@ end
 def wrk_post(
     base: str, path: str, token: str, body: str, seconds: float, connections: int
 ) -> WrkResult:
-    """`wrk` posting `body` (its KEY a fresh idempotency key each time, its SERVICE the two
+    """`wrk` posting `body` (its KEY a fresh idempotency key each time, its SERVICE the four
     services in turn) to `path`; every answer must be a 201."""
     script = WRK_POST % {
         "path": lua_string(path),
@@ -474,7 +479,7 @@ def http_run(
                 '{"service": "SERVICE", "idempotency_key": "KEY"}',
                 # An office numbers 999 tickets a day per service before it must wrap onto
                 # numbers no waiting ticket holds; nobody is called here, so the run stays
-                # well under the two services' 1,998 (a 409 fails the run).
+                # well under the four services' 3,996 (a 409 fails the run).
                 min(wrk_seconds, 6),
                 concurrency,
             )
