@@ -1,13 +1,13 @@
 """The wait estimate's live inputs, read in two queries, and the estimates made from them.
 
 What the office looks like now, in one statement (`_OFFICE_NOW`): the windows that call
-(staffed, not paused) with each service's tier, norm and limit and the ticket each one has
-called or serves, what the last hours say (two aggregates: how long each service took, on
-`ix_tickets_finished`, and how often it was asked for, on `ix_tickets_issued`), and the
-places taken from the phone; then the head of each service's queue (the second query,
-`heads.py`: a limit per service on the queue's indexes, never a sort of the queue). The
-calculation — the next calls replayed in the dispatcher's own order, with the arrivals the
-last hour's rates promise — is `rules.replay_calls`.
+(staffed, not paused) with each service's tier and limit and the ticket each one has called
+or serves, what the last hours say (how long each service took, on `ix_tickets_finished`,
+and how often it was asked for, on `ix_tickets_arrivals` alone), the norm of each service
+of the active windows, and the places taken from the phone; then the head of each service's
+queue (the second query, `heads.py`: a limit per service on the queue's indexes, never a
+sort of the queue). The calculation — the next calls replayed in the dispatcher's own order,
+with the arrivals the last hour's rates promise — is `rules.replay_calls`.
 
 The cost does not grow with the queue's depth: the replay looks `REPLAY_HORIZON_MINUTES`
 ahead, so of each service's queue only the tickets the open windows can call in that time
@@ -247,13 +247,14 @@ def load_live_queue(
     numbers: dict[int, int] = {}
     tiers: dict[int, dict[int, int]] = {}
     limits: dict[int, int] = {}
+    for service_id, norm in office_now.norms.items():
+        expected[service_id] = rules.service_seconds(
+            norm_minutes=norm, times=recently.times.get(service_id, rules.ServiceTimes())
+        )
     for row in office_now.windows:
         window_id, service_id = row.id, row.service_id
         if row.busy_service_id is not None:
             at_window[window_id] = (row.busy_service_id, row.busy_called_at)
-        expected[service_id] = rules.service_seconds(
-            norm_minutes=row.norm, times=recently.times.get(service_id, rules.ServiceTimes())
-        )
         if row.clerk_id is not None and not row.paused:
             limits[service_id] = row.wait_limit
             numbers[window_id] = row.number
@@ -320,18 +321,19 @@ def load_live_queue(
 # statements are built once, with bound parameters, rather than per request (building a
 # SELECT of this size costs SQLAlchemy several times what executing it costs).
 #
-# The windows, the last hours (service times, arrivals) and the places taken from the phone
-# are four selects of one statement (`_OFFICE_NOW`, a UNION ALL): one round trip, which was a
-# fifth of an issue's cost. Each row says which it is (`kind`) and carries its values in
-# columns of one shape: the service, up to eight integers, two numbers of seconds and an
-# instant; `_office_now` gives them their names back.
+# The windows that call, the last hours (service times, arrivals), the norms and the places
+# taken from the phone are five selects of one statement (`_OFFICE_NOW`, a UNION ALL): one
+# round trip instead of three, which was a fifth of an issue's cost. Each row says which it
+# is (`kind`) and carries its values in columns of one shape: the service, up to seven
+# integers, two numbers of seconds and an instant; `_office_now` gives them their names back.
 
-_WINDOW, _LAST_HOURS, _PHONE_PLACE, _ARRIVALS = 0, 1, 2, 3
-_INTS = 8
+_WINDOW, _LAST_HOURS, _PHONE_PLACE, _ARRIVALS, _NORMS = 0, 1, 2, 3, 4
+_INTS = 7
 
 
 class _WindowRow(NamedTuple):
-    """An active window and one service it serves, with the ticket it has called (if any)."""
+    """A window that calls (staffed, not paused) and one service it serves, with the
+    ticket it has called (if any)."""
 
     id: int
     number: int
@@ -339,7 +341,6 @@ class _WindowRow(NamedTuple):
     paused: bool
     service_id: int
     order: int
-    norm: int
     wait_limit: int
     busy_service_id: int | None
     busy_called_at: datetime | None
@@ -370,6 +371,7 @@ class _OfficeNow:
     windows: list[_WindowRow]
     recently: Recently
     phone: list[_PhoneRow]
+    norms: dict[int, int]  # per service of the active windows: its norm, minutes
 
 
 def _shaped(
@@ -391,8 +393,9 @@ def _shaped(
 
 
 def _office_now_statement() -> Any:
-    """Windows (kind 0), service times (kind 1) and arrivals (kind 3) per service over
-    the last hours, phone places (kind 2)."""
+    """Windows that call (kind 0), service times (kind 1) and arrivals (kind 3) per
+    service over the last hours, the norms of the services of the active windows (kind 4),
+    phone places (kind 2)."""
     office_id: Any = bindparam("office_id")
     # Active windows of the office with the services they serve (norm, limit) and the
     # service and call time of the ticket each one has called or serves (one at a time).
@@ -408,7 +411,6 @@ def _office_now_statement() -> Any:
                     Window.clerk_id,
                     cast(Window.paused, Integer),
                     WindowService.order,
-                    Service.service_norm_minutes,
                     Service.wait_limit_minutes,
                     busy.service_id,
                 ),
@@ -425,14 +427,18 @@ def _office_now_statement() -> Any:
                 busy.window_id == Window.id,
             ),
         )
-        .where(Window.office_id == office_id, Window.active.is_(True))
+        .where(
+            Window.office_id == office_id,
+            Window.active.is_(True),
+            Window.clerk_id.is_not(None),
+            Window.paused.is_(False),
+        )
     )
-    # Two aggregates over the office's tickets, each on its own index: those finished in
-    # the last hours (service times, the last hour counted apart) and those issued in the
-    # last hour (arrival rates). One aggregate over either (an OR of the two) read every
-    # row twice over, and cost three times these on a busy hour. Tickets taken in the hall
-    # only: a booking (booking_id) or a place taken from the phone (due_at without a
-    # booking) is counted once, as the arrival it is.
+    # The office's tickets finished in the last hours (service times, the last hour counted
+    # apart) and those issued in the last hour (arrival rates), each on its own index (one
+    # aggregate over an OR of the two cost three times as much on a busy hour). Tickets
+    # taken in the hall only: a booking (booking_id) or a place taken from the phone
+    # (due_at without a booking) is counted once, as the arrival it is.
     now = bindparam("now", type_=UTCDateTime())
     longer = bindparam("longer_since", type_=UTCDateTime())
     recent = Ticket.finished_at >= bindparam("recent_since", type_=UTCDateTime())
@@ -459,22 +465,39 @@ def _office_now_statement() -> Any:
         )
         .group_by(Ticket.service_id)
     )
+    # Per service of the office's active windows (the arrivals of another are never called):
+    # its walk-ins issued in the last hour, and how many of them have a priority category,
+    # counted on `ix_tickets_arrivals` alone, one range of it per service. Counted over the
+    # hour's tickets on `ix_tickets_issued`, each ticket was read from the table: 0.27 ms
+    # at 600 in the hour (SQLite) against 0.05 ms.
+    served = (
+        select(WindowService.service_id)
+        .join(Window, Window.id == WindowService.window_id)
+        .where(Window.office_id == office_id, Window.active.is_(True))
+    )
     issued = (
         select(
             *_shaped(
                 _ARRIVALS,
                 Ticket.service_id,
-                ints=(func.count(), total(Ticket.priority_rank.is_not(None))),
+                ints=(func.count(), func.count(Ticket.priority_rank)),
             )
         )
         .where(
             Ticket.office_id == office_id,
+            Ticket.service_id.in_(served),
             Ticket.issued_at > bindparam("issued_since", type_=UTCDateTime()),
             Ticket.issued_at <= now,
             Ticket.booking_id.is_(None),
             Ticket.due_at.is_(None),
         )
         .group_by(Ticket.service_id)
+    )
+    # The norm of every service of the office's active windows (their expected service
+    # times), one row a service: a window with nobody at it, or paused, calls nobody and
+    # is not read above.
+    norms = select(*_shaped(_NORMS, Service.id, ints=(Service.service_norm_minutes,))).where(
+        Service.id.in_(served)
     )
     # The places taken from the phone and not arrived, with their service's wait limit.
     phone = (
@@ -493,7 +516,7 @@ def _office_now_statement() -> Any:
             Ticket.due_at.is_not(None),
         )
     )
-    return union_all(windows, finished, issued, phone)
+    return union_all(windows, finished, issued, norms, phone)
 
 
 _OFFICE_NOW = _office_now_statement()
@@ -512,11 +535,11 @@ def _office_now(session: Session, office: Office, now: datetime) -> _OfficeNow:
         },
     )
     windows, phone = [], []
-    times, arrivals = {}, {}
+    times, arrivals, norms = {}, {}, {}
     for r in rows:
         if r.kind == _WINDOW:
             windows.append(
-                _WindowRow(r.i1, r.i2, r.i3, bool(r.i4), r.service_id, r.i5, r.i6, r.i7, r.i8, r.at)
+                _WindowRow(r.i1, r.i2, r.i3, bool(r.i4), r.service_id, r.i5, r.i6, r.i7, r.at)
             )
         elif r.kind == _LAST_HOURS:
             times[r.service_id] = rules.ServiceTimes(
@@ -527,9 +550,11 @@ def _office_now(session: Session, office: Office, now: datetime) -> _OfficeNow:
             )
         elif r.kind == _ARRIVALS:
             arrivals[r.service_id] = (int(r.i1) - int(r.i2), int(r.i2))
+        elif r.kind == _NORMS:
+            norms[r.service_id] = int(r.i1)
         else:
             phone.append(_PhoneRow(r.i1, r.service_id, r.at, r.i2, r.i3))
-    return _OfficeNow(windows, Recently(times=times, issued=arrivals), phone)
+    return _OfficeNow(windows, Recently(times=times, issued=arrivals), phone, norms)
 
 
 def _remote_places(
