@@ -98,7 +98,10 @@ def read(
     if policy == GUARDED:
         params.update(now=now, guard_until=now + guard, until_guard=until + guard)
     rows, lengths = [], {}
-    for r in session.execute(_statement_for(dialect, policy), params):
+    # What the session has not written yet is written first, as the ORM's execute would;
+    # then on the connection (the ORM's execute cost as much as the statement).
+    session.flush()
+    for r in session.connection().execute(_statement_for(dialect, policy), params):
         if r.kind == LENGTH:
             lengths[r.service_id] = int(r.behind)
         else:

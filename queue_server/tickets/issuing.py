@@ -504,7 +504,7 @@ def _pre_read(
     statement = _pre_read_statement(
         bool(idempotency_key), rate, service is not None, device_digest is not None
     )
-    return session.execute(statement, parameters).one()
+    return session.connection().execute(statement, parameters).one()  # reads no mapped object
 
 
 @functools.cache

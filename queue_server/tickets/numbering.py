@@ -39,7 +39,9 @@ def _bump(session: Session, office_id: int, prefix: str, day: date) -> int:
     # on SQLite the transaction already holds the write lock (BEGIN IMMEDIATE).
     statement = _bump_statement(session.get_bind().dialect.name == "postgresql")
     values = {"office_id": office_id, "prefix": prefix, "day": day}
-    return int(session.execute(statement, values).scalar_one())
+    # On the connection, not through the ORM's execute (a third of this call's cost): the
+    # upsert reads and writes no mapped object.
+    return int(session.connection().execute(statement, values).scalar_one())
 
 
 @functools.cache
@@ -148,7 +150,8 @@ def insert_numbered(
     params = {f"t_{name}": value for name, value in column_values(ticket).items()}
     params.update({f"s_{name}": value for name, value in transition.items()})
     params.update(office_id=ticket.office_id, prefix=ticket.prefix, day=ticket.day)
-    seq, ticket_id = session.execute(_numbered_statement(tuple(transition)), params).one()
+    statement = _numbered_statement(tuple(transition))
+    seq, ticket_id = session.connection().execute(statement, params).one()
     return int(seq), ticket_id
 
 
