@@ -15,10 +15,12 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from queue_server.catalogue.models import Service
 from queue_server.offices.models import Office
 from queue_server.tickets import rules
-from queue_server.tickets.estimates import LiveQueue, load_live_queue
+from queue_server.tickets.estimates import LiveQueue, _office_now, load_live_queue
 from queue_server.tickets.models import WAITING, Ticket
+from queue_server.windows.models import Window, WindowService
 from tests.queue_server.test_dispatcher import book, check_in
 from tests.queue_server.test_tickets_api import call, issue, take
 from tests.support.world import MONDAY_10, World
@@ -252,3 +254,63 @@ def test_expected_arrivals_cut_to_what_the_windows_can_call_are_the_first_ones()
         for b in whole
         if (b.service_id, b.priority_rank) == (a.service_id, a.priority_rank) and b not in cut
     )
+
+
+def test_the_office_read_counts_what_a_plain_count_of_the_tickets_does(
+    api: TestClient, world: World
+) -> None:
+    """The estimate reads the windows that call row by row, the norm of every service of
+    the active windows once, and each service's walk-ins of the last hour on an index
+    alone (`estimates._office_now`): the same figures as counting the tickets themselves,
+    staffed windows or not, a booking or a priority ticket among them."""
+    for service in ("passport", "passport", "results", "consult"):
+        issue(api, world, service)
+    issue(api, world, priority_category="disabled")
+    check_in(api, world, book(api, world, "passport", slot_in_minutes=20))
+    world.clock.advance(minutes=rules.ARRIVAL_RATE_MINUTES - 5)
+    issue(api, world, "results")  # the others are now 55 minutes old: all in the hour
+    with world.db.transaction(read_only=True) as session:
+        office = session.scalars(select(Office).where(Office.code == "central")).one()
+        now = world.clock.now()
+        tickets = list(session.scalars(select(Ticket).where(Ticket.office_id == office.id)))
+        by_id = {s.id: s for s in session.scalars(select(Service))}
+        offered = set(
+            session.scalars(
+                select(WindowService.service_id)
+                .join(Window, Window.id == WindowService.window_id)
+                .where(Window.office_id == office.id, Window.active.is_(True))
+            )
+        )
+        norms = {
+            sid: rules.service_seconds(
+                norm_minutes=by_id[sid].service_norm_minutes, times=rules.ServiceTimes()
+            )
+            for sid in offered
+        }
+        since = now - timedelta(minutes=rules.ARRIVAL_RATE_MINUTES)
+        walk_ins = [
+            t
+            for t in tickets
+            if since < t.issued_at <= now and t.booking_id is None and t.due_at is None
+        ]
+        counted: Counter[tuple[int, bool]] = Counter(
+            (t.service_id, t.priority_rank is not None) for t in walk_ins
+        )
+        issued = {
+            sid: (counted[sid, False], counted[sid, True])
+            for sid in {t.service_id for t in walk_ins}
+        }
+        # Nobody at a window: no window row, every service's norm all the same.
+        read = _office_now(session, office, now)
+        assert read.windows == [] and set(read.norms) == offered
+        assert read.recently.issued == issued and sum(map(sum, issued.values())) == 6
+        assert load_live_queue(session=session, office=office, now=now).seconds_of == norms
+    take(api, world, 1, "clerk1")
+    take(api, world, 2, "clerk2")
+    pause(api, world, 2, "clerk2")
+    with world.db.transaction(read_only=True) as session:
+        read = _office_now(session, office, world.clock.now())
+        assert {w.number for w in read.windows} == {1}  # window 2 is paused
+        assert set(read.norms) == offered
+        live = load_live_queue(session=session, office=office, now=world.clock.now())
+        assert live.seconds_of == norms and [w.number for w in live.windows] == [1]
