@@ -31,6 +31,7 @@ import argparse
 import asyncio
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -84,13 +85,14 @@ class Seeded:
     clerks: list[tuple[int, str]]  # (window number, token) at the main office
     busy_kiosk: str
     spread_kiosks: list[str]
-    wrk_kiosk: str  # an office of its own for the runs from wrk
+    wrk_kiosks: list[str]  # an office of its own for each run from wrk (`--pairs`)
 
 
-def seed(url: str, windows: int, waiting: int = 0) -> Seeded:
+def seed(url: str, windows: int, waiting: int = 0, pairs: int = 1) -> Seeded:
     """The main office (two services, 16 windows), the call-next office (`windows`
     staffed windows, `waiting` tickets issued in process beforehand), a busy office and 16
-    small ones for the spread load; all open around the clock."""
+    small ones for the spread load, `pairs` offices for wrk's runs; all open around the
+    clock."""
     upgrade(url)
     db = Database.from_url(url)
     services = {
@@ -115,7 +117,14 @@ def seed(url: str, windows: int, waiting: int = 0) -> Seeded:
             "windows": {str(n): {"services": both} for n in range(1, windows + 1)},
         },
         "busy": {"name": "Busy", "opening_hours": ALL_DAY, "windows": {"1": {"services": both}}},
-        "wrk": {"name": "Wrk", "opening_hours": ALL_DAY, "windows": {"1": {"services": four}}},
+        **{
+            _wrk_office(i): {
+                "name": f"Wrk {i}",
+                "opening_hours": ALL_DAY,
+                "windows": {"1": {"services": four}},
+            }
+            for i in range(1, pairs + 1)
+        },
     }
     for i in range(1, SPREAD + 1):
         offices[f"o{i:02d}"] = {
@@ -183,8 +192,12 @@ def seed(url: str, windows: int, waiting: int = 0) -> Seeded:
         clerks=sorted(clerks),
         busy_kiosk=tokens["busy"],
         spread_kiosks=[tokens[f"o{i:02d}"] for i in range(1, SPREAD + 1)],
-        wrk_kiosk=tokens["wrk"],
+        wrk_kiosks=[tokens[_wrk_office(i)] for i in range(1, pairs + 1)],
     )
+
+
+def _wrk_office(i: int) -> str:
+    return "wrk" if i == 1 else f"wrk{i}"
 
 
 # --- servers ------------------------------------------------------------------------
@@ -461,32 +474,50 @@ def http_run(
     concurrency: int,
     depths: list[int],
     wrk_seconds: float = 0,
-    wrk_found: dict[str, WrkResult] | None = None,
+    wrk_found: dict[str, list[WrkResult]] | None = None,
+    pairs: int = 1,
 ) -> dict[str, Stats]:
     """Every HTTP scenario of one database, on one server process at a time; with
-    `wrk_seconds`, the bare insert and issue from `wrk` too (into `wrk_found`)."""
+    `wrk_seconds`, the bare insert and issue from `wrk` too (into `wrk_found`), `pairs`
+    times one after the other (each issue run on an office of its own)."""
     print(f"{label} (load {load()}):", flush=True)
     windows = concurrency * max(1, -(-n // concurrency))
-    seeded = seed(url, windows, waiting=windows)
+    seeded = seed(url, windows, waiting=windows, pairs=pairs if wrk_found is not None else 1)
     found: dict[str, Stats] = {}
     with uvicorn(server_env(url)) as base:
         if wrk_seconds and wrk_found is not None:
-            bare_wrk = wrk_post(base, "/api/v1/_bench/baseline", "", "{}", wrk_seconds, concurrency)
-            issue_wrk = wrk_post(
-                base,
-                "/api/v1/offices/wrk/tickets",
-                seeded.wrk_kiosk,
-                '{"service": "SERVICE", "idempotency_key": "KEY"}',
-                # An office numbers 999 tickets a day per service before it must wrap onto
-                # numbers no waiting ticket holds; nobody is called here, so the run stays
-                # well under the four services' 3,996 (a 409 fails the run).
-                min(wrk_seconds, 6),
-                concurrency,
-            )
-            wrk_found.update({"bare insert": bare_wrk, "issue": issue_wrk})
-            print(wrk_line("bare insert (wrk)", bare_wrk), flush=True)
-            share = issue_wrk.rate(201) / bare_wrk.rate(201)
-            print(wrk_line("issue (wrk)", issue_wrk, f"{share:5.0%} of bare insert"), flush=True)
+            for i, kiosk in enumerate(seeded.wrk_kiosks, 1):
+                bare_wrk = wrk_post(
+                    base, "/api/v1/_bench/baseline", "", "{}", wrk_seconds, concurrency
+                )
+                issue_wrk = wrk_post(
+                    base,
+                    f"/api/v1/offices/{_wrk_office(i)}/tickets",
+                    kiosk,
+                    '{"service": "SERVICE", "idempotency_key": "KEY"}',
+                    # An office numbers 999 tickets a day per service before it must wrap
+                    # onto numbers no waiting ticket holds; nobody is called here, so the
+                    # run stays well under the four services' 3,996 (a 409 fails the run).
+                    min(wrk_seconds, 6),
+                    concurrency,
+                )
+                wrk_found.setdefault("bare insert", []).append(bare_wrk)
+                wrk_found.setdefault("issue", []).append(issue_wrk)
+                print(wrk_line("bare insert (wrk)", bare_wrk), flush=True)
+                share = issue_wrk.rate(201) / bare_wrk.rate(201)
+                print(
+                    wrk_line("issue (wrk)", issue_wrk, f"{share:5.0%} of bare insert"), flush=True
+                )
+            if len(seeded.wrk_kiosks) > 1:
+                shares = [
+                    i.rate(201) / b.rate(201)
+                    for b, i in zip(wrk_found["bare insert"], wrk_found["issue"], strict=True)
+                ]
+                print(
+                    f"  issue (wrk), {len(shares)} pairs: median {statistics.median(shares):.0%}"
+                    f" of the bare insert just before it ({min(shares):.0%}–{max(shares):.0%})",
+                    flush=True,
+                )
         found["bare insert"] = asyncio.run(
             run(base, "bare insert", n, concurrency, post("/api/v1/_bench/baseline"), 201)
         )
@@ -530,6 +561,12 @@ def main() -> None:
     parser.add_argument("-c", "--concurrency", type=int, default=16)
     parser.add_argument("--seconds", type=int, default=10, help="each pgbench run")
     parser.add_argument("--depths", default="10,100,1000")
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=1,
+        help="wrk's bare insert and issue this many times, one pair after the other (median)",
+    )
     args = parser.parse_args()
     args.n -= args.n % args.concurrency  # call-next: every worker calls to windows of its own
     depths = [int(d) for d in args.depths.split(",") if d]
@@ -547,7 +584,7 @@ def main() -> None:
         print("(wrk not installed: every figure from the Python client only)")
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.sqlite3"
-        http_run("SQLite", url, args.n, args.concurrency, depths, wrk_seconds, {})
+        http_run("SQLite", url, args.n, args.concurrency, depths, wrk_seconds, {}, args.pairs)
     pg = postgres_url()
     if not pg:
         print("PostgreSQL: skipped (set MFCQ_TEST_POSTGRES_URL to measure it)")
@@ -557,10 +594,10 @@ def main() -> None:
     for s in floors.values():
         print(s.line(), flush=True)
     print(f"  {pre_ping_cost(pg)}", flush=True)
-    wrk_found: dict[str, WrkResult] = {}
+    wrk_found: dict[str, list[WrkResult]] = {}
     with scratch_schema(pg) as url:
         found = http_run(
-            "PostgreSQL", url, args.n, args.concurrency, depths, wrk_seconds, wrk_found
+            "PostgreSQL", url, args.n, args.concurrency, depths, wrk_seconds, wrk_found, args.pairs
         )
     if floors:
         issue, call = found["issue"], found["call-next"]
@@ -572,12 +609,18 @@ def main() -> None:
             f"{call.pct(0.99) / fc.pct(0.99):4.1f}× its p99",
             flush=True,
         )
-        if wrk_found:
-            by_wrk = wrk_found["issue"]
+        for by_wrk in wrk_found.get("issue", []):
             print(
                 f"  issue from wrk: {by_wrk.rate(201) / fi.rate:5.1%} of the pgbench floor's"
                 f" rate, p99 {by_wrk.p99_ms / fi.pct(0.99):4.1f}× its p99"
                 f" ({by_wrk.p99_ms:.1f} ms against {fi.pct(0.99):.1f} ms)",
+                flush=True,
+            )
+        if len(wrk_found.get("issue", [])) > 1:
+            ratios = [r.p99_ms / fi.pct(0.99) for r in wrk_found["issue"]]
+            print(
+                f"  issue from wrk, {len(ratios)} runs: p99 median {statistics.median(ratios):.1f}×"
+                f" pgbench's ({min(ratios):.1f}–{max(ratios):.1f}×)",
                 flush=True,
             )
     print(f"load average after: {load()}")
