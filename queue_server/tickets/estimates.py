@@ -255,10 +255,9 @@ def load_live_queue(
         window_id, service_id = row.id, row.service_id
         if row.busy_service_id is not None:
             at_window[window_id] = (row.busy_service_id, row.busy_called_at)
-        if row.clerk_id is not None and not row.paused:
-            limits[service_id] = row.wait_limit
-            numbers[window_id] = row.number
-            tiers.setdefault(window_id, {})[service_id] = row.order
+        limits[service_id] = row.wait_limit
+        numbers[window_id] = row.number
+        tiers.setdefault(window_id, {})[service_id] = row.order
     windows = []
     for window_id, services in tiers.items():
         free_at = now
@@ -324,11 +323,11 @@ def load_live_queue(
 # The windows that call, the last hours (service times, arrivals), the norms and the places
 # taken from the phone are five selects of one statement (`_OFFICE_NOW`, a UNION ALL): one
 # round trip instead of three, which was a fifth of an issue's cost. Each row says which it
-# is (`kind`) and carries its values in columns of one shape: the service, up to seven
+# is (`kind`) and carries its values in columns of one shape: the service, up to five
 # integers, two numbers of seconds and an instant; `_office_now` gives them their names back.
 
 _WINDOW, _LAST_HOURS, _PHONE_PLACE, _ARRIVALS, _NORMS = 0, 1, 2, 3, 4
-_INTS = 7
+_INTS = 5
 
 
 class _WindowRow(NamedTuple):
@@ -337,8 +336,6 @@ class _WindowRow(NamedTuple):
 
     id: int
     number: int
-    clerk_id: int | None
-    paused: bool
     service_id: int
     order: int
     wait_limit: int
@@ -397,8 +394,9 @@ def _office_now_statement() -> Any:
     service over the last hours, the norms of the services of the active windows (kind 4),
     phone places (kind 2)."""
     office_id: Any = bindparam("office_id")
-    # Active windows of the office with the services they serve (norm, limit) and the
-    # service and call time of the ticket each one has called or serves (one at a time).
+    # The office's windows that call (active, staffed, not paused) with the services they
+    # serve (tier, limit) and the service and call time of the ticket each one has called
+    # or serves (one at a time).
     busy = aliased(Ticket, name="busy")
     windows = (
         select(
@@ -408,8 +406,6 @@ def _office_now_statement() -> Any:
                 ints=(
                     Window.id,
                     Window.number,
-                    Window.clerk_id,
-                    cast(Window.paused, Integer),
                     WindowService.order,
                     Service.wait_limit_minutes,
                     busy.service_id,
@@ -523,7 +519,8 @@ _OFFICE_NOW = _office_now_statement()
 
 
 def _office_now(session: Session, office: Office, now: datetime) -> _OfficeNow:
-    """The windows, the last hours and the phone places of the office, in one statement."""
+    """The windows that call, the last hours, the norms and the phone places of the
+    office, in one statement."""
     rows = session.connection().execute(
         _OFFICE_NOW,
         {
@@ -538,9 +535,7 @@ def _office_now(session: Session, office: Office, now: datetime) -> _OfficeNow:
     times, arrivals, norms = {}, {}, {}
     for r in rows:
         if r.kind == _WINDOW:
-            windows.append(
-                _WindowRow(r.i1, r.i2, r.i3, bool(r.i4), r.service_id, r.i5, r.i6, r.i7, r.at)
-            )
+            windows.append(_WindowRow(r.i1, r.i2, r.service_id, r.i3, r.i4, r.i5, r.at))
         elif r.kind == _LAST_HOURS:
             times[r.service_id] = rules.ServiceTimes(
                 recent_count=int(r.i2),
