@@ -21,6 +21,7 @@ import cProfile
 import json
 import os
 import pstats
+import statistics
 import sys
 import tempfile
 import time
@@ -38,7 +39,7 @@ import starlette.concurrency
 # Before anything of ours: it puts the code measured (this checkout or MFCQ_BENCH_CODE)
 # on the path.
 from _common import load, postgres_url, scratch_schema
-from write_path import seed
+from write_path import WRK_CALLS, seed
 
 
 async def _inline(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -101,12 +102,14 @@ async def _request(
     return status
 
 
-async def measure(url: str, n: int, profile: str | None) -> None:
-    """Seed, start the app's lifespan, and time each scenario."""
+async def measure(url: str, n: int, profile: str | None, windows: int = 0) -> None:
+    """Seed, start the app's lifespan, and time each scenario; with `windows`, call-next
+    at an office of that many windows and tickets waiting (`write_path.py`'s office for
+    wrk) instead of one of `n`."""
     from queue_server.app import create_app
     from queue_server.settings import Settings
 
-    seeded = seed(url, n, waiting=n)
+    seeded = seed(url, n, waiting=n, wrk_windows=max(windows, n) if windows else 0)
     settings = Settings(
         database_url=url,
         benchmark_endpoints=True,
@@ -124,8 +127,12 @@ async def measure(url: str, n: int, profile: str | None) -> None:
         return "/api/v1/offices/bench/tickets", kiosk, body, 201
 
     def call_next(i: int) -> tuple[str, dict[str, str], Any, int]:
-        number, token = seeded.clerks[i]  # one call per window: a called window is busy
-        path = f"/api/v1/offices/calls/windows/{number}/call-next"
+        # One call per window: a called window is busy.
+        if windows:
+            office, number, token = WRK_CALLS, i + 1, seeded.wrk_clerks[i]
+        else:
+            office, (number, token) = "calls", seeded.clerks[i]
+        path = f"/api/v1/offices/{office}/windows/{number}/call-next"
         return path, {"authorization": f"Bearer {token}"}, None, 200
 
     scenarios = {"baseline": baseline, "issue": issue, "call-next": call_next}
@@ -139,17 +146,22 @@ async def measure(url: str, n: int, profile: str | None) -> None:
             cpu = time.thread_time()
             if profiler:
                 profiler.enable()
+            each = []
             for i in range(n):
                 path, headers, body, ok = make(i)
+                started = time.thread_time()
                 status = await _request(app, state, path, headers, body)
+                each.append(time.thread_time() - started)
                 assert status == ok, (name, status)
             if profiler:
                 profiler.disable()
             per_request = (time.thread_time() - cpu) / n * 1000
-            floor = floor or per_request
+            median = statistics.median(each) * 1000
+            floor = floor or (per_request, median)
             print(
                 f"  {name:<10} {per_request:6.2f} ms of CPU a request"
-                f"  ({per_request / floor:4.2f}× the bare insert)",
+                f"  ({per_request / floor[0]:4.2f}× the bare insert), median {median:5.2f} ms"
+                f" ({median / floor[1]:4.2f}×)",
                 flush=True,
             )
             if profiler:
@@ -161,18 +173,25 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=300, help="requests per scenario")
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--profile", choices=("baseline", "issue", "call-next"))
+    parser.add_argument(
+        "--windows",
+        type=int,
+        default=0,
+        help="call-next at an office of this many windows and tickets waiting (default n)",
+    )
     args = parser.parse_args()
     _run_inline()
     print(f"{args.backend}, load {load()} on {os.cpu_count()} CPUs:", flush=True)
     if args.backend == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
-            asyncio.run(measure(f"sqlite:///{tmp}/cpu.sqlite3", args.n, args.profile))
+            url = f"sqlite:///{tmp}/cpu.sqlite3"
+            asyncio.run(measure(url, args.n, args.profile, args.windows))
     else:
         pg = postgres_url()
         if not pg:
             raise SystemExit("set MFCQ_TEST_POSTGRES_URL")
         with scratch_schema(pg, "mfcq_cpu") as url:
-            asyncio.run(measure(url, args.n, args.profile))
+            asyncio.run(measure(url, args.n, args.profile, args.windows))
     print(f"  (load {load()})")
 
 

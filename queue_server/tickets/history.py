@@ -3,10 +3,11 @@ announced as an event with the same payload shape."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from queue_server.auth.models import User
@@ -61,6 +62,19 @@ def record_transition(
             automatic=automatic,
             detail=detail or {},
         )
+    )
+
+
+@functools.cache
+def transition_insert(columns: tuple[str, ...]) -> Any:
+    """A Core insert of one step with `ticket_id` and `columns` bound as `s_<column>`,
+    built once per set of columns: `record_transition`'s row without an ORM flush (the
+    issue on SQLite, call-next)."""
+    transitions = TicketTransition.__table__
+    assert isinstance(transitions, Table)
+    names = ("ticket_id", *columns)
+    return transitions.insert().values(
+        {name: bindparam(f"s_{name}", type_=transitions.c[name].type) for name in names}
     )
 
 

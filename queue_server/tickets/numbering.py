@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from queue_server.errors import Conflict
+from queue_server.tickets.history import transition_insert
 from queue_server.tickets.models import (
     ACTIVE_STATUSES,
     EXPECTED,
@@ -209,7 +210,7 @@ def insert_ticket_and_step(session: Session, ticket: Ticket, transition: dict[st
     connection = session.connection()
     ticket_id = int(connection.execute(_ticket_insert(), row).scalar_one())
     step = {f"s_{name}": value for name, value in transition.items()}
-    connection.execute(_transition_insert(tuple(transition)), {"s_ticket_id": ticket_id, **step})
+    connection.execute(transition_insert(tuple(transition)), {"s_ticket_id": ticket_id, **step})
     return ticket_id
 
 
@@ -219,15 +220,6 @@ def _ticket_insert() -> Any:
     names = (*_TICKET_COLUMNS, "seq", "number")
     values = {name: bindparam(f"t_{name}", type_=tickets.c[name].type) for name in names}
     return tickets.insert().values(values).returning(tickets.c.id)
-
-
-@functools.cache
-def _transition_insert(transition_columns: tuple[str, ...]) -> Any:
-    transitions = _table(TicketTransition)
-    names = ("ticket_id", *transition_columns)
-    return transitions.insert().values(
-        {name: bindparam(f"s_{name}", type_=transitions.c[name].type) for name in names}
-    )
 
 
 def column_values(ticket: Ticket) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from queue_server.events.models import Event
 from queue_server.offices.models import Office
 from queue_server.scheduler import Scheduler
 from queue_server.settings import Settings
-from queue_server.tickets.models import TicketTransition, WaitBreach
+from queue_server.tickets.models import Ticket, TicketTransition, WaitBreach
 from tests.queue_server.bookings_helpers import booked, set_policy
 from tests.queue_server.test_tickets_api import call, issue, take
 from tests.support.app import make_client
@@ -186,6 +186,10 @@ def test_a_breach_is_stored_at_call_time_even_if_the_scheduler_has_not_run(
     call(api, world, 1, "clerk1")
     with world.db.transaction(read_only=True) as s:
         breaches = s.scalars(select(WaitBreach)).all()
+        called = s.get(Ticket, ticket["id"])
+        assert called is not None
+        # The call's ticket is attached from its update's row: the flag set on it is stored.
+        assert (called.status, called.breached) == ("called", True)
     assert [(b.ticket_id, b.called_at - b.deadline) for b in breaches] == [
         (ticket["id"], timedelta(minutes=1))
     ]
