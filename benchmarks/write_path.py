@@ -60,7 +60,7 @@ from _common import (
     server_env,
     uvicorn,
 )
-from _wrk import WrkResult, available, lua_string, run_wrk
+from _wrk import WrkResult, available, lua_list, lua_string, run_wrk
 
 from queue_server.auth.models import User
 from queue_server.auth.service import add_device, create_token, hash_password
@@ -74,6 +74,9 @@ from queue_server.offices.service import put_office_day
 from queue_server.windows.models import Window
 
 SPREAD = 16  # offices of the spread load
+WRK_CALLS = "wrkcalls"  # wrk's call-next office
+# Its windows, one call each: wrk calls for WRK_CALL_SECONDS, so up to 800 calls a second.
+WRK_CALL_WINDOWS, WRK_CALL_SECONDS = 3200, 4
 
 
 # --- seeding ------------------------------------------------------------------------
@@ -86,13 +89,15 @@ class Seeded:
     busy_kiosk: str
     spread_kiosks: list[str]
     wrk_kiosks: list[str]  # an office of its own for each run from wrk (`--pairs`)
+    wrk_clerks: list[str]  # the tokens of wrk's call-next office, window 1 first
 
 
-def seed(url: str, windows: int, waiting: int = 0, pairs: int = 1) -> Seeded:
+def seed(url: str, windows: int, waiting: int = 0, pairs: int = 1, wrk_windows: int = 0) -> Seeded:
     """The main office (two services, 16 windows), the call-next office (`windows`
     staffed windows, `waiting` tickets issued in process beforehand), a busy office and 16
-    small ones for the spread load, `pairs` offices for wrk's runs; all open around the
-    clock."""
+    small ones for the spread load, `pairs` offices for wrk's runs, and wrk's call-next
+    office (`wrk_windows` staffed windows and as many tickets waiting); all open around
+    the clock."""
     upgrade(url)
     db = Database.from_url(url)
     services = {
@@ -126,6 +131,13 @@ def seed(url: str, windows: int, waiting: int = 0, pairs: int = 1) -> Seeded:
             for i in range(1, pairs + 1)
         },
     }
+    if wrk_windows:
+        offices[WRK_CALLS] = {
+            "name": "Wrk calls",
+            "opening_hours": ALL_DAY,
+            # Four services: 3,200 tickets waiting need more than one prefix's 999.
+            "windows": {str(n): {"services": four} for n in range(1, wrk_windows + 1)},
+        }
     for i in range(1, SPREAD + 1):
         offices[f"o{i:02d}"] = {
             "name": f"Office {i}",
@@ -153,24 +165,6 @@ def seed(url: str, windows: int, waiting: int = 0, pairs: int = 1) -> Seeded:
             _, tokens[code] = add_device(
                 session=session, clock=clock, office=office, kind="kiosk", name=f"k-{code}"
             )
-        calls = by_code["calls"]
-        clerks = []
-        for window in session.scalars(select(Window).where(Window.office_id == calls.id)):
-            user = User(
-                username=f"clerk{window.number}",
-                password_hash=password_hash,
-                role="clerk",
-                office_id=calls.id,
-            )
-            session.add(user)
-            session.flush()
-            window.clerk_id = user.id
-            clerks.append(
-                (
-                    window.number,
-                    create_token(session=session, clock=clock, user=user, ttl=timedelta(hours=4)),
-                )
-            )
         from queue_server.auth.service import Principal
         from queue_server.tickets.issuing import issue_ticket
 
@@ -178,21 +172,48 @@ def seed(url: str, windows: int, waiting: int = 0, pairs: int = 1) -> Seeded:
         session.add(manager)
         session.flush()
         staff = Principal("user", manager.id, "manager", None, "manager")
-        for i in range(waiting):
-            issue_ticket(
-                session=session,
-                clock=clock,
-                office=calls,
-                principal=staff,
-                service_code="st"[i % 2],
-            )
+
+        def staff_and_queue(code: str, waiting: int, codes: str) -> list[tuple[int, str]]:
+            """A clerk and a token at each window of the office, `waiting` tickets."""
+            office, clerks = by_code[code], []
+            for window in session.scalars(select(Window).where(Window.office_id == office.id)):
+                user = User(
+                    username=f"{code}-clerk{window.number}",
+                    password_hash=password_hash,
+                    role="clerk",
+                    office_id=office.id,
+                )
+                session.add(user)
+                session.flush()
+                window.clerk_id = user.id
+                token = create_token(
+                    session=session, clock=clock, user=user, ttl=timedelta(hours=4)
+                )
+                clerks.append((window.number, token))
+            for i in range(waiting):
+                issue_ticket(
+                    session=session,
+                    clock=clock,
+                    office=office,
+                    principal=staff,
+                    service_code=codes[i % len(codes)],
+                )
+            return sorted(clerks)
+
+        clerks = staff_and_queue("calls", waiting, "st")
+        wrk_clerks = (
+            [token for _, token in staff_and_queue(WRK_CALLS, wrk_windows, "stuv")]
+            if (wrk_windows)
+            else []
+        )
     db.dispose()
     return Seeded(
         kiosk=tokens["bench"],
-        clerks=sorted(clerks),
+        clerks=clerks,
         busy_kiosk=tokens["busy"],
         spread_kiosks=[tokens[f"o{i:02d}"] for i in range(1, SPREAD + 1)],
         wrk_kiosks=[tokens[_wrk_office(i)] for i in range(1, pairs + 1)],
+        wrk_clerks=wrk_clerks,
     )
 
 
@@ -270,6 +291,38 @@ end
 """
 
 
+WRK_CALL = """
+local tokens, connections = %(tokens)s, %(connections)d
+local n = 0
+request = function()
+  -- Thread `id` calls to windows id + 1, id + 1 + connections, ...: one call a window
+  -- (a called window is busy); past the last window the answers are 409s, and fail the run.
+  local w = math.min(id + 1 + n * connections, #tokens)
+  n = n + 1
+  local headers = {["Authorization"] = "Bearer " .. tokens[w]}
+  return wrk.format("POST", "/api/v1/offices/%(office)s/windows/" .. w .. "/call-next", headers)
+end
+response = function(status, headers, body)
+  count(status)
+end
+"""
+
+
+def wrk_call_next(base: str, tokens: list[str], seconds: float, connections: int) -> WrkResult:
+    """`wrk` calling the next ticket at wrk's call-next office, each connection to windows
+    of its own, one call a window; every answer must be a 200 (a ticket called)."""
+    script = WRK_CALL % {
+        "tokens": lua_list(tokens),
+        "connections": connections,
+        "office": WRK_CALLS,
+    }
+    result = run_wrk(base, script, connections=connections, seconds=seconds)
+    assert set(result.statuses) == {200} and not result.socket_errors, (
+        f"call-next from wrk ran out of windows or failed ({WRK_CALL_WINDOWS} windows): {result}"
+    )
+    return result
+
+
 def wrk_post(
     base: str, path: str, token: str, body: str, seconds: float, connections: int
 ) -> WrkResult:
@@ -286,10 +339,10 @@ def wrk_post(
     return result
 
 
-def wrk_line(name: str, result: WrkResult, note: str = "") -> str:
+def wrk_line(name: str, result: WrkResult, note: str = "", status: int = 201) -> str:
     return (
-        f"  {name:<30} {result.statuses.get(201, 0):6d} in {result.seconds:5.1f} s"
-        f"  {result.rate(201):7.1f} req/s  p50 {result.p50_ms:7.1f} ms"
+        f"  {name:<30} {result.statuses.get(status, 0):6d} in {result.seconds:5.1f} s"
+        f"  {result.rate(status):7.1f} req/s  p50 {result.p50_ms:7.1f} ms"
         f"  p99 {result.p99_ms:7.1f} ms  {note}"
     )
 
@@ -482,7 +535,13 @@ def http_run(
     times one after the other (each issue run on an office of its own)."""
     print(f"{label} (load {load()}):", flush=True)
     windows = concurrency * max(1, -(-n // concurrency))
-    seeded = seed(url, windows, waiting=windows, pairs=pairs if wrk_found is not None else 1)
+    seeded = seed(
+        url,
+        windows,
+        waiting=windows,
+        pairs=pairs if wrk_found is not None else 1,
+        wrk_windows=WRK_CALL_WINDOWS if wrk_seconds and wrk_found is not None else 0,
+    )
     found: dict[str, Stats] = {}
     with uvicorn(server_env(url)) as base:
         if wrk_seconds and wrk_found is not None:
@@ -518,6 +577,13 @@ def http_run(
                     f" of the bare insert just before it ({min(shares):.0%}–{max(shares):.0%})",
                     flush=True,
                 )
+            call_wrk = wrk_call_next(base, seeded.wrk_clerks, WRK_CALL_SECONDS, concurrency)
+            wrk_found["call-next"] = [call_wrk]
+            share = call_wrk.rate(200) / wrk_found["bare insert"][-1].rate(201)
+            print(
+                wrk_line("call-next (wrk)", call_wrk, f"{share:5.0%} of the last bare insert", 200),
+                flush=True,
+            )
         found["bare insert"] = asyncio.run(
             run(base, "bare insert", n, concurrency, post("/api/v1/_bench/baseline"), 201)
         )
@@ -614,6 +680,13 @@ def main() -> None:
                 f"  issue from wrk: {by_wrk.rate(201) / fi.rate:5.1%} of the pgbench floor's"
                 f" rate, p99 {by_wrk.p99_ms / fi.pct(0.99):4.1f}× its p99"
                 f" ({by_wrk.p99_ms:.1f} ms against {fi.pct(0.99):.1f} ms)",
+                flush=True,
+            )
+        for by_wrk in wrk_found.get("call-next", []):
+            print(
+                f"  call-next from wrk: {by_wrk.rate(200) / fc.rate:5.1%} of the pgbench floor's"
+                f" rate, p99 {by_wrk.p99_ms / fc.pct(0.99):4.1f}× its p99"
+                f" ({by_wrk.p99_ms:.1f} ms against {fc.pct(0.99):.1f} ms)",
                 flush=True,
             )
         if len(wrk_found.get("issue", [])) > 1:

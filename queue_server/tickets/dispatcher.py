@@ -22,7 +22,7 @@ import functools
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import and_, any_, bindparam, case, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from queue_server.db import UTCDateTime
@@ -114,9 +114,13 @@ def _pick_statement(
     clerk_id: Any,
     now: Any,
     guard_until: Any,
+    among: Any = None,
+    among_as_array: bool = False,
 ) -> Any:
     """The locking SELECT, with the values given as Python values or as SQL (bound
-    parameters, for `pick_statement`)."""
+    parameters, for `pick_statement`); `among`, a subquery of ticket ids, limits it to
+    those tickets (read first, then each ticket by its key; `among_as_array`: the ids
+    gathered into an array, PostgreSQL only)."""
     # A ticket transferred to this window or to its clerk is the window's whatever its
     # service, and comes before the window's own queue; one transferred elsewhere is not.
     targeted = or_(
@@ -124,18 +128,35 @@ def _pick_statement(
         and_(Ticket.target_clerk_id.is_not(None), Ticket.target_clerk_id == clerk_id),
     )
     untargeted = and_(Ticket.target_window_id.is_(None), Ticket.target_clerk_id.is_(None))
+    tickets = select(*(columns or (Ticket,)))
+    if among is None:
+        tickets = tickets.select_from(Ticket).where(Ticket.office_id == office_id)
+    elif among_as_array:
+        # PostgreSQL: the candidates gathered once into an array, then their rows by
+        # primary key, a plan that does not depend on the table's statistics (a join
+        # planned on none can loop over the candidates once for every waiting ticket).
+        ids = func.array(select(among.c.id).scalar_subquery())  # ARRAY(SELECT …)
+        tickets = tickets.select_from(Ticket).where(Ticket.id == any_(ids))
+    else:
+        # SQLite: the candidates, then each ticket by its id. No term on the office, so
+        # that no index of the office's tickets is scanned instead.
+        tickets = tickets.select_from(among).join(Ticket, Ticket.id == among.c.id)
+    # The candidates' status is checked again: PostgreSQL re-reads it on a row another
+    # call has just changed (they were read before their locks were taken). Written so
+    # that no index can serve it there: on a table without statistics the planner would
+    # otherwise read every waiting ticket through the index of the waiting ones.
+    waiting = Ticket.status == WAITING
+    if among_as_array:
+        waiting = Ticket.status.is_not_distinct_from(WAITING)  # never NULL: the same test
     stmt = (
-        select(*(columns or (Ticket,)))
-        .select_from(Ticket)
-        .outerjoin(
+        tickets.outerjoin(
             WindowService,
             and_(
                 WindowService.service_id == Ticket.service_id, WindowService.window_id == window_id
             ),
         )
         .where(
-            Ticket.office_id == office_id,
-            Ticket.status == WAITING,
+            waiting,
             or_(targeted, and_(untargeted, WindowService.id.is_not(None))),
         )
         .limit(1)
@@ -167,6 +188,108 @@ def pick_statement(policy: str, columns: tuple[Any, ...]) -> Any:
         clerk_id=bindparam("pick_clerk_id"),
         now=bindparam("pick_now", type_=UTCDateTime()),
         guard_until=bindparam("pick_guard_until", type_=UTCDateTime()),
+    )
+
+
+# Literal, not bound: SQLite and PostgreSQL's generic plans use a partial index only where
+# the query's own terms imply the index's predicate.
+_WAITING: Any = literal_column(f"'{WAITING}'")
+
+
+def plain_ticket() -> Any:
+    """A waiting ticket of the plain queue: not transferred, not a booking, no priority
+    (its order at a window: its tier, then its deadline). `models.PLAIN`, the predicate of
+    the index `ix_tickets_plain` its heads are read on."""
+    return and_(
+        Ticket.status == _WAITING,
+        Ticket.target_window_id.is_(None),
+        Ticket.target_clerk_id.is_(None),
+        Ticket.due_at.is_(None),
+        Ticket.priority_rank.is_(None),
+    )
+
+
+def other_ticket() -> Any:
+    """A waiting ticket that is not of the plain queue: transferred, a booking, or of a
+    priority category (few at any time). `models.NOT_PLAIN`,
+    the predicate of the index `ix_tickets_not_plain`."""
+    return and_(
+        Ticket.status == _WAITING,
+        or_(
+            Ticket.target_window_id.is_not(None),
+            Ticket.target_clerk_id.is_not(None),
+            Ticket.due_at.is_not(None),
+            Ticket.priority_rank.is_not(None),
+        ),
+    )
+
+
+@functools.cache
+def head_pick_statement(policy: str, columns: tuple[Any, ...], dialect: str) -> Any:
+    """`pick_statement` over a few candidates found on indexes, so that its cost does not
+    grow with the queue: the office's waiting tickets outside the plain queue (few), and
+    for each tier of the window's services (primary, secondary…) the head of the plain
+    queue by deadline, the first not locked by another call (under the guarded policy
+    also the first whose limit is still ahead, the one that may be at risk). The order
+    is `pick_statement`'s, applied to these candidates: within a tier the plain queue's
+    order is its deadline's, so its head is the only one of it that can come first.
+
+    Each tier's head is locked as it is found (`FOR UPDATE SKIP LOCKED`), so a window
+    with two tiers holds the other tier's head too until its call commits: another
+    window calling in those few milliseconds skips it, as it skips the ticket being
+    called. The FIFO policy orders by arrival across tiers: `pick_statement` itself.
+    `dialect`: the database's (the candidates are joined differently on each).
+    """
+    if policy not in (DEADLINE, GUARDED):
+        return pick_statement(policy, columns)
+    office_id: Any = bindparam("pick_office_id")
+    window_id: Any = bindparam("pick_window_id")
+    now = bindparam("pick_now", type_=UTCDateTime())
+    tiers = (
+        select(WindowService.order.label("tier"))
+        .where(WindowService.window_id == window_id)
+        .distinct()
+        .subquery("tiers")
+    )
+
+    def head(*more: Any) -> Any:
+        return (
+            select(Ticket.id)
+            .join(
+                WindowService,
+                and_(
+                    WindowService.service_id == Ticket.service_id,
+                    WindowService.window_id == window_id,
+                ),
+            )
+            .where(
+                Ticket.office_id == office_id,
+                plain_ticket(),
+                WindowService.order == tiers.c.tier,
+                *more,
+            )
+            .order_by(Ticket.deadline, Ticket.waiting_since, Ticket.id)
+            .limit(1)
+            .with_for_update(skip_locked=True, of=Ticket)
+            .scalar_subquery()
+        )
+
+    branches = [
+        select(Ticket.id).where(Ticket.office_id == office_id, other_ticket()),
+        select(head()).select_from(tiers),
+    ]
+    if policy == GUARDED:
+        branches.append(select(head(Ticket.deadline > now)).select_from(tiers))
+    return _pick_statement(
+        policy,
+        columns,
+        office_id=office_id,
+        window_id=window_id,
+        clerk_id=bindparam("pick_clerk_id"),
+        now=now,
+        guard_until=bindparam("pick_guard_until", type_=UTCDateTime()),
+        among=union_all(*branches).subquery("candidates"),
+        among_as_array=dialect == "postgresql",
     )
 
 

@@ -44,6 +44,16 @@ STATUSES = (WAITING, CALLED, SERVING, DONE, NO_SHOW, CANCELLED, POSTPONED, EXPEC
 
 _WALK_INS = "status = 'waiting' AND due_at IS NULL AND priority_rank IS NULL"
 _OTHERS = "status = 'waiting' AND (due_at IS NOT NULL OR priority_rank IS NOT NULL)"
+# Call-next's candidates (`dispatcher.head_pick_statement`): the plain queue (not
+# transferred, not a booking, no priority), read by deadline; the few others, all read.
+PLAIN = (
+    "status = 'waiting' AND target_window_id IS NULL AND target_clerk_id IS NULL"
+    " AND due_at IS NULL AND priority_rank IS NULL"
+)
+NOT_PLAIN = (
+    "status = 'waiting' AND (target_window_id IS NOT NULL OR target_clerk_id IS NOT NULL"
+    " OR due_at IS NOT NULL OR priority_rank IS NOT NULL)"
+)
 # Taken in the hall: not a booking, not a place taken from the phone.
 _ARRIVING = "booking_id IS NULL AND due_at IS NULL"
 
@@ -95,6 +105,25 @@ class Ticket(Base):
             "service_id",
             postgresql_where=text(_OTHERS),
             sqlite_where=text(_OTHERS),
+        ),
+        # Call-next reads the head of each tier of the window's services on the first, and
+        # every waiting ticket outside the plain queue on the second: its cost does not
+        # grow with the queue (`dispatcher.head_pick_statement`).
+        Index(
+            "ix_tickets_plain",
+            "office_id",
+            "deadline",
+            "waiting_since",
+            "id",
+            postgresql_where=text(PLAIN),
+            sqlite_where=text(PLAIN),
+        ),
+        Index(
+            "ix_tickets_not_plain",
+            "office_id",
+            "status",  # SQLite, without statistics, prefers the index with more equal columns
+            postgresql_where=text(NOT_PLAIN),
+            sqlite_where=text(NOT_PLAIN),
         ),
         # The wait estimate reads the service times of the tickets finished in the last hour.
         Index("ix_tickets_finished", "office_id", "finished_at"),

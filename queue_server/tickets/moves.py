@@ -21,7 +21,7 @@ from queue_server.messages import Term
 from queue_server.offices.calendar import local_now
 from queue_server.offices.config_cache import stamp_now
 from queue_server.offices.models import Office
-from queue_server.tickets.dispatcher import pick_next, pick_parameters, pick_statement
+from queue_server.tickets.dispatcher import head_pick_statement, pick_next, pick_parameters
 from queue_server.tickets.exceptions import WindowBusy
 from queue_server.tickets.history import (
     payload_of,
@@ -166,7 +166,8 @@ def call_next_locked(
     parameters = pick_parameters(office=office, window=window, now=now)
     parameters.update(call_window_id=window.id, call_clerk_id=principal.id, call_at=now)
     connection = session.connection()
-    row = connection.execute(_call_statement(office.dispatch_policy), parameters).first()
+    statement = _call_statement(office.dispatch_policy, connection.dialect.name)
+    row = connection.execute(statement, parameters).first()
     if row is None:
         return None
     ticket = Ticket(**row._asdict())
@@ -221,15 +222,15 @@ _CALL_STEP = (
 
 
 @functools.cache
-def _call_statement(policy: str) -> Any:
+def _call_statement(policy: str, dialect: str) -> Any:
     """`call_next_locked`'s pick-and-update, built once per dispatch policy: the ticket
     `pick_statement` finds becomes called at `call_window_id` by `call_clerk_id` at
     `call_at` (its first call's time kept for a ticket back from a hold); the whole row
-    returned."""
+    returned. Per database (`dialect`): `head_pick_statement` is."""
     tickets = Ticket.__table__
     assert isinstance(tickets, Table)
     at = bindparam("call_at", type_=UTCDateTime())
-    picked = pick_statement(policy, (Ticket.id,))
+    picked = head_pick_statement(policy, (Ticket.id,), dialect)
     return (
         update(tickets)
         .where(tickets.c.id == picked.scalar_subquery().correlate(None))
