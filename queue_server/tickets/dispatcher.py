@@ -84,25 +84,14 @@ def pick_next(*, session: Session, office: Office, window: Window, now: datetime
     Within a class, the window's primary services (order 1) come before secondary ones;
     then the earliest deadline, ties by the start of the wait. PostgreSQL skips rows
     another window has just locked; SQLite's write lock serialises the whole call.
+    The statement is call-next's (`head_pick_statement`), so the simulator's calls are
+    the server's.
     """
-    stmt = pick_next_query(office=office, window=window, now=now)
-    return session.scalars(stmt.execution_options(populate_existing=True)).first()
-
-
-def pick_next_query(
-    *, office: Office, window: Window, now: datetime, columns: tuple[Any, ...] = ()
-) -> Any:
-    """`pick_next`'s locking SELECT (of the whole ticket, or of `columns`)."""
-    guard = guard_of(office)
-    return _pick_statement(
-        office.dispatch_policy,
-        columns,
-        office_id=office.id,
-        window_id=window.id,
-        clerk_id=window.clerk_id,
-        now=now,
-        guard_until=now + guard if guard is not None else None,
-    )
+    statement = head_pick_statement(office.dispatch_policy, (), session.connection().dialect.name)
+    parameters = pick_parameters(office=office, window=window, now=now)
+    return session.scalars(
+        statement, parameters, execution_options={"populate_existing": True}
+    ).first()
 
 
 def _pick_statement(
@@ -178,8 +167,9 @@ def _pick_statement(
 
 @functools.cache
 def pick_statement(policy: str, columns: tuple[Any, ...]) -> Any:
-    """`pick_next_query` built once per policy and columns, with bound parameters
-    `office_id`, `window_id`, `clerk_id`, `now` and `guard_until` (see `pick_parameters`)."""
+    """The pick ordering the office's whole queue, built once per policy and columns, with
+    bound parameters `office_id`, `window_id`, `clerk_id`, `now` and `guard_until` (see
+    `pick_parameters`): the FIFO policy's, and the oracle of `head_pick_statement`."""
     return _pick_statement(
         policy if policy in (FIFO, GUARDED) else DEADLINE,
         columns,
