@@ -39,7 +39,7 @@ import starlette.concurrency
 # Before anything of ours: it puts the code measured (this checkout or MFCQ_BENCH_CODE)
 # on the path.
 from _common import load, postgres_url, scratch_schema
-from write_path import WRK_CALLS, seed
+from write_path import seed, wrk_calls
 
 
 async def _inline(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -102,14 +102,16 @@ async def _request(
     return status
 
 
-async def measure(url: str, n: int, profile: str | None, windows: int = 0) -> None:
-    """Seed, start the app's lifespan, and time each scenario; with `windows`, call-next
-    at an office of that many windows and tickets waiting (`write_path.py`'s office for
-    wrk) instead of one of `n`."""
+async def measure(url: str, n: int, profile: str | None, waiting: int = 0) -> None:
+    """Seed, start the app's lifespan, and time each scenario; with `waiting`, call-next
+    at an office of `n` windows and that many tickets waiting (one of `write_path.py`'s
+    offices for wrk) instead of `n`."""
     from queue_server.app import create_app
     from queue_server.settings import Settings
 
-    seeded = seed(url, n, waiting=n, wrk_windows=max(windows, n) if windows else 0)
+    seeded = seed(
+        url, n, waiting=n, wrk_offices=1 if waiting else 0, wrk_windows=n, wrk_waiting=waiting
+    )
     settings = Settings(
         database_url=url,
         benchmark_endpoints=True,
@@ -128,8 +130,8 @@ async def measure(url: str, n: int, profile: str | None, windows: int = 0) -> No
 
     def call_next(i: int) -> tuple[str, dict[str, str], Any, int]:
         # One call per window: a called window is busy.
-        if windows:
-            office, number, token = WRK_CALLS, i + 1, seeded.wrk_clerks[i]
+        if waiting:
+            office, number, token = wrk_calls(1), i + 1, seeded.wrk_clerks[0][i]
         else:
             office, (number, token) = "calls", seeded.clerks[i]
         path = f"/api/v1/offices/{office}/windows/{number}/call-next"
@@ -174,10 +176,10 @@ def main() -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--profile", choices=("baseline", "issue", "call-next"))
     parser.add_argument(
-        "--windows",
+        "--waiting",
         type=int,
         default=0,
-        help="call-next at an office of this many windows and tickets waiting (default n)",
+        help="call-next at an office with this many tickets waiting (default n; n ≤ 999 windows)",
     )
     args = parser.parse_args()
     _run_inline()
@@ -185,13 +187,13 @@ def main() -> None:
     if args.backend == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite:///{tmp}/cpu.sqlite3"
-            asyncio.run(measure(url, args.n, args.profile, args.windows))
+            asyncio.run(measure(url, args.n, args.profile, args.waiting))
     else:
         pg = postgres_url()
         if not pg:
             raise SystemExit("set MFCQ_TEST_POSTGRES_URL")
         with scratch_schema(pg, "mfcq_cpu") as url:
-            asyncio.run(measure(url, args.n, args.profile, args.windows))
+            asyncio.run(measure(url, args.n, args.profile, args.waiting))
     print(f"  (load {load()})")
 
 

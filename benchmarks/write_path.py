@@ -74,9 +74,10 @@ from queue_server.offices.service import put_office_day
 from queue_server.windows.models import Window
 
 SPREAD = 16  # offices of the spread load
-WRK_CALLS = "wrkcalls"  # wrk's call-next office
-# Its windows, one call each: wrk calls for WRK_CALL_SECONDS, so up to 800 calls a second.
-WRK_CALL_WINDOWS, WRK_CALL_SECONDS = 3200, 4
+# wrk's call-next offices (wrkcalls1…): each connection calls at windows of its own of one
+# of them, one call a window, for WRK_CALL_SECONDS, so up to 800 calls a second in all (a
+# window's number is at most 999); each office has as many tickets waiting as windows.
+WRK_CALL_OFFICES, WRK_CALL_WINDOWS, WRK_CALL_SECONDS = 4, 800, 4
 
 
 # --- seeding ------------------------------------------------------------------------
@@ -89,14 +90,23 @@ class Seeded:
     busy_kiosk: str
     spread_kiosks: list[str]
     wrk_kiosks: list[str]  # an office of its own for each run from wrk (`--pairs`)
-    wrk_clerks: list[str]  # the tokens of wrk's call-next office, window 1 first
+    wrk_clerks: list[list[str]]  # the tokens at wrk's call-next offices, window 1 first
 
 
-def seed(url: str, windows: int, waiting: int = 0, pairs: int = 1, wrk_windows: int = 0) -> Seeded:
+def seed(
+    url: str,
+    windows: int,
+    waiting: int = 0,
+    pairs: int = 1,
+    wrk_offices: int = 0,
+    wrk_windows: int = 0,
+    wrk_waiting: int = 0,
+) -> Seeded:
     """The main office (two services, 16 windows), the call-next office (`windows`
     staffed windows, `waiting` tickets issued in process beforehand), a busy office and 16
     small ones for the spread load, `pairs` offices for wrk's runs, and wrk's call-next
-    office (`wrk_windows` staffed windows and as many tickets waiting); all open around
+    offices (`wrk_offices` of `wrk_windows` staffed windows and `wrk_waiting` tickets
+    waiting each); all open around
     the clock."""
     upgrade(url)
     db = Database.from_url(url)
@@ -131,9 +141,9 @@ def seed(url: str, windows: int, waiting: int = 0, pairs: int = 1, wrk_windows: 
             for i in range(1, pairs + 1)
         },
     }
-    if wrk_windows:
-        offices[WRK_CALLS] = {
-            "name": "Wrk calls",
+    for k in range(1, wrk_offices + 1):
+        offices[wrk_calls(k)] = {
+            "name": f"Wrk calls {k}",
             "opening_hours": ALL_DAY,
             # Four services: 3,200 tickets waiting need more than one prefix's 999.
             "windows": {str(n): {"services": four} for n in range(1, wrk_windows + 1)},
@@ -201,11 +211,10 @@ def seed(url: str, windows: int, waiting: int = 0, pairs: int = 1, wrk_windows: 
             return sorted(clerks)
 
         clerks = staff_and_queue("calls", waiting, "st")
-        wrk_clerks = (
-            [token for _, token in staff_and_queue(WRK_CALLS, wrk_windows, "stuv")]
-            if (wrk_windows)
-            else []
-        )
+        wrk_clerks = [
+            [token for _, token in staff_and_queue(wrk_calls(k), wrk_waiting, "stuv")]
+            for k in range(1, wrk_offices + 1)
+        ]
     db.dispose()
     return Seeded(
         kiosk=tokens["bench"],
@@ -215,6 +224,11 @@ def seed(url: str, windows: int, waiting: int = 0, pairs: int = 1, wrk_windows: 
         wrk_kiosks=[tokens[_wrk_office(i)] for i in range(1, pairs + 1)],
         wrk_clerks=wrk_clerks,
     )
+
+
+def wrk_calls(k: int) -> str:
+    """The code of wrk's `k`-th call-next office."""
+    return f"wrkcalls{k}"
 
 
 def _wrk_office(i: int) -> str:
@@ -292,15 +306,19 @@ end
 
 
 WRK_CALL = """
-local tokens, connections = %(tokens)s, %(connections)d
+local offices, connections = %(offices)s, %(connections)d
 local n = 0
 request = function()
-  -- Thread `id` calls to windows id + 1, id + 1 + connections, ...: one call a window
-  -- (a called window is busy); past the last window the answers are 409s, and fail the run.
-  local w = math.min(id + 1 + n * connections, #tokens)
+  -- Thread `id` calls at office id %% #offices + 1, at windows of its own there (one call a
+  -- window: a called window is busy); past the last window the answers are 409s, and fail
+  -- the run.
+  local k, per = id %% #offices + 1, connections / #offices
+  local tokens = offices[k]
+  local w = math.min(math.floor(id / #offices) + 1 + n * per, #tokens)
   n = n + 1
   local headers = {["Authorization"] = "Bearer " .. tokens[w]}
-  return wrk.format("POST", "/api/v1/offices/%(office)s/windows/" .. w .. "/call-next", headers)
+  return wrk.format("POST", "/api/v1/offices/wrkcalls" .. k .. "/windows/" .. w .. "/call-next",
+                    headers)
 end
 response = function(status, headers, body)
   count(status)
@@ -308,17 +326,18 @@ end
 """
 
 
-def wrk_call_next(base: str, tokens: list[str], seconds: float, connections: int) -> WrkResult:
-    """`wrk` calling the next ticket at wrk's call-next office, each connection to windows
+def wrk_call_next(
+    base: str, offices: list[list[str]], seconds: float, connections: int
+) -> WrkResult:
+    """`wrk` calling the next ticket at wrk's call-next offices, each connection at windows
     of its own, one call a window; every answer must be a 200 (a ticket called)."""
-    script = WRK_CALL % {
-        "tokens": lua_list(tokens),
-        "connections": connections,
-        "office": WRK_CALLS,
-    }
+    assert connections % len(offices) == 0, "as many connections at each office"
+    tokens = "{" + ", ".join(lua_list(t) for t in offices) + "}"
+    script = WRK_CALL % {"offices": tokens, "connections": connections}
     result = run_wrk(base, script, connections=connections, seconds=seconds)
     assert set(result.statuses) == {200} and not result.socket_errors, (
-        f"call-next from wrk ran out of windows or failed ({WRK_CALL_WINDOWS} windows): {result}"
+        f"call-next from wrk ran out of windows or failed ({len(offices)} offices of"
+        f" {WRK_CALL_WINDOWS} windows): {result}"
     )
     return result
 
@@ -540,7 +559,9 @@ def http_run(
         windows,
         waiting=windows,
         pairs=pairs if wrk_found is not None else 1,
-        wrk_windows=WRK_CALL_WINDOWS if wrk_seconds and wrk_found is not None else 0,
+        wrk_offices=WRK_CALL_OFFICES if wrk_seconds and wrk_found is not None else 0,
+        wrk_windows=WRK_CALL_WINDOWS,
+        wrk_waiting=WRK_CALL_WINDOWS,
     )
     found: dict[str, Stats] = {}
     with uvicorn(server_env(url)) as base:
@@ -675,20 +696,14 @@ def main() -> None:
             f"{call.pct(0.99) / fc.pct(0.99):4.1f}× its p99",
             flush=True,
         )
-        for by_wrk in wrk_found.get("issue", []):
-            print(
-                f"  issue from wrk: {by_wrk.rate(201) / fi.rate:5.1%} of the pgbench floor's"
-                f" rate, p99 {by_wrk.p99_ms / fi.pct(0.99):4.1f}× its p99"
-                f" ({by_wrk.p99_ms:.1f} ms against {fi.pct(0.99):.1f} ms)",
-                flush=True,
-            )
-        for by_wrk in wrk_found.get("call-next", []):
-            print(
-                f"  call-next from wrk: {by_wrk.rate(200) / fc.rate:5.1%} of the pgbench floor's"
-                f" rate, p99 {by_wrk.p99_ms / fc.pct(0.99):4.1f}× its p99"
-                f" ({by_wrk.p99_ms:.1f} ms against {fc.pct(0.99):.1f} ms)",
-                flush=True,
-            )
+        for name, ok, floor in (("issue", 201, fi), ("call-next", 200, fc)):
+            for by_wrk in wrk_found.get(name, []):
+                print(
+                    f"  {name} from wrk: {by_wrk.rate(ok) / floor.rate:5.1%} of the pgbench"
+                    f" floor's rate, p99 {by_wrk.p99_ms / floor.pct(0.99):4.1f}× its p99"
+                    f" ({by_wrk.p99_ms:.1f} ms against {floor.pct(0.99):.1f} ms)",
+                    flush=True,
+                )
         if len(wrk_found.get("issue", [])) > 1:
             ratios = [r.p99_ms / fi.pct(0.99) for r in wrk_found["issue"]]
             print(

@@ -106,10 +106,9 @@ def _pick_statement(
     among: Any = None,
     among_as_array: bool = False,
 ) -> Any:
-    """The locking SELECT, with the values given as Python values or as SQL (bound
-    parameters, for `pick_statement`); `among`, a subquery of ticket ids, limits it to
-    those tickets (read first, then each ticket by its key; `among_as_array`: the ids
-    gathered into an array, PostgreSQL only)."""
+    """The locking SELECT, its values bound parameters (`pick_parameters`); `among`, a
+    subquery of ticket ids, limits it to those tickets (read first, then each ticket by
+    its key; `among_as_array`: the ids gathered into an array, PostgreSQL only)."""
     # A ticket transferred to this window or to its clerk is the window's whatever its
     # service, and comes before the window's own queue; one transferred elsewhere is not.
     targeted = or_(
@@ -182,8 +181,8 @@ def pick_statement(policy: str, columns: tuple[Any, ...]) -> Any:
 
 
 # Literal, not bound: SQLite and PostgreSQL's generic plans use a partial index only where
-# the query's own terms imply the index's predicate.
-_WAITING: Any = literal_column(f"'{WAITING}'")
+# the query's own terms imply the index's predicate (here and in `heads.py`).
+WAITING_LITERAL: Any = literal_column(f"'{WAITING}'")
 
 
 def plain_ticket() -> Any:
@@ -191,7 +190,7 @@ def plain_ticket() -> Any:
     (its order at a window: its tier, then its deadline). `models.PLAIN`, the predicate of
     the index `ix_tickets_plain` its heads are read on."""
     return and_(
-        Ticket.status == _WAITING,
+        Ticket.status == WAITING_LITERAL,
         Ticket.target_window_id.is_(None),
         Ticket.target_clerk_id.is_(None),
         Ticket.due_at.is_(None),
@@ -204,7 +203,7 @@ def other_ticket() -> Any:
     priority category (few at any time). `models.NOT_PLAIN`,
     the predicate of the index `ix_tickets_not_plain`."""
     return and_(
-        Ticket.status == _WAITING,
+        Ticket.status == WAITING_LITERAL,
         or_(
             Ticket.target_window_id.is_not(None),
             Ticket.target_clerk_id.is_not(None),

@@ -57,7 +57,14 @@ from queue_server.catalogue.models import Service
 from queue_server.db import UTCDateTime
 from queue_server.offices.models import Office
 from queue_server.tickets import rules
-from queue_server.tickets.dispatcher import DEADLINE, FIFO, GUARDED, LIVE, call_key
+from queue_server.tickets.dispatcher import (
+    DEADLINE,
+    FIFO,
+    GUARDED,
+    LIVE,
+    WAITING_LITERAL,
+    call_key,
+)
 from queue_server.tickets.models import WAITING, Ticket
 
 
@@ -239,13 +246,10 @@ def _lengths() -> Any:
 
 
 _POLICIES = (FIFO, DEADLINE, GUARDED)
-# Literal, not bound: SQLite and PostgreSQL's generic plans use a partial index only
-# where the query's own terms imply the index's predicate.
-_WAITING_LITERAL: Any = literal_column(f"'{WAITING}'")
 
 
 def _waiting(t: Any) -> list[Any]:
-    return [t.office_id == bindparam("office_id"), t.status == _WAITING_LITERAL]
+    return [t.office_id == bindparam("office_id"), t.status == WAITING_LITERAL]
 
 
 def _walk_in(t: Any) -> list[Any]:

@@ -223,10 +223,10 @@ _CALL_STEP = (
 
 @functools.cache
 def _call_statement(policy: str, dialect: str) -> Any:
-    """`call_next_locked`'s pick-and-update, built once per dispatch policy: the ticket
-    `pick_statement` finds becomes called at `call_window_id` by `call_clerk_id` at
-    `call_at` (its first call's time kept for a ticket back from a hold); the whole row
-    returned. Per database (`dialect`): `head_pick_statement` is."""
+    """`call_next_locked`'s pick-and-update, built once per dispatch policy and database:
+    the ticket `head_pick_statement` finds becomes called at `call_window_id` by
+    `call_clerk_id` at `call_at` (its first call's time kept for a ticket back from a
+    hold); the whole row returned."""
     tickets = Ticket.__table__
     assert isinstance(tickets, Table)
     at = bindparam("call_at", type_=UTCDateTime())

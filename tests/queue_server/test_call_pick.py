@@ -12,7 +12,7 @@ PostgreSQL. A plan test checks that the pick does not read the office's whole qu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -33,6 +33,8 @@ from queue_server.tickets.dispatcher import (
 )
 from queue_server.tickets.models import CALLED, DONE, WAITING, Ticket
 from queue_server.windows.models import Window, WindowService
+from tests.queue_server.test_queue_heads import Spec as QueueSpec
+from tests.queue_server.test_queue_heads import ticket_row
 from tests.support.world import World
 
 # Where a ticket was transferred: nowhere, to the window calling, to another window, to
@@ -41,14 +43,8 @@ TARGETS = (None, "this window", "other window", "this clerk", "other clerk")
 
 
 @dataclass(frozen=True)
-class Spec:
-    service: int  # index into the office's first three services
-    status: str
-    waited: int  # minutes
-    limit: int  # minutes from the start of the wait to the deadline
-    due_in: int | None  # minutes from now to a booking's slot
-    rank: int | None
-    target: str | None
+class Spec(QueueSpec):
+    target: str | None = None  # one of TARGETS
 
 
 # Bookings, priority applicants and transfers are rare, as in an office: a queue with one
@@ -100,30 +96,14 @@ def _fill(world: World, specs: list[Spec], tiers: tuple[int | None, ...], now: d
             "this clerk": (None, clerks["clerk1"]),
             "other clerk": (None, clerks["clerk2"]),
         }
-        rows = []
-        for n, spec in enumerate(specs, 1):
-            since = now - timedelta(minutes=spec.waited)
-            deadline = since + timedelta(minutes=spec.limit)
-            rows.append(
-                {
-                    "office_id": office.id,
-                    "service_id": services[spec.service],
-                    "day": now.date(),
-                    "prefix": "Т",
-                    "seq": n,
-                    "number": f"Т{n:03d}",
-                    "status": spec.status,
-                    "status_code": f"pick-{n}-{now.timestamp()}",
-                    "priority_rank": spec.rank,
-                    "due_at": None if spec.due_in is None else now + timedelta(minutes=spec.due_in),
-                    "issued_at": since,
-                    "waiting_since": since,
-                    "warn_at": deadline - timedelta(minutes=2),
-                    "deadline": deadline,
-                    "target_window_id": targets[spec.target][0],
-                    "target_clerk_id": targets[spec.target][1],
-                }
-            )
+        rows = [
+            {
+                **ticket_row(spec, n, office.id, services, now, "pick"),
+                "target_window_id": targets[spec.target][0],
+                "target_clerk_id": targets[spec.target][1],
+            }
+            for n, spec in enumerate(specs, 1)
+        ]
         if rows:
             session.execute(insert(Ticket), rows)
         return Setting(office.id, window.id, services)

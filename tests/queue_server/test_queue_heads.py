@@ -91,6 +91,30 @@ TICKETS = st.builds(
 )
 
 
+def ticket_row(
+    spec: Spec, n: int, office_id: int, services: list[int], now: datetime, tag: str
+) -> dict[str, Any]:
+    """The row of the `n`-th ticket of `specs` at `now` (`tag` makes its status code unique)."""
+    since = now - timedelta(minutes=spec.waited)
+    deadline = since + timedelta(minutes=spec.limit)
+    return {
+        "office_id": office_id,
+        "service_id": services[spec.service],
+        "day": now.date(),
+        "prefix": "Т",
+        "seq": n,
+        "number": f"Т{n:03d}",
+        "status": spec.status,
+        "status_code": f"{tag}-{n}-{now.timestamp()}",
+        "priority_rank": spec.rank,
+        "due_at": None if spec.due_in is None else now + timedelta(minutes=spec.due_in),
+        "issued_at": since,
+        "waiting_since": since,
+        "warn_at": deadline - timedelta(minutes=2),
+        "deadline": deadline,
+    }
+
+
 def _fill(world: World, specs: list[Spec], now: datetime) -> tuple[int, list[int], list[int]]:
     with world.db.transaction() as session:
         office = session.scalar(select(Office).where(Office.code == "central"))
@@ -99,29 +123,10 @@ def _fill(world: World, specs: list[Spec], now: datetime) -> tuple[int, list[int
         session.execute(delete(Ticket).where(Ticket.office_id == office.id))
         ids = []
         for n, spec in enumerate(specs, 1):
-            since = now - timedelta(minutes=spec.waited)
-            deadline = since + timedelta(minutes=spec.limit)
-            row = session.execute(
-                insert(Ticket)
-                .values(
-                    office_id=office.id,
-                    service_id=services[spec.service],
-                    day=now.date(),
-                    prefix="Т",
-                    seq=n,
-                    number=f"Т{n:03d}",
-                    status=spec.status,
-                    status_code=f"heads-{n}-{now.timestamp()}",
-                    priority_rank=spec.rank,
-                    due_at=None if spec.due_in is None else now + timedelta(minutes=spec.due_in),
-                    issued_at=since,
-                    waiting_since=since,
-                    warn_at=deadline - timedelta(minutes=2),
-                    deadline=deadline,
-                )
-                .returning(Ticket.id)
+            row = ticket_row(spec, n, office.id, services, now, "heads")
+            ids.append(
+                session.execute(insert(Ticket).values(row).returning(Ticket.id)).scalar_one()
             )
-            ids.append(row.scalar_one())
         return office.id, services, ids
 
 
