@@ -115,7 +115,6 @@ def _pick_statement(
         Ticket.target_window_id == window_id,
         and_(Ticket.target_clerk_id.is_not(None), Ticket.target_clerk_id == clerk_id),
     )
-    untargeted = and_(Ticket.target_window_id.is_(None), Ticket.target_clerk_id.is_(None))
     tickets = select(*(columns or (Ticket,)))
     if among is None:
         tickets = tickets.select_from(Ticket).where(Ticket.office_id == office_id)
@@ -145,14 +144,14 @@ def _pick_statement(
         )
         .where(
             waiting,
-            or_(targeted, and_(untargeted, WindowService.id.is_not(None))),
+            or_(targeted, and_(untargeted(), WindowService.id.is_not(None))),
         )
         .limit(1)
         .with_for_update(skip_locked=True, of=Ticket)
     )
     first = case((targeted, 0), else_=1)
     if policy == FIFO:
-        return stmt.order_by(first, Ticket.waiting_since, Ticket.id)
+        return stmt.order_by(first, *FIFO_ORDER)
     return stmt.order_by(
         first,
         dispatch_class_of(now, guard_until if policy == GUARDED else None),
@@ -183,18 +182,25 @@ def pick_statement(policy: str, columns: tuple[Any, ...]) -> Any:
 # Literal, not bound: SQLite and PostgreSQL's generic plans use a partial index only where
 # the query's own terms imply the index's predicate (here and in `heads.py`).
 WAITING_LITERAL: Any = literal_column(f"'{WAITING}'")
+#: Arrival order, the FIFO policy's and every other's last tie-break.
+FIFO_ORDER = (Ticket.waiting_since, Ticket.id)
+
+
+def untargeted() -> Any:
+    """A ticket not transferred to a window or a clerk."""
+    return and_(Ticket.target_window_id.is_(None), Ticket.target_clerk_id.is_(None))
 
 
 def plain_ticket() -> Any:
     """A waiting ticket of the plain queue: not transferred, not a booking, no priority
-    (its order at a window: its tier, then its deadline). `models.PLAIN`, the predicate of
-    the index `ix_tickets_plain` its heads are read on."""
+    (its order at a window: its tier, then its deadline). Its heads are read on
+    `ix_tickets_walk_ins` (the waiting tickets with no booking and no priority, by service
+    and deadline), the few transferred ones among them passed over."""
     return and_(
         Ticket.status == WAITING_LITERAL,
-        Ticket.target_window_id.is_(None),
-        Ticket.target_clerk_id.is_(None),
         Ticket.due_at.is_(None),
         Ticket.priority_rank.is_(None),
+        untargeted(),
     )
 
 
@@ -216,48 +222,42 @@ def other_ticket() -> Any:
 @functools.cache
 def head_pick_statement(policy: str, columns: tuple[Any, ...], dialect: str) -> Any:
     """`pick_statement` over a few candidates found on indexes, so that its cost does not
-    grow with the queue: the office's waiting tickets outside the plain queue (few), and
-    for each tier of the window's services (primary, secondary…) the head of the plain
-    queue by deadline, the first not locked by another call (under the guarded policy
-    also the first whose limit is still ahead, the one that may be at risk). The order
-    is `pick_statement`'s, applied to these candidates: within a tier the plain queue's
-    order is its deadline's, so its head is the only one of it that can come first.
+    grow with the queue, nor with the other services' queues: the office's waiting
+    tickets outside the plain queue (few), and for each service of the window the head of
+    its queue, the first not locked by another call. The order is `pick_statement`'s,
+    applied to these candidates: under the deadline policies a service's plain queue is
+    called by deadline (its head on `ix_tickets_walk_ins`; under the guarded policy also
+    the first whose limit is still ahead, the one that may be at risk), under FIFO every
+    untransferred ticket of a service by arrival (its head on `ix_tickets_fifo`), so that
+    a service's head is the only one of its queue that can come first.
 
-    Each tier's head is locked as it is found (`FOR UPDATE SKIP LOCKED`), so a window
-    with two tiers holds the other tier's head too until its call commits: another
-    window calling in those few milliseconds skips it, as it skips the ticket being
-    called. The FIFO policy orders by arrival across tiers: `pick_statement` itself.
-    `dialect`: the database's (the candidates are joined differently on each).
+    Each head is locked as it is found (`FOR UPDATE SKIP LOCKED`), so a window with
+    several services holds their heads until its call commits: another window calling
+    in those few milliseconds skips them, as it skips the ticket being called, and calls
+    the next of that queue. `dialect`: the database's (the candidates are joined
+    differently on each).
     """
-    if policy not in (DEADLINE, GUARDED):
-        return pick_statement(policy, columns)
     office_id: Any = bindparam("pick_office_id")
     window_id: Any = bindparam("pick_window_id")
     now = bindparam("pick_now", type_=UTCDateTime())
-    tiers = (
-        select(WindowService.order.label("tier"))
+    served = (
+        select(WindowService.service_id.label("service_id"))
         .where(WindowService.window_id == window_id)
-        .distinct()
-        .subquery("tiers")
+        .subquery("served")
     )
 
     def head(*more: Any) -> Any:
+        ticket: tuple[Any, ...]
+        order: tuple[Any, ...]
+        if policy == FIFO:
+            ticket, order = (Ticket.status == WAITING_LITERAL, untargeted()), FIFO_ORDER
+        else:
+            ticket, order = (plain_ticket(),), (Ticket.deadline, *FIFO_ORDER)
         return (
             select(Ticket.id)
-            .join(
-                WindowService,
-                and_(
-                    WindowService.service_id == Ticket.service_id,
-                    WindowService.window_id == window_id,
-                ),
-            )
-            .where(
-                Ticket.office_id == office_id,
-                plain_ticket(),
-                WindowService.order == tiers.c.tier,
-                *more,
-            )
-            .order_by(Ticket.deadline, Ticket.waiting_since, Ticket.id)
+            .where(Ticket.office_id == office_id, Ticket.service_id == served.c.service_id)
+            .where(*ticket, *more)
+            .order_by(*order)
             .limit(1)
             .with_for_update(skip_locked=True, of=Ticket)
             .scalar_subquery()
@@ -265,12 +265,12 @@ def head_pick_statement(policy: str, columns: tuple[Any, ...], dialect: str) -> 
 
     branches = [
         select(Ticket.id).where(Ticket.office_id == office_id, other_ticket()),
-        select(head()).select_from(tiers),
+        select(head()).select_from(served),
     ]
     if policy == GUARDED:
-        branches.append(select(head(Ticket.deadline > now)).select_from(tiers))
+        branches.append(select(head(Ticket.deadline > now)).select_from(served))
     return _pick_statement(
-        policy,
+        policy if policy in (FIFO, GUARDED) else DEADLINE,
         columns,
         office_id=office_id,
         window_id=window_id,

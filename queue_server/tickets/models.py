@@ -44,12 +44,9 @@ STATUSES = (WAITING, CALLED, SERVING, DONE, NO_SHOW, CANCELLED, POSTPONED, EXPEC
 
 _WALK_INS = "status = 'waiting' AND due_at IS NULL AND priority_rank IS NULL"
 _OTHERS = "status = 'waiting' AND (due_at IS NOT NULL OR priority_rank IS NOT NULL)"
-# Call-next's candidates (`dispatcher.head_pick_statement`): the plain queue (not
-# transferred, not a booking, no priority), read by deadline; the few others, all read.
-PLAIN = (
-    "status = 'waiting' AND target_window_id IS NULL AND target_clerk_id IS NULL"
-    " AND due_at IS NULL AND priority_rank IS NULL"
-)
+# Call-next's candidates (`dispatcher.head_pick_statement`): each service's head (on
+# `ix_tickets_walk_ins` or `ix_tickets_fifo`) and the few tickets outside the plain queue
+# (transferred, a booking, a priority), all read on this index's predicate.
 NOT_PLAIN = (
     "status = 'waiting' AND (target_window_id IS NOT NULL OR target_clerk_id IS NOT NULL"
     " OR due_at IS NOT NULL OR priority_rank IS NOT NULL)"
@@ -106,18 +103,10 @@ class Ticket(Base):
             postgresql_where=text(_OTHERS),
             sqlite_where=text(_OTHERS),
         ),
-        # Call-next reads the head of each tier of the window's services on the first, and
-        # every waiting ticket outside the plain queue on the second: its cost does not
-        # grow with the queue (`dispatcher.head_pick_statement`).
-        Index(
-            "ix_tickets_plain",
-            "office_id",
-            "deadline",
-            "waiting_since",
-            "id",
-            postgresql_where=text(PLAIN),
-            sqlite_where=text(PLAIN),
-        ),
+        # Call-next reads the head of each of the window's services on the two indexes above
+        # and every waiting ticket outside the plain queue on this one: its cost grows
+        # neither with the queue nor with the other services' queues
+        # (`dispatcher.head_pick_statement`).
         Index(
             "ix_tickets_not_plain",
             "office_id",

@@ -1,16 +1,18 @@
 """Call-next's pick over a few candidates against the pick over the whole queue.
 
 `dispatcher.head_pick_statement` orders only the office's tickets outside the plain
-queue (transferred, booked, of a priority category) and the head of each tier of the
+queue (transferred, booked, of a priority category) and the head of each of the
 window's services, read on indexes, so that a call costs the same with 10 or 3,000
-tickets waiting. `pick_statement`, which orders every waiting ticket of the office, is
-the oracle: for random queues, windows with random tiers, transfers to windows and
-clerks, and every dispatch policy, both must pick the same ticket, on SQLite and
-PostgreSQL. A plan test checks that the pick does not read the office's whole queue.
+tickets waiting, for the window's services or for others. `pick_statement`, which
+orders every waiting ticket of the office, is the oracle: for random queues, windows
+with random tiers, transfers to windows and clerks, and every dispatch policy, both must
+pick the same ticket, on SQLite and PostgreSQL. A plan test checks that the pick reads
+neither the office's whole queue nor the queues of services the window does not serve.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -174,18 +176,71 @@ def test_each_tier_and_each_kind_of_ticket_can_win(world: World, policy: str) ->
         assert numbers[got] == winner
 
 
-def test_the_head_pick_reads_candidates_not_the_queue(world: World) -> None:
-    """With 3,000 tickets waiting the pick reads tickets by id and by the two partial
-    indexes only, never the office's whole queue (the plan of SQLite or PostgreSQL; on
-    a small table PostgreSQL rightly prefers to read it whole)."""
+@pytest.mark.parametrize("policy", [FIFO, DEADLINE, GUARDED])
+def test_a_head_transferred_elsewhere_is_passed_over(world: World, policy: str) -> None:
+    """The first of a service's queue was transferred to another window or clerk: the
+    window calls the next one, not nobody (each service's head is its first ticket
+    not transferred)."""
     now = world.clock.now()
-    specs = [Spec(n % 3, WAITING, n % 60, 15, None, None, None) for n in range(3000)]
-    setting = _fill(world, specs, (1, 2, None), now)
+    for target in ("other window", "other clerk"):
+        specs = [
+            Spec(0, WAITING, 30, 15, None, None, target),
+            Spec(0, WAITING, 20, 15, None, None, None),
+            Spec(0, WAITING, 10, 15, None, None, None),
+        ]
+        setting = _fill(world, specs, (1, None, None), now)
+        got, expected = _picks(world, setting, policy, 3)
+        assert got == expected
+        assert _seq(world)[got] == 2
+
+
+def test_fifo_calls_by_arrival_not_by_deadline(world: World) -> None:
+    """Under FIFO the head of a service is its first arrival, even when a later one has
+    the earlier deadline (a shorter wait limit)."""
+    now = world.clock.now()
+    specs = [Spec(0, WAITING, 20, 30, None, None, None), Spec(0, WAITING, 10, 5, None, None, None)]
+    setting = _fill(world, specs, (1, None, None), now)
+    got, expected = _picks(world, setting, FIFO, 3)
+    assert got == expected
+    assert _seq(world)[got] == 1
+    got, _ = _picks(world, setting, DEADLINE, 3)
+    assert _seq(world)[got] == 2
+
+
+def _seq(world: World) -> dict[int, int]:
+    """Ticket id → its number in the specs (1, 2…)."""
+    with world.db.transaction(read_only=True) as session:
+        return dict(session.execute(select(Ticket.id, Ticket.seq)).all())
+
+
+@pytest.mark.parametrize(
+    ("policy", "heads"),
+    [
+        (DEADLINE, "ix_tickets_walk_ins"),
+        (GUARDED, "ix_tickets_walk_ins"),
+        (FIFO, "ix_tickets_fifo"),
+    ],
+)
+def test_the_head_pick_reads_candidates_not_the_queue(
+    world: World, policy: str, heads: str
+) -> None:
+    """With 3,000 tickets waiting, nearly all for a service the window does not serve and
+    called before the one ticket of its rare service, the pick reads tickets by id, the
+    few others on their partial index, and each of the window's services' heads on an
+    index searched by that service — never the office's whole queue, nor the other
+    service's (the plan of SQLite or PostgreSQL; on a small table PostgreSQL rightly
+    prefers to read it whole)."""
+    now = world.clock.now()
+    specs = [Spec(0, WAITING, 60 + n % 30, 15, None, None, None) for n in range(3000)]
+    specs.append(Spec(1, WAITING, 0, 30, None, None, None))
+    setting = _fill(world, specs, (None, 1, None), now)
     plans: list[str] = []
     with world.db.transaction() as session:
         office = session.get(Office, setting.office_id)
         window = session.get(Window, setting.window_id)
         assert office is not None and window is not None
+        session.expunge(office)
+        office.dispatch_policy = policy
         params = pick_parameters(office=office, window=window, now=now)
         connection = session.connection()
         dialect = connection.dialect.name
@@ -198,16 +253,22 @@ def test_the_head_pick_reads_candidates_not_the_queue(world: World) -> None:
         event.listen(connection, "before_cursor_execute", explain, retval=True)
         try:
             for row in connection.execute(
-                head_pick_statement(DEADLINE, (Ticket.id,), dialect), params
+                head_pick_statement(policy, (Ticket.id,), dialect), params
             ):
                 plans.append(str(row[-1]))
         finally:
             event.remove(connection, "before_cursor_execute", explain)
         session.rollback()
     plan = "\n".join(plans)
-    assert "ix_tickets_plain" in plan and "ix_tickets_not_plain" in plan, plan
-    # The office's waiting tickets are never read whole: not through the queue's indexes,
+    assert "ix_tickets_not_plain" in plan, plan
+    # Each head on its index, searched by the office and the service.
+    if dialect == "sqlite":
+        assert f"USING INDEX {heads} (office_id=? AND service_id=?)" in plan, plan
+    else:
+        at = plan.index(f"using {heads} on tickets")
+        condition = plan[at:].split("\n")[1]
+        assert re.search(r"Index Cond: .*\(service_id = \w+\.service_id\)", condition), plan
+    # The office's waiting tickets are never read whole: not through the queue's index,
     # not by a scan of the table.
-    for whole in ("ix_tickets_queue", "ix_tickets_fifo", "ix_tickets_walk_ins", "SCAN tickets"):
-        assert whole not in plan, plan
+    assert "ix_tickets_queue" not in plan and "SCAN tickets" not in plan, plan
     assert "Seq Scan on tickets" not in plan, plan
