@@ -6,10 +6,12 @@ CPU a request costs the server moves much less. This script drives the real app 
 middleware, dependency and route; the same seed as `write_path.py`) through its ASGI
 interface from one thread, with the thread-pool hand-offs run inline so that all the
 work is on that thread, and prints the thread's CPU time per request (no HTTP parsing,
-no client: those are the same for every route). `--profile issue` (or `baseline`,
+no client: those are the same for every route). On PostgreSQL it also prints the CPU its
+processes on this machine spent meanwhile (from /proc: the backends, the WAL writer),
+a request's other share of the same two cores. `--profile issue` (or `baseline`,
 `call-next`) prints cProfile's top functions for that scenario.
 
-Run: `python benchmarks/request_cpu.py [-n 300] [--backend sqlite|postgres]`;
+Run: `python benchmarks/request_cpu.py [-n 300] [--backend sqlite|postgres] [--analyze]`;
 `MFCQ_BENCH_CODE=<dir>` measures another checkout (the code before a change).
 """
 
@@ -39,7 +41,7 @@ import starlette.concurrency
 # Before anything of ours: it puts the code measured (this checkout or MFCQ_BENCH_CODE)
 # on the path.
 from _common import load, postgres_url, scratch_schema
-from write_path import seed, wrk_calls
+from write_path import analyze, seed, wrk_calls
 
 
 async def _inline(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -102,16 +104,41 @@ async def _request(
     return status
 
 
-async def measure(url: str, n: int, profile: str | None, waiting: int = 0) -> None:
+def postgres_cpu() -> float | None:
+    """CPU seconds used so far by this machine's PostgreSQL processes (its backends, the
+    WAL writer…), from /proc; None where they cannot be seen (another host)."""
+    total, found = 0, False
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue  # gone meanwhile
+        if stat[stat.index("(") + 1 : stat.rindex(")")] != "postgres":
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        found = True
+    return total / os.sysconf("SC_CLK_TCK") if found else None
+
+
+async def measure(
+    url: str, n: int, profile: str | None, waiting: int = 0, analysed: bool = False
+) -> None:
     """Seed, start the app's lifespan, and time each scenario; with `waiting`, call-next
     at an office of `n` windows and that many tickets waiting (one of `write_path.py`'s
-    offices for wrk) instead of `n`."""
+    offices for wrk) instead of `n`; `analysed`: PostgreSQL's statistics gathered after the
+    seed, as autovacuum would."""
     from queue_server.app import create_app
     from queue_server.settings import Settings
 
     seeded = seed(
         url, n, waiting=n, wrk_offices=1 if waiting else 0, wrk_windows=n, wrk_waiting=waiting
     )
+    if analysed:
+        analyze(url)
     settings = Settings(
         database_url=url,
         benchmark_endpoints=True,
@@ -145,6 +172,7 @@ async def measure(url: str, n: int, profile: str | None, waiting: int = 0) -> No
                 for i in range(5):  # warm: the configuration cache, the statement caches
                     await _request(app, state, *make(i)[:3])
             profiler = cProfile.Profile() if profile == name else None
+            database = postgres_cpu() if url.startswith("postgresql") else None
             cpu = time.thread_time()
             if profiler:
                 profiler.enable()
@@ -159,13 +187,21 @@ async def measure(url: str, n: int, profile: str | None, waiting: int = 0) -> No
                 profiler.disable()
             per_request = (time.thread_time() - cpu) / n * 1000
             median = statistics.median(each) * 1000
-            floor = floor or (per_request, median)
-            print(
+            used = postgres_cpu()
+            by_database = (used - database) / n * 1000 if used and database else None
+            floor = floor or (per_request, median, by_database)
+            line = (
                 f"  {name:<10} {per_request:6.2f} ms of CPU a request"
                 f"  ({per_request / floor[0]:4.2f}× the bare insert), median {median:5.2f} ms"
-                f" ({median / floor[1]:4.2f}×)",
-                flush=True,
+                f" ({median / floor[1]:4.2f}×)"
             )
+            if by_database is not None and floor[2]:
+                both = (per_request + by_database) / (floor[0] + floor[2])
+                line += (
+                    f"; PostgreSQL's {by_database:5.2f} ms"
+                    f" ({by_database / floor[2]:4.2f}×), both {both:4.2f}×"
+                )
+            print(line, flush=True)
             if profiler:
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
 
@@ -181,6 +217,11 @@ def main() -> None:
         default=0,
         help="call-next at an office with this many tickets waiting (default n; n ≤ 999 windows)",
     )
+    parser.add_argument(
+        "--analyze",
+        action="store_true",
+        help="PostgreSQL: gather statistics after the seed, as autovacuum would",
+    )
     args = parser.parse_args()
     _run_inline()
     print(f"{args.backend}, load {load()} on {os.cpu_count()} CPUs:", flush=True)
@@ -193,7 +234,7 @@ def main() -> None:
         if not pg:
             raise SystemExit("set MFCQ_TEST_POSTGRES_URL")
         with scratch_schema(pg, "mfcq_cpu") as url:
-            asyncio.run(measure(url, args.n, args.profile, args.waiting))
+            asyncio.run(measure(url, args.n, args.profile, args.waiting, args.analyze))
     print(f"  (load {load()})")
 
 

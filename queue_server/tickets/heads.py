@@ -65,7 +65,7 @@ from queue_server.tickets.dispatcher import (
     WAITING_LITERAL,
     call_key,
 )
-from queue_server.tickets.models import WAITING, Ticket
+from queue_server.tickets.models import Ticket
 
 
 class QueueHead(NamedTuple):
@@ -99,7 +99,7 @@ def read(
     guard = timedelta(minutes=office.dispatch_guard_minutes)
     params: dict[str, Any] = {
         "office_id": office.id,
-        "reach": max(heads.values(), default=0),
+        "reach": _rounded_up(max(heads.values(), default=0)),
         "asked": sorted(asked),
     }
     if policy == GUARDED:
@@ -128,6 +128,13 @@ def read(
     return [
         h for h in found if h.place <= heads.get(h.service_id, 0) or h.id in asked or changes(h)
     ]
+
+
+def _rounded_up(reach: int) -> int:
+    """`reach` rounded up to a power of two: a few texts of the statement (its LIMIT is in
+    the text), each prepared and planned once a connection; the tickets read beyond a
+    service's heads are dropped by `read`."""
+    return 1 << (reach - 1).bit_length() if reach > 0 else 0
 
 
 # --- placing the rows read -------------------------------------------------------------
@@ -222,7 +229,7 @@ def _placed(
 #: The services with tickets waiting, from `ix_tickets_queue` alone.
 _WAITING_SERVICES = (
     select(Ticket.service_id)
-    .where(Ticket.office_id == bindparam("office_id"), Ticket.status == WAITING)
+    .where(Ticket.office_id == bindparam("office_id"), Ticket.status == WAITING_LITERAL)
     .group_by(Ticket.service_id)
 )
 
@@ -240,7 +247,7 @@ def _lengths() -> Any:
             literal_column(str(LENGTH), Integer),
             func.count(),
         )
-        .where(Ticket.office_id == bindparam("office_id"), Ticket.status == WAITING)
+        .where(Ticket.office_id == bindparam("office_id"), Ticket.status == WAITING_LITERAL)
         .group_by(Ticket.service_id)
     )
 
@@ -291,7 +298,13 @@ def _per_service(
         .correlate(service)
     )
     if order is not None:
-        wanted = wanted.order_by(*[o(p) for o in order]).limit(bindparam("reach"))
+        # The LIMIT in the statement's text, not bound (and `office_id` the only value
+        # bound in the statement's filters): PostgreSQL then plans the prepared statement
+        # once; with a bound LIMIT it found the generic plan dearer than one for the
+        # values and planned every issue afresh (0.7 ms of its CPU, the statement's
+        # execution 0.2 ms).
+        reach = bindparam("reach", type_=Integer, literal_execute=True)
+        wanted = wanted.order_by(*[o(p) for o in order]).limit(reach)
     if dialect == "postgresql":
         lateral = wanted.lateral("wanted")
         return (
