@@ -16,6 +16,7 @@ from hardware_sim import SimulatedPrinter
 from queue_server.clock import FakeClock
 from queue_server.db import Database
 from tests.queue_server.case_world import install_passport
+from tests.queue_server.test_clerk_workplace import call_next
 from tests.support.browser import open_page
 from tests.support.patience import REQUEST_SECONDS
 from tests.support.servers import free_port, live_server
@@ -74,7 +75,7 @@ def test_call_intake_print_then_call_and_issue(live: tuple[str, World], page: An
         world.clock.advance(minutes=13)  # 80% of the limit: a warning colour
         page.wait_for_selector(f"#queues li[data-number='{first}'].state-warning", timeout=6000)
 
-        page.keyboard.press("Alt+N")  # call next
+        call_next(page)
         page.wait_for_function(
             f"document.getElementById('current').textContent.startsWith('{first}')"
         )
@@ -129,14 +130,14 @@ def test_call_intake_print_then_call_and_issue(live: tuple[str, World], page: An
             ).raise_for_status()
         results = _kiosk_ticket(url, world, "results")
         # The second passport applicant waited longest (deadline order) but has gone away.
-        page.keyboard.press("Alt+N")
+        call_next(page)
         page.wait_for_function(
             f"document.getElementById('current').textContent.startsWith('{second}')"
         )
         page.keyboard.press("Alt+X")  # no-show, once confirmed
         page.click("#noshow-confirm")
         page.wait_for_function("document.getElementById('current').textContent === '—'")
-        page.keyboard.press("Alt+N")
+        call_next(page)
         page.wait_for_function(
             f"document.getElementById('current').textContent.startsWith('{results}')"
         )
