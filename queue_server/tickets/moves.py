@@ -100,8 +100,9 @@ def call_next(
 
 
 # The statuses in the statement's text, not bound: with them bound, PostgreSQL found the
-# prepared statement's generic plan (which cannot know that few tickets are called) dearer
-# than a plan for the values, and planned every call afresh (0.2–0.3 ms of its CPU).
+# prepared statement's generic plan (which cannot know that few tickets are called)
+# dearer than a plan for the values in some offices, and planned every call afresh there
+# (0.2–0.3 ms of its CPU; benchmarks/README.md, session 14).
 _CALLED_OR_SERVING: tuple[Any, ...] = (
     literal_column(f"'{CALLED}'"),
     literal_column(f"'{SERVING}'"),
