@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Before anything of ours: it puts the code measured on the path.
 from _common import ALL_DAY, load, postgres_url, scratch_schema
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
+from write_path import analyze
 
 from queue_server.auth.models import User
 from queue_server.auth.service import Principal
@@ -104,10 +105,7 @@ def _fill(db: Database, office_id: int, staff: Principal, common: int, rare: int
             issue_ticket(
                 session=session, clock=clock, office=office, principal=staff, service_code=code
             )
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect() as connection:
-            connection.execute(text("ANALYZE tickets"))
-            connection.commit()
+    analyze(db.engine.url.render_as_string(hide_password=False))  # PostgreSQL only
 
 
 def _time(
