@@ -23,7 +23,7 @@ from queue_server.deps import (
     SessionDep,
     get_principal,
 )
-from queue_server.errors import NotFound
+from queue_server.errors import NotAuthenticated, NotFound
 from queue_server.runtime import Runtime
 from queue_server.tickets import issuing, moves, presenters, remote
 from queue_server.tickets.history import transitions_of
@@ -160,9 +160,9 @@ async def call_next(
 ) -> TicketOut | Response:
     """The clerk at the window calls the next ticket; 204 when nobody waits.
 
-    One hand-off to the thread pool (`_call_next`): the token on a short read-only
-    transaction, then the call in five statements with the office's configuration from
-    the process's cache.
+    One hand-off to the thread pool (`_call_next`): one transaction of four statements,
+    the first of which locks the window and reads the clerk's token, with the office's
+    configuration from the process's cache.
     """
     runtime: Runtime = request.state.runtime
     called = await run_in_threadpool(_call_next, runtime, code, number, credentials)
@@ -177,22 +177,27 @@ def _call_next(
 ) -> TicketOut | None:
     db, clock = runtime.db, runtime.clock
     cache = runtime.config
-    with db.transaction(read_only=True) as read:
-        office = issuing.office_from_cache(session=read, cache=cache, code=code, now=clock.now())
-        principal = get_principal(read, clock, credentials)
-    principal.require_office(office.id)
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise NotAuthenticated()
+    token = credentials.credentials
     with db.transaction() as session:
-        window, busy, stamp = moves.lock_window_for_call(session, office=office, number=number)
+        office = issuing.office_from_cache(session=session, cache=cache, code=code, now=clock.now())
+        locked = moves.lock_window_for_call(
+            session, clock=clock, office=office, number=number, token=token
+        )
         snapshot = cache.current()
+        stamp = locked.stamp
         if snapshot is None or snapshot.stamp != stamp or not snapshot.covers(clock.now().date()):
             snapshot = cache.fresh(session, stamp=stamp, now=clock.now())
             if snapshot.offices.get(code) is None:
                 raise NotFound(code="office_not_found", value=code)
             if snapshot.offices[code].id != office.id:
                 office = snapshot.offices[code]
-                principal.require_office(office.id)
-                window, busy, _ = moves.lock_window_for_call(session, office=office, number=number)
+                locked = moves.lock_window_for_call(
+                    session, clock=clock, office=office, number=number, token=token
+                )
             office = snapshot.offices[code]
+        window, busy, principal = locked.window, locked.busy, locked.principal
         moves.check_window_for_call(window, busy, number=number, principal=principal)
         ticket = moves.call_next_locked(
             session=session,

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 
 from queue_server.app import create_app
 from queue_server.auth.models import User
@@ -19,6 +20,7 @@ from queue_server.offices.config_cache import ConfigCache
 from queue_server.offices.models import Office
 from queue_server.tickets.issuing import issue_ticket
 from queue_server.tickets.models import Ticket
+from tests.queue_server.test_auth import login
 from tests.queue_server.test_tickets_api import assert_error, take
 from tests.support.app import settings_for
 from tests.support.overload import server_process
@@ -37,7 +39,9 @@ CALL_WRITE = 5
 # windows with the tickets at them, the last hours and the places taken from the phone in
 # one; the queue's heads; tickets/estimates.py), each opened by BEGIN on SQLite.
 ISSUE_REQUEST = 11
-CALL_REQUEST = 7
+# 5: the write alone (its first statement reads the clerk's token with the window's lock),
+# opened by BEGIN on SQLite.
+CALL_REQUEST = 5
 
 
 def fewer_on_postgres(world: World, recorded: Recorder, joined: int = 0) -> tuple[int, int]:
@@ -387,3 +391,42 @@ def test_a_remembered_kiosk_still_gets_the_404s_and_403s_it_got(
     )
     assert r.status_code == 403, r.text
     issue(api, world)  # and it is still remembered and served
+
+
+def test_call_next_reads_the_clerk_with_the_window_and_refuses_as_before(
+    api: TestClient, world: World
+) -> None:
+    """The clerk's token is read by the window's lock, not a transaction of its own: every
+    refusal is still the one the route gave, in the same order, and calls nobody."""
+    take(api, world, 1, "clerk1")
+    fill_queue(world, 3)
+    url = "/api/v1/offices/central/windows/{}/call-next"
+    bearer = {"Authorization": "Bearer not-a-token"}
+    assert api.post(url.format(1)).status_code == 401
+    assert_error(api.post(url.format(1), headers=bearer), 401, "bad_token")
+    # A bad token at an unknown window: 401, not 404 (a stranger learns no windows).
+    assert_error(api.post(url.format(99), headers=bearer), 401, "bad_token")
+    assert_error(api.post(url.format(1), headers=world.auth("kiosk")), 403, "wrong_role")
+    assert api.post(url.format(1), headers=world.auth("north_clerk")).status_code == 403
+    assert_error(api.post(url.format(99), headers=world.auth("clerk1")), 404, "window_not_found")
+    assert_error(api.post(url.format(1), headers=world.auth("clerk2")), 403, "not_your_window")
+    with world.db.transaction() as session:
+        session.execute(update(User).where(User.username == "clerk1").values(active=False))
+    assert_error(api.post(url.format(1), headers=world.auth("clerk1")), 401, "account_disabled")
+    with world.db.transaction() as session:
+        session.execute(update(User).where(User.username == "clerk1").values(active=True))
+    with world.db.transaction(read_only=True) as session:
+        assert session.scalar(select(func.count()).where(Ticket.called_at.is_not(None))) == 0
+    assert api.post(url.format(1), headers=world.auth("clerk1")).status_code == 200
+    api.post(f"/api/v1/tickets/{called_id(world)}/no-show", headers=world.auth("clerk1"))
+    token = login(api, "clerk1")
+    world.clock.advance(timedelta(hours=12, seconds=1))  # a login's lifetime
+    expired = {"Authorization": f"Bearer {token}"}
+    assert_error(api.post(url.format(1), headers=expired), 401, "token_expired")
+    with world.db.transaction(read_only=True) as session:
+        assert session.scalar(select(func.count()).where(Ticket.called_at.is_not(None))) == 1
+
+
+def called_id(world: World) -> int:
+    with world.db.transaction(read_only=True) as session:
+        return int(session.scalars(select(Ticket.id).where(Ticket.called_at.is_not(None))).one())
