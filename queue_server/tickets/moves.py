@@ -8,7 +8,19 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, bindparam, case, literal_column, select, true, update
+from sqlalchemy import (
+    Integer,
+    String,
+    Table,
+    bindparam,
+    case,
+    false,
+    literal,
+    literal_column,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session, lazyload, make_transient_to_detached
 
 from queue_server.auth.models import ApiToken, User
@@ -32,7 +44,7 @@ from queue_server.tickets.history import (
     transition_insert,
 )
 from queue_server.tickets.issuing import ensure_offered
-from queue_server.tickets.models import CALLED, SERVING, WAITING, Ticket
+from queue_server.tickets.models import CALLED, SERVING, WAITING, Ticket, TicketTransition
 from queue_server.tickets.statemachine import target_state
 from queue_server.tickets.waits import settle_breach_at_call, start_wait, wait_is_judged
 from queue_server.windows.models import Window
@@ -241,21 +253,22 @@ def call_next_locked(
     # (one called, held and back within the same instant would count as a first call).
     if ticket.called_at == now:
         settle_breach_at_call(session, ticket, now=now, clerk_id=principal.id)
-    connection.execute(
-        transition_insert(_CALL_STEP),
-        {
-            "s_ticket_id": ticket.id,
-            "s_action": "call",
-            "s_from_status": WAITING,
-            "s_to_status": ticket.status,
-            "s_at": now,
-            "s_service_id": ticket.service_id,
-            "s_window_id": window.id,
-            "s_clerk_id": principal.id,
-            "s_automatic": False,
-            "s_detail": {},
-        },
-    )
+    if connection.dialect.name != "postgresql":  # PostgreSQL: stored by the call's statement
+        connection.execute(
+            transition_insert(_CALL_STEP),
+            {
+                "s_ticket_id": ticket.id,
+                "s_action": "call",
+                "s_from_status": WAITING,
+                "s_to_status": ticket.status,
+                "s_at": now,
+                "s_service_id": ticket.service_id,
+                "s_window_id": window.id,
+                "s_clerk_id": principal.id,
+                "s_automatic": False,
+                "s_detail": {},
+            },
+        )
     emit(
         session=session,
         clock=clock,
@@ -290,23 +303,46 @@ def _call_statement(policy: str, dialect: str) -> Any:
     the ticket `head_pick_statement` finds becomes called at `call_window_id` by
     `call_clerk_id` at `call_at` (its first call's time kept for a ticket back from a
     hold); the whole row returned."""
-    tickets = Ticket.__table__
-    assert isinstance(tickets, Table)
+    tickets, transitions = Ticket.__table__, TicketTransition.__table__
+    assert isinstance(tickets, Table) and isinstance(transitions, Table)
     at = bindparam("call_at", type_=UTCDateTime())
+    window_id = bindparam("call_window_id", type_=Integer)
+    clerk_id = bindparam("call_clerk_id", type_=Integer)
     picked = head_pick_statement(policy, (Ticket.id,), dialect)
-    return (
+    called = (
         update(tickets)
         .where(tickets.c.id == picked.scalar_subquery().correlate(None))
         .values(
             status=target_state("call", WAITING, ""),
-            window_id=bindparam("call_window_id"),
-            clerk_id=bindparam("call_clerk_id"),
+            window_id=window_id,
+            clerk_id=clerk_id,
             called_at=case((tickets.c.called_at.is_(None), at), else_=tickets.c.called_at),
             last_called_at=at,
             recall_count=0,
         )
         .returning(*tickets.c)
     )
+    if dialect != "postgresql":
+        return called
+    # PostgreSQL: the step in the same statement (one round trip fewer), from the row the
+    # update returned; SQLite has no data-modifying WITH, it runs `transition_insert` next.
+    row = called.cte("called")
+    step = transitions.insert().from_select(
+        ("ticket_id", *_CALL_STEP),
+        select(
+            row.c.id,
+            literal("call", String),
+            literal(WAITING, String),
+            row.c.status,
+            at,
+            row.c.service_id,
+            window_id,
+            clerk_id,
+            false(),
+            bindparam("call_detail", {}, type_=transitions.c.detail.type),
+        ),
+    )
+    return select(*row.c).add_cte(step.cte("step"))
 
 
 def call_ticket(

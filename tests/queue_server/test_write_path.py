@@ -19,9 +19,10 @@ from queue_server.auth.service import Principal
 from queue_server.offices.config_cache import ConfigCache
 from queue_server.offices.models import Office
 from queue_server.tickets.issuing import issue_ticket
-from queue_server.tickets.models import Ticket
+from queue_server.tickets.models import Ticket, TicketTransition
+from queue_server.windows.models import Window
 from tests.queue_server.test_auth import login
-from tests.queue_server.test_tickets_api import assert_error, take
+from tests.queue_server.test_tickets_api import assert_error, call, take
 from tests.support.app import settings_for
 from tests.support.overload import server_process
 from tests.support.world import World
@@ -190,9 +191,14 @@ def test_call_next_statements_stay_few(api: TestClient, world: World) -> None:
         done = api.post(f"/api/v1/tickets/{called['id']}/no-show", headers=headers)
         assert done.status_code == 200, done.text
     assert len(recorded.writes) == 1, recorded.describe()
-    write, request = fewer_on_postgres(world, recorded)
+    # PostgreSQL: the call's update stores its transition too.
+    write, request = fewer_on_postgres(world, recorded, joined=1)
     assert len(recorded.writes[0].statements) <= CALL_WRITE - write, recorded.describe()
     assert recorded.total <= CALL_REQUEST - request, recorded.describe()
+    steps = [s for s in recorded.writes[0].statements if "INSERT INTO ticket_transitions" in s]
+    assert len(steps) == 1, recorded.describe()
+    if world.db.engine.dialect.name == "postgresql":
+        assert "UPDATE tickets" in steps[0], recorded.describe()
 
 
 def test_a_warm_cache_reads_no_configuration(api: TestClient, world: World) -> None:
@@ -430,3 +436,37 @@ def test_call_next_reads_the_clerk_with_the_window_and_refuses_as_before(
 def called_id(world: World) -> int:
     with world.db.transaction(read_only=True) as session:
         return int(session.scalars(select(Ticket.id).where(Ticket.called_at.is_not(None))).one())
+
+
+def test_the_call_s_step_is_stored_as_every_move_stores_its_own(
+    api: TestClient, world: World
+) -> None:
+    """PostgreSQL stores the call's step from the update's own row; both databases keep the
+    same step a move through `record_transition` would."""
+    take(api, world, 1, "clerk1")
+    fill_queue(world, 2)
+    called = call(api, world, 1, "clerk1")
+    with world.db.transaction(read_only=True) as session:
+        step = session.scalars(
+            select(TicketTransition).where(
+                TicketTransition.ticket_id == called["id"], TicketTransition.action == "call"
+            )
+        ).one()
+        window = session.scalar(
+            select(Window).join(Office).where(Office.code == "central", Window.number == 1)
+        )
+        clerk = session.scalar(select(User).where(User.username == "clerk1"))
+        ticket = session.get(Ticket, called["id"])
+        assert window is not None and clerk is not None and ticket is not None
+        assert (step.from_status, step.to_status, step.automatic, step.detail) == (
+            "waiting",
+            "called",
+            False,
+            {},
+        )
+        assert (step.service_id, step.window_id, step.clerk_id) == (
+            ticket.service_id,
+            window.id,
+            clerk.id,
+        )
+        assert step.at == ticket.called_at == world.clock.now()
