@@ -228,8 +228,9 @@ def call_next_locked(
     principal: Principal,
     services: dict[int, Service],
 ) -> Ticket | None:
-    """Call the next ticket to the locked window in one statement (pick and update), then
-    its transition, and its event at commit; None when nobody waits.
+    """Call the next ticket to the locked window in one statement (pick and update; on
+    PostgreSQL its transition too), then on SQLite its transition, and its event at
+    commit; None when nobody waits.
 
     The same moves as `call_next` / `call_ticket`: status called, the window and clerk,
     the first call's time kept for a ticket back from a hold (its wait was judged then).

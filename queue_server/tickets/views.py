@@ -160,9 +160,10 @@ async def call_next(
 ) -> TicketOut | Response:
     """The clerk at the window calls the next ticket; 204 when nobody waits.
 
-    One hand-off to the thread pool (`_call_next`): one transaction of four statements,
-    the first of which locks the window and reads the clerk's token, with the office's
-    configuration from the process's cache.
+    One hand-off to the thread pool (`_call_next`): one transaction — the window's lock,
+    which reads the clerk's token too, the pick-and-update and its transition (one
+    statement on PostgreSQL), the event — with the office's configuration from the
+    process's cache.
     """
     runtime: Runtime = request.state.runtime
     called = await run_in_threadpool(_call_next, runtime, code, number, credentials)
