@@ -299,6 +299,8 @@ def _configure_sqlite(
     def _on_begin(conn: Connection) -> None:
         options = conn.get_execution_options()
         mode = options.get("sqlite_begin", "IMMEDIATE")
+        if mode == NO_BEGIN:
+            return  # a read: each statement is its own read transaction (autocommit)
         if mode == "IMMEDIATE":
             if not write_lock.acquire(write_wait, priority=options.get(PRIORITY, False)):
                 # Also what a nested write transaction in one thread would hit: fail, not hang.
@@ -332,6 +334,9 @@ REPORTS_POOL_SIZE = 4
 
 # The execution option that puts a write transaction at the head of the write lock's line.
 PRIORITY = "mfcq_write_priority"
+# SQLite's `sqlite_begin` for reads: no BEGIN at all (pysqlite runs without its own
+# transaction handling, so each statement reads in a transaction of its own).
+NO_BEGIN = "none"
 
 
 class DatabaseBusy(ServiceBusy):
@@ -372,20 +377,16 @@ class Database:
             sessionmaker(reports_engine, expire_on_commit=False) if reports_engine else None
         )
         self._writer = sessionmaker(engine, expire_on_commit=False)
-        # Reads take no write lock on SQLite (BEGIN DEFERRED) and no transaction on
-        # PostgreSQL: under READ COMMITTED each statement reads its own snapshot in a
-        # transaction or out of one, so BEGIN and the ROLLBACK at the end were two round
-        # trips for nothing (an issue reads three times: token, pre-read, its estimate).
+        # Reads take no transaction: on PostgreSQL under READ COMMITTED each statement
+        # reads its own snapshot in a transaction or out of one, so BEGIN and the ROLLBACK
+        # at the end were two round trips for nothing (an issue reads three times: token,
+        # pre-read, its estimate); SQLite then reads each statement in its own read
+        # transaction too (no BEGIN, so no write lock either), the same semantics.
         reader_bind = engine.execution_options(
-            **(
-                {"sqlite_begin": "DEFERRED"}
-                if self.is_sqlite
-                else {"isolation_level": "AUTOCOMMIT"}
-            )
+            **({"sqlite_begin": NO_BEGIN} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"})
         )
         self._reader = sessionmaker(reader_bind, expire_on_commit=False)
-        if not self.is_sqlite:
-            event.listen(self._reader, "before_flush", _refuse_to_write)
+        event.listen(self._reader, "before_flush", _refuse_to_write)
         self._priority_writer = sessionmaker(
             engine.execution_options(**{PRIORITY: True}), expire_on_commit=False
         )
