@@ -74,9 +74,14 @@ def get_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The authenticated staff member or device; 401 without a valid bearer token."""
+    return resolve_token(session=session, clock=clock, token=bearer_token(credentials))
+
+
+def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
+    """The request's bearer token, not yet checked; 401 without one."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated()
-    return resolve_token(session=session, clock=clock, token=credentials.credentials)
+    return credentials.credentials
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -110,7 +110,7 @@ def call_next(
     )
 
 
-# --- call-next on the cached configuration: five statements ----------------------------
+# --- call-next on the cached configuration: one transaction ----------------------------
 
 
 # The statuses in the statement's text, not bound: with them bound, PostgreSQL found the

@@ -21,9 +21,10 @@ from queue_server.deps import (
     PrincipalDep,
     RuntimeDep,
     SessionDep,
+    bearer_token,
     get_principal,
 )
-from queue_server.errors import NotAuthenticated, NotFound
+from queue_server.errors import NotFound
 from queue_server.runtime import Runtime
 from queue_server.tickets import issuing, moves, presenters, remote
 from queue_server.tickets.history import transitions_of
@@ -178,9 +179,7 @@ def _call_next(
 ) -> TicketOut | None:
     db, clock = runtime.db, runtime.clock
     cache = runtime.config
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise NotAuthenticated()
-    token = credentials.credentials
+    token = bearer_token(credentials)
     with db.transaction() as session:
         office = issuing.office_from_cache(session=session, cache=cache, code=code, now=clock.now())
         locked = moves.lock_window_for_call(
