@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from queue_server.app import create_app
 from queue_server.bookings.models import BookingNotification
@@ -20,6 +20,7 @@ from queue_server.offices.models import Office
 from queue_server.scheduler import Scheduler
 from queue_server.settings import Settings
 from queue_server.tickets.models import Ticket, TicketTransition, WaitBreach
+from queue_server.tickets.scheduled import mark_absent_as_no_show, recall_unanswered_calls
 from tests.queue_server.bookings_helpers import booked, set_policy
 from tests.queue_server.test_tickets_api import call, issue, take
 from tests.support.app import make_client
@@ -126,6 +127,66 @@ def test_recall_and_no_show_delays_are_configurable_per_office(
     world.clock.advance(seconds=30)
     scheduler.run_pending()
     assert status(api, world, ticket["id"])["status"] == "no_show"
+
+
+def test_a_pass_reads_and_locks_only_the_calls_that_are_due(
+    api: TestClient, world: World, scheduler: Scheduler
+) -> None:
+    """R5 at a region's scale: the pass reads the calls due for their next step, by each
+    office's own delays, and leaves the others (applicants on their way) unread and
+    unlocked: a clerk's move on them never waits for the timekeeper."""
+    with world.db.transaction() as s:
+        north = s.scalar(select(Office).where(Office.code == "north"))
+        assert north is not None
+        north.recall_after_seconds = 300
+    first = issue(api, world)
+    second = issue(api, world)
+    r = api.post(
+        "/api/v1/offices/north/tickets",
+        json={"service": "passport"},
+        headers=world.auth("north_kiosk"),
+    )
+    assert r.status_code == 201, r.text
+    at_north = r.json()
+    for window, clerk in ((1, "clerk1"), (2, "clerk2")):
+        take(api, world, window, clerk)
+    r = api.post("/api/v1/offices/north/windows/1/take", headers=world.auth("north_clerk"))
+    assert r.status_code == 200, r.text
+    call(api, world, 1, "clerk1")  # the first ticket; due for its recall in 60 s
+    r = api.post("/api/v1/offices/north/windows/1/call-next", headers=world.auth("north_clerk"))
+    assert r.status_code == 200, r.text  # due in 300 s (north's delay)
+    world.clock.advance(seconds=30)
+    call(api, world, 2, "clerk2")  # the second; due in 60 s from now
+    world.clock.advance(seconds=35)  # the first is 5 s past due, the others are not
+
+    loaded: list[int] = []
+
+    def count(target: Ticket, _context: Any) -> None:
+        loaded.append(target.id)
+
+    event.listen(Ticket, "load", count)
+    try:
+        with world.db.transaction(priority=True) as session:
+            assert recall_unanswered_calls(session=session, clock=world.clock) == 1
+            assert loaded == [first["id"]]
+            if not world.db.is_sqlite:  # SQLite locks the whole database, not rows
+                others = (second["id"], at_north["id"])
+                with world.db.engine.connect() as other:
+                    locked = other.execute(
+                        select(Ticket.id).where(Ticket.id.in_(others)).with_for_update(nowait=True)
+                    )
+                    assert sorted(locked.scalars()) == sorted(others)
+                    other.rollback()
+        loaded.clear()
+        with world.db.transaction(priority=True) as session:
+            # The first, recalled just now, is due for no-show in 60 s: nothing is read.
+            assert mark_absent_as_no_show(session=session, clock=world.clock) == 0
+            assert loaded == []
+    finally:
+        event.remove(Ticket, "load", count)
+    with world.db.transaction(read_only=True) as s:
+        counts = [s.get(Ticket, t["id"]).recall_count for t in (first, second, at_north)]  # type: ignore[union-attr]
+    assert counts == [1, 0, 0]
 
 
 def test_a_manual_recall_restarts_the_no_show_countdown(
