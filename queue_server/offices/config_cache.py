@@ -188,13 +188,23 @@ class ConfigCache:
         return self._snapshot
 
     def fresh(self, session: Session, *, stamp: int | None, now: datetime) -> ConfigSnapshot:
-        """The snapshot for `stamp` (read in this session's transaction), loaded if needed."""
+        """The snapshot for `stamp` (read in this session's transaction), loaded if needed.
+
+        One load at a time: after a configuration change every request in flight finds
+        the snapshot stale, and each loading its own copy made the process do the load as
+        many times over, all at once. The others wait for the one loading and take its
+        snapshot when its stamp is theirs (the same stamp is the same configuration). The
+        load only reads, so it never waits for a lock a waiting request holds.
+        """
         today = now.date()
         snapshot = self._snapshot
         if snapshot is not None and snapshot.stamp == stamp and snapshot.covers(today):
             return snapshot
-        loaded = load_snapshot(session, stamp=stamp, around=today)
         with self._lock:
+            snapshot = self._snapshot
+            if snapshot is not None and snapshot.stamp == stamp and snapshot.covers(today):
+                return snapshot
+            loaded = load_snapshot(session, stamp=stamp, around=today)
             self._snapshot = loaded
             self.loads += 1
         return loaded

@@ -3,6 +3,7 @@ queue, configuration from each process's cache, seen fresh after every edit."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -315,6 +316,45 @@ def second_app(world: World) -> Iterator[TestClient]:
     app = create_app(settings_for(world), clock=world.clock, database=world.db)
     with TestClient(app) as client:
         yield client
+
+
+def test_requests_that_find_the_configuration_stale_together_load_it_once(world: World) -> None:
+    """After a configuration change every request in flight finds the snapshot stale: one
+    loads it, the others wait for it and take it (the same stamp is the same
+    configuration), instead of each loading a copy of its own at the same moment."""
+    cache = ConfigCache()
+    inside, release = threading.Event(), threading.Event()
+    done = {name: threading.Event() for name in ("first", "second")}
+    got: dict[str, Any] = {}
+
+    def hold_the_first_load(_c: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if threading.current_thread().name == "first" and "FROM offices" in statement:
+            inside.set()
+            release.wait(timeout=30)
+
+    def fresh() -> None:
+        name = threading.current_thread().name
+        with world.db.transaction(read_only=True) as session:
+            stamp = cache.read_stamp(session)
+            got[name] = cache.fresh(session, stamp=stamp, now=world.clock.now())
+        done[name].set()
+
+    event.listen(world.db.engine, "before_cursor_execute", hold_the_first_load)
+    threads = [threading.Thread(target=fresh, name=name) for name in ("first", "second")]
+    try:
+        threads[0].start()
+        assert inside.wait(timeout=30)  # the first is loading, held in its first read
+        threads[1].start()
+        # Loading a copy of its own, the second would be done while the first is held.
+        assert not done["second"].wait(timeout=1)
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join(timeout=30)
+        event.remove(world.db.engine, "before_cursor_execute", hold_the_first_load)
+    assert done["first"].is_set() and done["second"].is_set()
+    assert cache.loads == 1
+    assert got["second"] is got["first"]
 
 
 def test_two_apps_in_one_process_keep_caches_of_their_own(api: TestClient, world: World) -> None:
