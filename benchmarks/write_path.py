@@ -74,9 +74,10 @@ from queue_server.offices.service import put_office_day
 from queue_server.windows.models import Window
 
 SPREAD = 16  # offices of the spread load
-# wrk's call-next offices (wrkcalls1…): each connection calls at windows of its own of one
-# of them, one call a window, for WRK_CALL_SECONDS, so up to 800 calls a second in all (a
-# window's number is at most 999); each office has as many tickets waiting as windows.
+# wrk's call-next offices (wrkcalls1…), WRK_CALL_OFFICES for each run (`--pairs` runs):
+# each connection calls at windows of its own of one of them, one call a window, for
+# WRK_CALL_SECONDS, so up to 800 calls a second in all (a window's number is at most 999);
+# each office has as many tickets waiting as windows.
 WRK_CALL_OFFICES, WRK_CALL_WINDOWS, WRK_CALL_SECONDS = 4, 800, 4
 
 
@@ -317,8 +318,8 @@ request = function()
   local w = math.min(math.floor(id / #offices) + 1 + n * per, #tokens)
   n = n + 1
   local headers = {["Authorization"] = "Bearer " .. tokens[w]}
-  return wrk.format("POST", "/api/v1/offices/wrkcalls" .. k .. "/windows/" .. w .. "/call-next",
-                    headers)
+  return wrk.format("POST", "/api/v1/offices/wrkcalls" .. (k + %(offset)d) .. "/windows/" .. w
+                    .. "/call-next", headers)
 end
 response = function(status, headers, body)
   count(status)
@@ -327,13 +328,14 @@ end
 
 
 def wrk_call_next(
-    base: str, offices: list[list[str]], seconds: float, connections: int
+    base: str, offices: list[list[str]], seconds: float, connections: int, first: int = 1
 ) -> WrkResult:
-    """`wrk` calling the next ticket at wrk's call-next offices, each connection at windows
-    of its own, one call a window; every answer must be a 200 (a ticket called)."""
+    """`wrk` calling the next ticket at wrk's call-next offices `first`, `first` + 1, ...
+    (`offices`: their tokens), each connection at windows of its own, one call a window;
+    every answer must be a 200 (a ticket called)."""
     assert connections % len(offices) == 0, "as many connections at each office"
     tokens = "{" + ", ".join(lua_list(t) for t in offices) + "}"
-    script = WRK_CALL % {"offices": tokens, "connections": connections}
+    script = WRK_CALL % {"offices": tokens, "connections": connections, "offset": first - 1}
     result = run_wrk(base, script, connections=connections, seconds=seconds)
     assert set(result.statuses) == {200} and not result.socket_errors, (
         f"call-next from wrk ran out of windows or failed ({len(offices)} offices of"
@@ -559,10 +561,13 @@ def http_run(
         windows,
         waiting=windows,
         pairs=pairs if wrk_found is not None else 1,
-        wrk_offices=WRK_CALL_OFFICES if wrk_seconds and wrk_found is not None else 0,
+        wrk_offices=WRK_CALL_OFFICES * pairs if wrk_seconds and wrk_found is not None else 0,
         wrk_windows=WRK_CALL_WINDOWS,
         wrk_waiting=WRK_CALL_WINDOWS,
     )
+    # The seed's tens of thousands of rows, analysed now rather than by autovacuum in the
+    # middle of the first run.
+    analyze(url)
     found: dict[str, Stats] = {}
     with uvicorn(server_env(url)) as base:
         if wrk_seconds and wrk_found is not None:
@@ -598,13 +603,21 @@ def http_run(
                     f" of the bare insert just before it ({min(shares):.0%}–{max(shares):.0%})",
                     flush=True,
                 )
-            call_wrk = wrk_call_next(base, seeded.wrk_clerks, WRK_CALL_SECONDS, concurrency)
-            wrk_found["call-next"] = [call_wrk]
-            share = call_wrk.rate(200) / wrk_found["bare insert"][-1].rate(201)
-            print(
-                wrk_line("call-next (wrk)", call_wrk, f"{share:5.0%} of the last bare insert", 200),
-                flush=True,
-            )
+            # Call-next `pairs` times too, each run at offices of its own (fresh windows).
+            last_bare = wrk_found["bare insert"][-1].rate(201)
+            for r in range(pairs):
+                offices = seeded.wrk_clerks[r * WRK_CALL_OFFICES : (r + 1) * WRK_CALL_OFFICES]
+                call_wrk = wrk_call_next(
+                    base, offices, WRK_CALL_SECONDS, concurrency, first=r * WRK_CALL_OFFICES + 1
+                )
+                wrk_found.setdefault("call-next", []).append(call_wrk)
+                share = call_wrk.rate(200) / last_bare
+                print(
+                    wrk_line(
+                        "call-next (wrk)", call_wrk, f"{share:5.0%} of the last bare insert", 200
+                    ),
+                    flush=True,
+                )
         found["bare insert"] = asyncio.run(
             run(base, "bare insert", n, concurrency, post("/api/v1/_bench/baseline"), 201)
         )
@@ -652,7 +665,8 @@ def main() -> None:
         "--pairs",
         type=int,
         default=1,
-        help="wrk's bare insert and issue this many times, one pair after the other (median)",
+        help="wrk's bare insert and issue this many times, one pair after the other, then"
+        " call-next as many times (medians)",
     )
     args = parser.parse_args()
     args.n -= args.n % args.concurrency  # call-next: every worker calls to windows of its own
@@ -704,13 +718,15 @@ def main() -> None:
                     f" ({by_wrk.p99_ms:.1f} ms against {floor.pct(0.99):.1f} ms)",
                     flush=True,
                 )
-        if len(wrk_found.get("issue", [])) > 1:
-            ratios = [r.p99_ms / fi.pct(0.99) for r in wrk_found["issue"]]
-            print(
-                f"  issue from wrk, {len(ratios)} runs: p99 median {statistics.median(ratios):.1f}×"
-                f" pgbench's ({min(ratios):.1f}–{max(ratios):.1f}×)",
-                flush=True,
-            )
+        for name, floor in (("issue", fi), ("call-next", fc)):
+            if len(wrk_found.get(name, [])) > 1:
+                ratios = [r.p99_ms / floor.pct(0.99) for r in wrk_found[name]]
+                print(
+                    f"  {name} from wrk, {len(ratios)} runs: p99 median"
+                    f" {statistics.median(ratios):.1f}× pgbench's"
+                    f" ({min(ratios):.1f}–{max(ratios):.1f}×)",
+                    flush=True,
+                )
     print(f"load average after: {load()}")
 
 
