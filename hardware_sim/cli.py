@@ -34,8 +34,14 @@ class ReceiptSaver:
         with self._lock:
             self.count += 1
             stem = self.out_dir / f"receipt-{self.count:04d}"
-            receipt.save_png(stem.with_suffix(".png"))
-            stem.with_suffix(".txt").write_text(receipt.text + "\n", encoding="utf-8")
+            # Each file appears whole (written under a hidden name, then renamed): a
+            # reader watching the folder never opens a receipt still being written.
+            png, txt = stem.with_suffix(".png"), stem.with_suffix(".txt")
+            receipt.save_png(png.with_name(f".{png.name}.part"))
+            png.with_name(f".{png.name}.part").replace(png)
+            part = txt.with_name(f".{txt.name}.part")
+            part.write_text(receipt.text + "\n", encoding="utf-8")
+            part.replace(txt)
             click.echo(f"receipt {self.count}: {stem}.png", err=True)
             self.saved.notify_all()
 

@@ -60,6 +60,8 @@ def test_prints_over_tcp_and_writes_png_and_text(tmp_path: Path) -> None:
     finally:
         process.kill()
         process.communicate()
+    # Each file was written under a hidden name and renamed whole: none is left behind.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["receipt-0001.png", "receipt-0001.txt"]
     text = (tmp_path / "receipt-0001.txt").read_text(encoding="utf-8")
     assert text == render_text(build_ticket(sample_ticket(), 80))[0] + "\n"
     with Image.open(tmp_path / "receipt-0001.png") as image:
