@@ -41,7 +41,9 @@ from typing import Any
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# First: it puts the code measured (this checkout or MFCQ_BENCH_CODE) on the path.
+import _common  # noqa: F401  # isort: skip
 
 from admin.reports.planner import staffing_plan
 from admin.reports.presenters import report_json, table_json

@@ -27,6 +27,7 @@ code before a change.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -208,7 +209,7 @@ def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     if args.tickets_per_day is None:
         args.tickets_per_day = 3500 if args.backend == "postgresql" else 500
-    print(f"load before: {load()} on 2 CPUs")
+    print(f"load before: {load()} on {os.cpu_count()} CPUs")
     if args.backend == "sqlite":
         with tempfile.TemporaryDirectory() as folder:
             run(f"sqlite:///{folder}/scheduler.sqlite3", args)

@@ -37,11 +37,11 @@ class ReceiptSaver:
             # Each file appears whole (written under a hidden name, then renamed): a
             # reader watching the folder never opens a receipt still being written.
             png, txt = stem.with_suffix(".png"), stem.with_suffix(".txt")
-            receipt.save_png(png.with_name(f".{png.name}.part"))
-            png.with_name(f".{png.name}.part").replace(png)
-            part = txt.with_name(f".{txt.name}.part")
-            part.write_text(receipt.text + "\n", encoding="utf-8")
-            part.replace(txt)
+            png_part, txt_part = (f.with_name(f".{f.name}.part") for f in (png, txt))
+            receipt.save_png(png_part)
+            txt_part.write_text(receipt.text + "\n", encoding="utf-8")
+            png_part.replace(png)
+            txt_part.replace(txt)
             click.echo(f"receipt {self.count}: {stem}.png", err=True)
             self.saved.notify_all()
 
