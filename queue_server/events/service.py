@@ -12,7 +12,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from queue_server.clock import Clock
-from queue_server.db import UTCDateTime
+from queue_server.db import UTCDateTime, prebuilt
 from queue_server.events.models import Event
 from queue_server.realtime.outbox import (
     CHANNEL_PREFIX,
@@ -120,7 +120,7 @@ def _plain_insert_statement() -> Any:
     """SQLite's insert of an event (no lock: the transaction holds the write lock)."""
     table = Event.__table__
     assert isinstance(table, Table)
-    return (
+    return prebuilt(
         table.insert()
         .values(
             office_id=bindparam("office_id", type_=Integer),
@@ -195,7 +195,7 @@ def _locked_insert_statement(locked: bool) -> Any:
     message = func.concat(
         bindparam("head", type_=String), inserted.c.id, bindparam("tail", type_=String)
     )
-    return select(inserted.c.id, func.pg_notify(channel, message))
+    return prebuilt(select(inserted.c.id, func.pg_notify(channel, message)))
 
 
 def events_after(

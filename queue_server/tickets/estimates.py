@@ -48,7 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from queue_server.catalogue.models import Service
-from queue_server.db import UTCDateTime, elapsed_seconds
+from queue_server.db import UTCDateTime, elapsed_seconds, prebuilt
 from queue_server.offices.models import Office
 from queue_server.tickets import heads as queue_heads
 from queue_server.tickets import rules
@@ -515,7 +515,7 @@ def _office_now_statement() -> Any:
     return union_all(windows, finished, issued, norms, phone)
 
 
-_OFFICE_NOW = _office_now_statement()
+_OFFICE_NOW = prebuilt(_office_now_statement())
 
 
 def _office_now(session: Session, office: Office, now: datetime) -> _OfficeNow:

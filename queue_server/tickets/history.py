@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from queue_server.auth.models import User
 from queue_server.catalogue.models import Service
+from queue_server.db import prebuilt
 from queue_server.tickets.models import Ticket, TicketTransition
 from queue_server.windows.models import Window
 
@@ -73,8 +74,10 @@ def transition_insert(columns: tuple[str, ...]) -> Any:
     transitions = TicketTransition.__table__
     assert isinstance(transitions, Table)
     names = ("ticket_id", *columns)
-    return transitions.insert().values(
-        {name: bindparam(f"s_{name}", type_=transitions.c[name].type) for name in names}
+    return prebuilt(
+        transitions.insert().values(
+            {name: bindparam(f"s_{name}", type_=transitions.c[name].type) for name in names}
+        )
     )
 
 

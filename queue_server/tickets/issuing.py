@@ -19,7 +19,7 @@ from queue_server.bookings.rules import booked_wait_start
 from queue_server.catalogue.models import PriorityCategory, Service
 from queue_server.catalogue.service import get_service
 from queue_server.clock import Clock
-from queue_server.db import UTCDateTime
+from queue_server.db import UTCDateTime, prebuilt
 from queue_server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from queue_server.events.service import emit
 from queue_server.messages import Term
@@ -167,7 +167,7 @@ def ensure_within_rate(
 
 #: The kiosk's last tickets within the rate's window, newest first (built once: it is read
 #: on every issue from a kiosk, and building a SELECT costs more than running this one).
-_RECENT_BY_DEVICE = (
+_RECENT_BY_DEVICE = prebuilt(
     select(Ticket.issued_at)
     .where(
         Ticket.office_id == bindparam("office_id"),
@@ -557,7 +557,7 @@ def _pre_read_statement(replay: bool, rate: int, counter: bool, device: bool) ->
             .scalar_subquery()
             .label("last_seq")
         )
-    return select(*columns)
+    return prebuilt(select(*columns))
 
 
 def plan_issue(

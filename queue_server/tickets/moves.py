@@ -28,7 +28,7 @@ from queue_server.auth.service import Principal, resolve_token, token_digest
 from queue_server.catalogue.models import Service
 from queue_server.catalogue.service import get_service
 from queue_server.clock import Clock
-from queue_server.db import UTCDateTime
+from queue_server.db import UTCDateTime, prebuilt
 from queue_server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from queue_server.events.service import emit
 from queue_server.messages import Term
@@ -163,7 +163,7 @@ def _lock_window_statement() -> Any:
 
 
 # Built once: call-next runs it on every call.
-_LOCK_WINDOW = _lock_window_statement()
+_LOCK_WINDOW = prebuilt(_lock_window_statement())
 
 
 @dataclass(frozen=True)
@@ -242,7 +242,7 @@ def call_next_locked(
     parameters = pick_parameters(office=office, window=window, now=now)
     parameters.update(call_window_id=window.id, call_clerk_id=principal.id, call_at=now)
     connection = session.connection()
-    statement = _call_statement(office.dispatch_policy, connection.dialect.name)
+    statement = _prebuilt_call(office.dispatch_policy, connection.dialect.name)
     row = connection.execute(statement, parameters).first()
     if row is None:
         return None
@@ -299,6 +299,11 @@ _CALL_STEP = (
 
 
 @functools.cache
+def _prebuilt_call(policy: str, dialect: str) -> Any:
+    """`_call_statement`, found in the compiled cache by a short key (`db.prebuilt`)."""
+    return prebuilt(_call_statement(policy, dialect))
+
+
 def _call_statement(policy: str, dialect: str) -> Any:
     """`call_next_locked`'s pick-and-update, built once per dispatch policy and database:
     the ticket `head_pick_statement` finds becomes called at `call_window_id` by

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from queue_server.db import prebuilt
 from queue_server.errors import Conflict
 from queue_server.tickets.history import transition_insert
 from queue_server.tickets.models import (
@@ -38,11 +39,17 @@ def format_number(prefix: str, seq: int) -> str:
 def _bump(session: Session, office_id: int, prefix: str, day: date) -> int:
     # One atomic upsert: the row lock it takes serialises concurrent issuers on PostgreSQL;
     # on SQLite the transaction already holds the write lock (BEGIN IMMEDIATE).
-    statement = _bump_statement(session.get_bind().dialect.name == "postgresql")
+    statement = _prebuilt_bump(session.get_bind().dialect.name == "postgresql")
     values = {"office_id": office_id, "prefix": prefix, "day": day}
     # On the connection, not through the ORM's execute (a third of this call's cost): the
     # upsert reads and writes no mapped object.
     return int(session.connection().execute(statement, values).scalar_one())
+
+
+@functools.cache
+def _prebuilt_bump(postgresql: bool) -> Any:
+    """`_bump_statement`, found in the compiled cache by a short key (`db.prebuilt`)."""
+    return prebuilt(_bump_statement(postgresql))
 
 
 @functools.cache
@@ -190,7 +197,7 @@ def _numbered_statement(transition_columns: tuple[str, ...]) -> Any:
             ),
         ),
     )
-    return (
+    return prebuilt(
         select(bump.c.last_seq, inserted.c.id)
         .select_from(bump.outerjoin(inserted, true()))
         .add_cte(first_step.cte("first_step"))
@@ -219,7 +226,7 @@ def _ticket_insert() -> Any:
     tickets = _table(Ticket)
     names = (*_TICKET_COLUMNS, "seq", "number")
     values = {name: bindparam(f"t_{name}", type_=tickets.c[name].type) for name in names}
-    return tickets.insert().values(values).returning(tickets.c.id)
+    return prebuilt(tickets.insert().values(values).returning(tickets.c.id))
 
 
 def column_values(ticket: Ticket) -> dict[str, Any]:
