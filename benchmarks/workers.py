@@ -6,8 +6,9 @@ Each N gets a fresh schema with the same 16 offices (4 windows and a kiosk each)
 `mfc-queue serve --workers N` under one connection budget (`MFCQ_DB_CONNECTIONS`, default
 80), and the same load: `--clients` concurrent clients issuing tickets at the 16 offices in
 turn for `--seconds`, then one client per window calling the next ticket (and letting it go
-as a no-show) for `--seconds`. Prints requests/s, p50/p99, the ratio to N = 1 and the
-machine's load average. Run:
+as a no-show) for `--seconds`; under wrk, after the issue phase's load for 2 seconds, not
+timed (`warm_up`). Prints requests/s, p50/p99, the ratio to N = 1 and the machine's load
+average. Run:
 
     MFCQ_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
         python benchmarks/workers.py [--workers 1,2,4] [--seconds 10] [--clients 32]
@@ -57,6 +58,7 @@ from queue_server.offices.service import put_office_day  # noqa: E402
 ALL_DAY = {d: ["00:00", "23:59"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 OFFICES = 16
 WINDOWS = 4
+WARM_SECONDS = 2.0
 
 
 @dataclass
@@ -239,6 +241,20 @@ end
 """
 
 
+def warm_up(base: str, kiosks: list[str], clients: int) -> None:
+    """The issue phase's load for WARM_SECONDS, not timed. Each new process compiles the
+    statements on its first requests, and each pooled connection runs them five times
+    before psycopg prepares them: a start-up cost that fell on the timed issue phase alone,
+    twice over with two processes (session 17). (Not the call phase: stopped mid-call, a
+    window would be left with a called ticket, refused its next call.)"""
+    run_wrk(
+        base,
+        ISSUE_LUA % {"kiosks": lua_list(kiosks), "threads": clients},
+        connections=clients,
+        seconds=WARM_SECONDS,
+    )
+
+
 def wrk_phases(
     base: str, kiosks: list[str], windows: list[tuple[str, int, str]], seconds: float, clients: int
 ) -> tuple[Phase, Phase]:
@@ -346,6 +362,7 @@ def run(
             base = f"http://127.0.0.1:{port}"
             asyncio.run(prepare(base, windows))
             if client == "wrk":
+                warm_up(base, kiosks, clients)
                 return wrk_phases(base, kiosks, windows, seconds, clients)
             return asyncio.run(load(base, kiosks, windows, seconds, clients))
         finally:

@@ -1,6 +1,6 @@
 """The wait estimate's live inputs, read in two queries, and the estimates made from them.
 
-What the office looks like now, in one statement (`_OFFICE_NOW`): the windows that call
+What the office looks like now, in one statement (`_office_now_for`): the windows that call
 (staffed, not paused) with each service's tier and limit and the ticket each one has called
 or serves, what the last hours say (how long each service took, on `ix_tickets_finished`,
 and how often it was asked for, on `ix_tickets_arrivals` alone), the norm of each service
@@ -27,6 +27,7 @@ order puts it ahead at this instant.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -43,6 +44,7 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import Session, aliased
@@ -321,7 +323,7 @@ def load_live_queue(
 # SELECT of this size costs SQLAlchemy several times what executing it costs).
 #
 # The windows that call, the last hours (service times, arrivals), the norms and the places
-# taken from the phone are five selects of one statement (`_OFFICE_NOW`, a UNION ALL): one
+# taken from the phone are five selects of one statement (`_office_now_for`, a UNION ALL): one
 # round trip instead of three, which was a fifth of an issue's cost. Each row says which it
 # is (`kind`) and carries its values in columns of one shape: the service, up to five
 # integers, two numbers of seconds and an instant; `_office_now` gives them their names back.
@@ -363,7 +365,7 @@ class Recently:
 
 @dataclass(frozen=True)
 class _OfficeNow:
-    """`_OFFICE_NOW`'s rows by kind."""
+    """`_office_now_for`'s rows by kind."""
 
     windows: list[_WindowRow]
     recently: Recently
@@ -378,7 +380,7 @@ def _shaped(
     seconds: Sequence[Any] = (),
     at: Any = None,
 ) -> list[Any]:
-    """A branch's columns in `_OFFICE_NOW`'s shape, NULL (typed) where it has nothing."""
+    """A branch's columns in `_office_now_for`'s shape, NULL (typed) where it has nothing."""
     columns = [literal_column(str(kind), Integer).label("kind"), service_id.label("service_id")]
     ints = [*ints, *(cast(null(), Integer) for _ in range(_INTS - len(ints)))]
     columns += [value.label(f"i{n}") for n, value in enumerate(ints, 1)]
@@ -389,7 +391,7 @@ def _shaped(
     return columns
 
 
-def _office_now_statement() -> Any:
+def _office_now_statement(dialect: str = "sqlite") -> Any:
     """Windows that call (kind 0), service times (kind 1) and arrivals (kind 3) per
     service over the last hours, the norms of the services of the active windows (kind 4),
     phone places (kind 2)."""
@@ -471,24 +473,43 @@ def _office_now_statement() -> Any:
         .join(Window, Window.id == WindowService.window_id)
         .where(Window.office_id == office_id, Window.active.is_(True))
     )
-    issued = (
-        select(
-            *_shaped(
-                _ARRIVALS,
-                Ticket.service_id,
-                ints=(func.count(), func.count(Ticket.priority_rank)),
+    arriving = [
+        Ticket.office_id == office_id,
+        Ticket.issued_at > bindparam("issued_since", type_=UTCDateTime()),
+        Ticket.issued_at <= now,
+        Ticket.booking_id.is_(None),
+        Ticket.due_at.is_(None),
+    ]
+    issued: Any
+    if dialect == "postgresql":
+        # PostgreSQL: one range of the index per service, counted where it lies (LATERAL).
+        # Over an IN of the services it read the office's whole hour on `ix_tickets_issued`
+        # and sorted it to merge with the services (0.6 ms at 400 in the hour, growing with
+        # the hour's tickets).
+        services = served.distinct().subquery("served")
+        counted = (
+            select(func.count().label("n"), func.count(Ticket.priority_rank).label("p"))
+            .where(*arriving, Ticket.service_id == services.c.service_id)
+            .lateral("arrived")
+        )
+        issued = (
+            select(*_shaped(_ARRIVALS, services.c.service_id, ints=(counted.c.n, counted.c.p)))
+            .select_from(services)
+            .join(counted, true())
+            .where(counted.c.n > 0)
+        )
+    else:
+        issued = (
+            select(
+                *_shaped(
+                    _ARRIVALS,
+                    Ticket.service_id,
+                    ints=(func.count(), func.count(Ticket.priority_rank)),
+                )
             )
+            .where(*arriving, Ticket.service_id.in_(served))
+            .group_by(Ticket.service_id)
         )
-        .where(
-            Ticket.office_id == office_id,
-            Ticket.service_id.in_(served),
-            Ticket.issued_at > bindparam("issued_since", type_=UTCDateTime()),
-            Ticket.issued_at <= now,
-            Ticket.booking_id.is_(None),
-            Ticket.due_at.is_(None),
-        )
-        .group_by(Ticket.service_id)
-    )
     # The norm of every service of the office's active windows (their expected service
     # times), one row a service: a window with nobody at it, or paused, calls nobody and
     # is not read above.
@@ -515,14 +536,19 @@ def _office_now_statement() -> Any:
     return union_all(windows, finished, issued, norms, phone)
 
 
-_OFFICE_NOW = prebuilt(_office_now_statement())
+@functools.cache
+def _office_now_for(dialect: str) -> Any:
+    """`_office_now_statement` for the database's dialect, built on first use (a server
+    runs one)."""
+    return prebuilt(_office_now_statement(dialect))
 
 
 def _office_now(session: Session, office: Office, now: datetime) -> _OfficeNow:
     """The windows that call, the last hours, the norms and the phone places of the
     office, in one statement."""
-    rows = session.connection().execute(
-        _OFFICE_NOW,
+    connection = session.connection()
+    rows = connection.execute(
+        _office_now_for("postgresql" if connection.dialect.name == "postgresql" else "sqlite"),
         {
             "office_id": office.id,
             "now": now,
