@@ -228,29 +228,32 @@ def _placed(
 
 # --- the statements, built once per dialect and policy ---------------------------------
 
-#: The services with tickets waiting, from `ix_tickets_queue` alone.
-_WAITING_SERVICES = (
-    select(Ticket.service_id)
-    .where(Ticket.office_id == bindparam("office_id"), Ticket.status == WAITING_LITERAL)
-    .group_by(Ticket.service_id)
-)
 
-
-def _lengths() -> Any:
-    """Each service's queue length (in `behind`), from `ix_tickets_queue` alone."""
+def _waiting_counts() -> Any:
+    """Each service's queue length at the office, from `ix_tickets_queue` alone: one
+    scan of the office's waiting tickets, named once in the statement (a CTE) and read
+    by every part, for the services whose heads to read and for the lengths. (Each part
+    grouped the waiting tickets again: two scans of the queue an issue, four under the
+    guarded policy.)"""
     return (
-        select(
-            cast(null(), BigInteger),
-            Ticket.service_id,
-            cast(null(), UTCDateTime()),
-            cast(null(), UTCDateTime()),
-            cast(null(), UTCDateTime()),
-            cast(null(), Integer),
-            literal_column(str(LENGTH), Integer),
-            func.count(),
-        )
+        select(Ticket.service_id.label("service_id"), func.count().label("length"))
         .where(Ticket.office_id == bindparam("office_id"), Ticket.status == WAITING_LITERAL)
         .group_by(Ticket.service_id)
+        .cte("waiting_counts")
+    )
+
+
+def _lengths(counts: Any) -> Any:
+    """Each service's queue length (in `behind`), in the rows' shape."""
+    return select(
+        cast(null(), BigInteger),
+        counts.c.service_id,
+        cast(null(), UTCDateTime()),
+        cast(null(), UTCDateTime()),
+        cast(null(), UTCDateTime()),
+        cast(null(), Integer),
+        literal_column(str(LENGTH), Integer),
+        counts.c.length,
     )
 
 
@@ -285,6 +288,7 @@ def _columns(t: Any, kind: int, behind: Any = None) -> list[Any]:
 
 def _per_service(
     dialect: str,
+    counts: Any,
     kind: int,
     conditions: list[Any],
     order: list[Any] | None,
@@ -314,13 +318,13 @@ def _per_service(
             .select_from(service)
             .join(lateral, true())
             .join(Ticket, Ticket.id == lateral.c.id)
-            .where(service.c.id.in_(_WAITING_SERVICES))
+            .where(service.c.id.in_(select(counts.c.service_id)))
         )
     return (
         select(*_columns(Ticket, kind, behind))
         .select_from(service)
         .join(Ticket, Ticket.id.in_(wanted))
-        .where(service.c.id.in_(_WAITING_SERVICES))
+        .where(service.c.id.in_(select(counts.c.service_id)))
     )
 
 
@@ -341,12 +345,13 @@ def _behind(policy: str) -> Any:
 
 def _statement(dialect: str, policy: str) -> Any:
     asked = Ticket.id.in_(bindparam("asked", expanding=True))
+    counts = _waiting_counts()
     if policy == FIFO:
         by_wait = [lambda t: t.waiting_since, lambda t: t.id]
         return union_all(
-            _per_service(dialect, HEAD, [], by_wait),
+            _per_service(dialect, counts, HEAD, [], by_wait),
             select(*_columns(Ticket, ASKED, _behind(policy))).where(*_waiting(Ticket), asked),
-            _lengths(),
+            _lengths(counts),
         )
     guarded = policy == GUARDED
     walk_in: list[Any] = [lambda t: and_(*_walk_in(t))]
@@ -357,7 +362,7 @@ def _statement(dialect: str, policy: str) -> Any:
         select(*_columns(Ticket, OTHER)).where(
             *_waiting(Ticket), or_(Ticket.due_at.is_not(None), Ticket.priority_rank.is_not(None))
         ),
-        _per_service(dialect, HEAD, walk_in, by_deadline),
+        _per_service(dialect, counts, HEAD, walk_in, by_deadline),
         select(*_columns(Ticket, ASKED, _behind(policy))).where(
             *_waiting(Ticket), asked, *[c(Ticket) for c in walk_in]
         ),
@@ -366,11 +371,14 @@ def _statement(dialect: str, policy: str) -> Any:
         until_guard = bindparam("until_guard", type_=UTCDateTime())
         guard_until = bindparam("guard_until", type_=UTCDateTime())
         parts.append(
-            _per_service(dialect, AT_RISK_WALK_IN, [lambda t: and_(*_walk_in(t)), _at_risk], None)
+            _per_service(
+                dialect, counts, AT_RISK_WALK_IN, [lambda t: and_(*_walk_in(t)), _at_risk], None
+            )
         )
         # Walk-ins nearing their limit before `until`: their place changes.
         changing = _per_service(
             dialect,
+            counts,
             CHANGING,
             [
                 lambda t: and_(*_walk_in(t)),
@@ -380,7 +388,7 @@ def _statement(dialect: str, policy: str) -> Any:
             _behind(policy),
         )
         parts.append(changing)
-    return union_all(*parts, _lengths())
+    return union_all(*parts, _lengths(counts))
 
 
 @functools.cache
