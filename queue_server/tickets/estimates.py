@@ -391,10 +391,11 @@ def _shaped(
     return columns
 
 
-def _office_now_statement(dialect: str = "sqlite") -> Any:
+def _office_now_statement(dialect: str) -> Any:
     """Windows that call (kind 0), service times (kind 1) and arrivals (kind 3) per
     service over the last hours, the norms of the services of the active windows (kind 4),
-    phone places (kind 2)."""
+    phone places (kind 2); `dialect` ("postgresql" or "sqlite") chooses how the arrivals
+    are counted."""
     office_id: Any = bindparam("office_id")
     # The office's windows that call (active, staffed, not paused) with the services they
     # serve (tier, limit) and the service and call time of the ticket each one has called
